@@ -1,0 +1,39 @@
+# Two commands matter: `make run` (set up, load the bundled data, serve) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8050
+
+.PHONY: run test lint load serve clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+load: $(VENV)/.installed
+	$(PY) -m etl refresh
+
+serve: $(VENV)/.installed
+	$(PY) -m dashboard --host $(HOST) --port $(PORT)
+
+run: load serve
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check schemas etl dashboard tests
+	$(VENV)/bin/lint-imports
+
+test: lint
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) data/displacement.db* data/etl.lock test-artifacts

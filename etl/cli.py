@@ -1,0 +1,190 @@
+"""The `python -m etl` command line: a thin layer that turns errors into one-line messages.
+
+Exit codes: 0 every source loaded; 1 a source failed or the input was bad; 2 usage error;
+3 another ETL run holds the lock.
+"""
+
+import datetime as dt
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Annotated
+
+import sqlalchemy.exc
+import typer
+from tqdm import tqdm
+
+from etl import export as exporter
+from etl.errors import EtlError, RunLockedError
+from etl.lock import run_lock
+from etl.pipeline import RunReport, import_hxl
+from etl.reference import load_reference
+from etl.settings import EtlSettings
+from etl.store import Store, open_store, reads
+
+SOURCES = ("hxl",)
+EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 1, 2, 3
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Fetch, validate and load displacement figures; report and export them.",
+)
+
+
+def _fail(message: str, code: int = EXIT_FAILED) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _progress(rows: Iterable) -> Iterable:
+    return tqdm(rows, unit=" rows", desc="mapping", disable=not sys.stderr.isatty(), leave=False)
+
+
+def _store(settings: EtlSettings) -> Store:
+    return open_store(settings.database_url)
+
+
+def _print_report(report: RunReport, limit: int = 50) -> None:
+    typer.echo(report.summary(), err=not report.ok)
+    if report.ignored_columns:
+        typer.echo("  ignored columns: " + ", ".join(report.ignored_columns))
+    for rejection in report.rejections[:limit]:
+        typer.echo(f"  rejected {rejection.describe()}")
+    if len(report.rejections) > limit:
+        typer.echo(f"  ... and {len(report.rejections) - limit} more (see `etl status`)")
+
+
+def _check_source(names: list[str]) -> None:
+    unknown = [n for n in names if n not in SOURCES]
+    if unknown:
+        raise _fail(
+            f"unknown source {', '.join(unknown)} (known: {', '.join(SOURCES)})", EXIT_USAGE
+        )
+
+
+@app.command()
+def refresh(
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Only this source (repeatable).")
+    ] = None,
+) -> None:
+    """Load the gazetteer and every configured source (default: the bundled inputs)."""
+    settings = EtlSettings()
+    _check_source(source or [])
+    try:
+        with run_lock(settings.lock_file()):
+            store = _store(settings)
+            places = load_reference(store, settings.data_dir)
+            typer.echo(f"reference: {places} places loaded")
+            reports = [
+                import_hxl(
+                    store,
+                    settings.data_dir / name,
+                    max_rejected_share=settings.max_rejected_share,
+                    progress=_progress,
+                )
+                for name in settings.bundled_inputs
+                if not source or "hxl" in source
+            ]
+    except RunLockedError as exc:
+        raise _fail(str(exc), EXIT_LOCKED) from exc
+    except (EtlError, sqlalchemy.exc.SQLAlchemyError) as exc:
+        raise _fail(str(exc).splitlines()[0]) from exc
+    for report in reports:
+        _print_report(report)
+    if not all(r.ok for r in reports):
+        raise typer.Exit(EXIT_FAILED)
+
+
+@app.command("import")
+def import_file(
+    file: Annotated[Path, typer.Argument(help="A response saved from the source (CSV or JSON).")],
+    source: Annotated[str, typer.Option("--source", help="The source the file comes from.")],
+    dataset: Annotated[
+        str | None, typer.Option(help="Dataset name (default: the file name).")
+    ] = None,
+) -> None:
+    """Validate one saved upstream file and load its figures; list the rows rejected."""
+    _check_source([source])
+    settings = EtlSettings()
+    try:
+        with run_lock(settings.lock_file()):
+            report = import_hxl(
+                _store(settings),
+                file,
+                source=source,
+                dataset=dataset,
+                max_rejected_share=settings.max_rejected_share,
+                progress=_progress,
+            )
+    except RunLockedError as exc:
+        raise _fail(str(exc), EXIT_LOCKED) from exc
+    except (EtlError, sqlalchemy.exc.SQLAlchemyError) as exc:
+        raise _fail(str(exc).splitlines()[0]) from exc
+    _print_report(report)
+    if not report.ok:
+        raise typer.Exit(EXIT_FAILED)
+
+
+@app.command()
+def status(
+    limit: Annotated[int, typer.Option(help="How many runs to show.")] = 20,
+) -> None:
+    """Show the last runs: when, which source, what loaded and rejected, and why a run failed."""
+    settings = EtlSettings()
+    runs = reads.runs(_store(settings).engine, limit=limit)
+    if runs.empty:
+        typer.echo("no runs yet: try `python -m etl refresh`")
+        return
+    for run in runs.itertuples(index=False):
+        started = run.started_at.strftime("%Y-%m-%d %H:%M:%S") if run.started_at else "?"
+        typer.echo(
+            f"{started}  {run.source:<10} {run.status:<8} {run.rows_loaded:>8} loaded "
+            f"{run.rows_rejected:>6} rejected  {run.dataset or ''}"
+        )
+        if run.status != "loaded" and run.message:
+            typer.echo(f"    {run.message}")
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise _fail(f"{option} {value!r}: not an ISO date (YYYY-MM-DD)", EXIT_USAGE) from exc
+
+
+@app.command()
+def export(
+    output: Annotated[Path, typer.Option("-o", "--output", help="The CSV file to write.")],
+    pcode: Annotated[list[str] | None, typer.Option(help="Only these places.")] = None,
+    metric: Annotated[list[str] | None, typer.Option(help="Only these metrics.")] = None,
+    source: Annotated[list[str] | None, typer.Option(help="Only these sources.")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="From this date.")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Up to this date.")] = None,
+    hxl: Annotated[bool, typer.Option("--hxl", help="Add a row of HXL hashtags.")] = False,
+) -> None:
+    """Write figures as CSV: the same file the dashboard's download button gives."""
+    settings = EtlSettings()
+    start, end = _date(date_from, "--from"), _date(date_to, "--to")
+    frame = reads.figures(
+        _store(settings).engine,
+        pcodes=pcode or None,
+        metrics=metric or None,
+        sources=source or None,
+        date_from=start,
+        date_to=end,
+    )
+    try:
+        output.write_text(exporter.to_csv(frame, hxl=hxl), encoding="utf-8", newline="")
+    except OSError as exc:
+        raise _fail(f"{output}: {exc.strerror}") from exc
+    typer.echo(f"wrote {len(frame)} figures to {output}")
+
+
+def main() -> None:
+    """Run the command line."""
+    app()

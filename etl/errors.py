@@ -1,0 +1,17 @@
+"""Errors the ETL raises; the CLI turns each into a one-line message."""
+
+
+class EtlError(Exception):
+    """Base of every error the ETL reports to its user as one line."""
+
+
+class InputError(EtlError):
+    """The input file cannot be read as what it claims to be."""
+
+
+class HxlError(InputError):
+    """The file has no HXL hashtag row, or lacks a place, date or value column."""
+
+
+class RunLockedError(EtlError):
+    """Another ETL run holds the lock."""

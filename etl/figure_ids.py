@@ -1,0 +1,21 @@
+"""Stable identifiers of figures, derived from their natural key."""
+
+import hashlib
+
+import pandas as pd
+
+from schemas.figures import NATURAL_KEY
+
+
+def _part(value: object) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return str(value)
+
+
+def figure_id(record: dict[str, object]) -> str:
+    """The 16-hex-digit hash of a figure's natural key."""
+    key = "\x1f".join(_part(record.get(col)) for col in NATURAL_KEY)
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]

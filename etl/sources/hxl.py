@@ -1,0 +1,387 @@
+"""HXL-tagged CSV: columns read by their hashtags, never by their titles.
+
+`read_hxl` is the only I/O; `map_hxl` turns the tagged rows into canonical figures.
+"""
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from etl.errors import HxlError, InputError
+from etl.figure_ids import figure_id
+from etl.frames import to_figure_frame
+from etl.values import CellError, parse_iso_date, parse_number, parse_qualifier
+from schemas.countries import ISO3_TO_PCODE
+from schemas.enums import FLOW_METRICS, AgeGroup, Cause, Metric, Qualifier, Role, Sex, Unit
+from schemas.pcodes import admin_level_of
+from schemas.runs import Rejection
+
+HEADER_SEARCH_ROWS = 25
+
+
+@dataclass(frozen=True)
+class Tag:
+    """One HXL hashtag with its attributes, e.g. #affected+idps+new."""
+
+    hashtag: str
+    attributes: frozenset[str]
+
+    @classmethod
+    def parse(cls, spec: str) -> "Tag | None":
+        """Read a hashtag cell; None when the cell is not a hashtag."""
+        parts = spec.strip().lower().replace(" ", "").split("+")
+        if not parts[0].startswith("#") or len(parts[0]) < 2:
+            return None
+        return cls(parts[0][1:], frozenset(p for p in parts[1:] if p))
+
+    def __str__(self) -> str:
+        return "#" + "+".join([self.hashtag, *sorted(self.attributes)])
+
+
+@dataclass(frozen=True)
+class ValueColumn:
+    """A column whose non-empty cells are figures."""
+
+    index: int
+    tag: Tag
+    metric: Metric
+    sex: Sex | None
+    age_group: AgeGroup | None
+    unit: Unit
+
+
+@dataclass
+class HxlColumns:
+    """Which column holds what, found from the hashtag row."""
+
+    place: dict[str, int] = field(default_factory=dict)  # adm3/adm2/adm1/loc/country -> col
+    origin: dict[str, int] = field(default_factory=dict)
+    dates: dict[str, int] = field(default_factory=dict)  # start/end/reported -> col
+    meta: dict[str, int] = field(default_factory=dict)  # qualifier/source/url/id/cause/...
+    values: list[ValueColumn] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+
+
+@dataclass
+class HxlTable:
+    """The cells of an HXL file below its hashtag row, as text."""
+
+    tags: list[str]
+    rows: pd.DataFrame  # str cells, "" for empty; index = 1-based row number in the file
+
+
+@dataclass
+class MappedFigures:
+    """The canonical figures of a file, the cells refused, and the columns ignored."""
+
+    figures: pd.DataFrame
+    row_numbers: list[int]  # the file row of each figure, by position
+    rejections: list[Rejection]
+    ignored_columns: list[str]
+    rows_read: int
+
+
+PLACE_LEVELS = ("adm3", "adm2", "adm1", "loc", "country")
+_VALUE_TAGS: list[tuple[str, frozenset[str], Metric]] = [
+    ("affected", frozenset({"idps", "new"}), Metric.NEW_DISPLACEMENTS),
+    ("affected", frozenset({"idps"}), Metric.IDPS),
+    ("affected", frozenset({"returns", "new"}), Metric.RETURNS),
+    ("affected", frozenset({"returns"}), Metric.RETURNS),
+    ("affected", frozenset({"returnees"}), Metric.RETURNEES),
+    ("affected", frozenset({"refugees"}), Metric.REFUGEES),
+    ("population", frozenset(), Metric.POPULATION),
+]
+_SEX = {"f": Sex.FEMALE, "m": Sex.MALE}
+_AGE = {"children": AgeGroup.CHILDREN, "adults": AgeGroup.ADULTS, "elderly": AgeGroup.ELDERLY}
+# Attributes that say nothing we store (totals, individuals) are accepted on value columns.
+_NEUTRAL = frozenset({"total", "ind", "i", "num", "all"})
+_META = {"qualifier", "source", "url", "id", "cause", "role", "excerpt"}
+_CROSS_CHECK = frozenset({"name"})
+
+
+def read_hxl(path: Path) -> HxlTable:
+    """Read a HXL-tagged CSV file: find the hashtag row and return the rows below it."""
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a CSV file")
+    raw = path.read_bytes()
+    if b"\x00" in raw[:4096]:
+        raise InputError(f"{path}: not a CSV text file (binary content)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path}: not UTF-8 text (byte {exc.start}); save the CSV as UTF-8"
+        ) from exc
+    return parse_hxl_text(text, name=str(path))
+
+
+def parse_hxl_text(text: str, name: str = "input") -> HxlTable:
+    """Split CSV text into its hashtag row and the data rows below it."""
+    if not text.strip():
+        raise InputError(f"{name}: the file is empty")
+    try:
+        records = list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise InputError(f"{name}: not a readable CSV file ({exc})") from exc
+    header = _find_hashtag_row(records[:HEADER_SEARCH_ROWS])
+    if header is None:
+        raise HxlError(
+            f"{name}: no row of HXL hashtags (#adm1+code, #date, #affected+idps, ...) "
+            f"in the first {HEADER_SEARCH_ROWS} rows"
+        )
+    tags = records[header]
+    width = len(tags)
+    body = []
+    numbers = []
+    for offset, record in enumerate(records[header + 1 :], start=header + 2):
+        if not any(cell.strip() for cell in record):
+            continue
+        body.append((record + [""] * width)[:width])
+        numbers.append(offset)
+    rows = pd.DataFrame(body, columns=range(width), index=numbers, dtype="str")
+    return HxlTable(tags=tags, rows=rows)
+
+
+def _find_hashtag_row(records: list[list[str]]) -> int | None:
+    for i, record in enumerate(records):
+        cells = [c.strip() for c in record if c.strip()]
+        if cells and sum(c.startswith("#") for c in cells) >= max(1, len(cells) // 2):
+            return i
+    return None
+
+
+def locate_columns(tags: list[str]) -> HxlColumns:
+    """Read the hashtag row into a map of what each column holds."""
+    cols = HxlColumns()
+    for index, spec in enumerate(tags):
+        tag = Tag.parse(spec) if spec.strip() else None
+        if tag is None:
+            if spec.strip():
+                cols.ignored.append(spec.strip())
+            continue
+        if not _assign(cols, index, tag):
+            cols.ignored.append(str(tag))
+    missing = []
+    if not cols.place:
+        missing.append("place (#adm1+code, #adm2+code, #adm3+code, #country+code or #loc+code)")
+    if not cols.dates:
+        missing.append("date (#date, #date+reported, #date+start/#date+end)")
+    if not cols.values:
+        missing.append("value (#affected+idps, #affected+idps+new, #population, ...)")
+    if missing:
+        raise HxlError("no " + "; no ".join(missing) + " column in the hashtag row")
+    return cols
+
+
+def _assign(cols: HxlColumns, index: int, tag: Tag) -> bool:
+    attrs = tag.attributes
+    if tag.hashtag in ("adm1", "adm2", "adm3", "country", "loc"):
+        if "code" in attrs:
+            target = cols.origin if "origin" in attrs else cols.place
+            target.setdefault(tag.hashtag, index)
+            return True
+        return bool(attrs & _CROSS_CHECK)
+    if tag.hashtag == "date":
+        kind = "start" if "start" in attrs else "end" if "end" in attrs else "reported"
+        cols.dates.setdefault(kind, index)
+        return True
+    if tag.hashtag == "meta":
+        known = attrs & _META
+        if len(known) == 1:
+            cols.meta.setdefault(next(iter(known)), index)
+            return True
+        return False
+    value = _value_column(index, tag)
+    if value is not None:
+        cols.values.append(value)
+        return True
+    return False
+
+
+def _value_column(index: int, tag: Tag) -> ValueColumn | None:
+    attrs = tag.attributes
+    sex = [_SEX[a] for a in attrs if a in _SEX]
+    age = [_AGE[a] for a in attrs if a in _AGE]
+    unit = Unit.HOUSEHOLDS if "hh" in attrs else Unit.PEOPLE
+    rest = attrs - set(_SEX) - set(_AGE) - _NEUTRAL - {"hh"}
+    for hashtag, needed, metric in _VALUE_TAGS:
+        if tag.hashtag == hashtag and rest == needed and len(sex) <= 1 and len(age) <= 1:
+            return ValueColumn(
+                index, tag, metric, sex[0] if sex else None, age[0] if age else None, unit
+            )
+    return None
+
+
+@dataclass(frozen=True)
+class MapContext:
+    """What a mapped figure records about the run that produced it."""
+
+    source: str
+    dataset: str
+    run_id: str
+    retrieved_at: dt.datetime
+
+
+class _RowError(Exception):
+    def __init__(self, column: str, check: str, reason: str, value: str) -> None:
+        super().__init__(reason)
+        self.rejection = (column, check, reason, value)
+
+
+def map_hxl(
+    table: HxlTable,
+    ctx: MapContext,
+    progress: Callable[[Iterable], Iterable] | None = None,
+) -> MappedFigures:
+    """Turn the rows of an HXL table into canonical figures and refused cells."""
+    cols = locate_columns(table.tags)
+    tags = [str(Tag.parse(t)) if Tag.parse(t) else t for t in table.tags]
+    records: list[dict[str, object]] = []
+    rejections: list[Rejection] = []
+    rows: Iterable = zip(table.rows.index, table.rows.itertuples(index=False), strict=True)
+    if progress is not None:
+        rows = progress(rows)
+    for row_number, cells in rows:
+        raw = {tags[i]: cells[i] for i in range(len(cells)) if cells[i]}
+        try:
+            common = _row_common(cells, cols)
+        except _RowError as err:
+            column, check, reason, value = err.rejection
+            rejections.append(Rejection(int(row_number), column, check, reason, value, raw))
+            continue
+        for vcol in cols.values:
+            cell = cells[vcol.index].strip()
+            if not cell:
+                continue
+            try:
+                records.append(_figure(cell, vcol, common, cols, cells, ctx, int(row_number)))
+            except CellError as err:
+                rejections.append(
+                    Rejection(int(row_number), str(vcol.tag), err.check, err.reason, cell, raw)
+                )
+    row_numbers = [int(r.pop("row")) for r in records]  # type: ignore[call-overload]
+    return MappedFigures(
+        to_figure_frame(records), row_numbers, rejections, cols.ignored, len(table.rows)
+    )
+
+
+def _cell(cells: tuple[str, ...], index: int | None) -> str:
+    return cells[index].strip() if index is not None else ""
+
+
+def _place(cells: tuple[str, ...], where: dict[str, int], label: str) -> str | None:
+    for level in PLACE_LEVELS:
+        code = _cell(cells, where.get(level)).upper().replace(" ", "")
+        if code:
+            if level == "country":
+                if code in ISO3_TO_PCODE:
+                    return ISO3_TO_PCODE[code]
+                raise _RowError(
+                    f"#country+code{label}", "country_code", "unknown ISO3 country code", code
+                )
+            return code
+    return None
+
+
+def _row_common(cells: tuple[str, ...], cols: HxlColumns) -> dict[str, object]:
+    pcode = _place(cells, cols.place, "")
+    if pcode is None:
+        raise _RowError("#adm1+code", "place_missing", "no place code in this row", "")
+    origin = _place(cells, cols.origin, "+origin")
+    dates: dict[str, dt.date | None] = {}
+    for kind, index in cols.dates.items():
+        text = _cell(cells, index)
+        try:
+            dates[kind] = parse_iso_date(text) if text else None
+        except CellError as err:
+            raise _RowError(f"#date+{kind}", err.check, err.reason, text) from err
+    meta = {key: _cell(cells, index) for key, index in cols.meta.items()}
+    cause = meta.get("cause", "").lower() or None
+    if cause is not None and cause not in {c.value for c in Cause}:
+        raise _RowError(
+            "#meta+cause", "cause_value", "unknown cause (use conflict, disaster or other)", cause
+        )
+    role = meta.get("role", "").lower() or Role.RECOMMENDED.value
+    if role not in {r.value for r in Role}:
+        raise _RowError(
+            "#meta+role", "role_value", "unknown role (use recommended or triangulation)", role
+        )
+    qualifier = None
+    if meta.get("qualifier"):
+        try:
+            qualifier = parse_qualifier(meta["qualifier"])
+        except CellError as err:
+            raise _RowError("#meta+qualifier", err.check, err.reason, meta["qualifier"]) from err
+    return {
+        "pcode": pcode,
+        "origin_pcode": origin,
+        "dates": dates,
+        "cause": cause,
+        "role": role,
+        "qualifier": qualifier,
+        "publisher": meta.get("source") or None,
+        "source_url": meta.get("url") or None,
+        "source_record_id": meta.get("id") or None,
+        "excerpt": meta.get("excerpt") or None,
+    }
+
+
+def _period(metric: Metric, dates: dict[str, dt.date | None]) -> tuple[dt.date, dt.date]:
+    start, end, reported = dates.get("start"), dates.get("end"), dates.get("reported")
+    if metric in FLOW_METRICS:
+        end = end or reported
+        if end is None:
+            raise CellError("date_missing", "a flow needs #date+end (or #date) for its period")
+        return (start or end), end
+    as_of = reported or end or start
+    if as_of is None:
+        raise CellError("date_missing", "a stock needs #date or #date+reported for its as-of date")
+    return as_of, as_of
+
+
+def _figure(
+    cell: str,
+    vcol: ValueColumn,
+    common: dict[str, object],
+    cols: HxlColumns,
+    cells: tuple[str, ...],
+    ctx: MapContext,
+    row_number: int,
+) -> dict[str, object]:
+    number = parse_number(cell)
+    start, end = _period(vcol.metric, common["dates"])  # type: ignore[arg-type]
+    qualifier = number.qualifier or common["qualifier"] or Qualifier.EXACT
+    pcode = str(common["pcode"])
+    record: dict[str, object] = {
+        "source": ctx.source,
+        "dataset": ctx.dataset,
+        "source_record_id": common["source_record_id"],
+        "publisher": common["publisher"],
+        "metric": vcol.metric.value,
+        "pcode": pcode,
+        "admin_level": admin_level_of(pcode),
+        "origin_pcode": common["origin_pcode"],
+        "period_start": pd.Timestamp(start),
+        "period_end": pd.Timestamp(end),
+        "value": number.value,
+        "qualifier": Qualifier(qualifier).value,
+        "cause": common["cause"],
+        "sex": vcol.sex.value if vcol.sex else None,
+        "age_group": vcol.age_group.value if vcol.age_group else None,
+        "unit": vcol.unit.value,
+        "role": common["role"],
+        "excerpt": common["excerpt"],
+        "source_url": common["source_url"],
+        "retrieved_at": pd.Timestamp(ctx.retrieved_at),
+        "run_id": ctx.run_id,
+        "row": row_number,
+    }
+    record["figure_id"] = figure_id(record)
+    return record

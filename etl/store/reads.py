@@ -1,0 +1,164 @@
+"""Reads from the store, as frames; every filter is a bound parameter."""
+
+import datetime as dt
+from collections.abc import Sequence
+
+import pandas as pd
+import sqlalchemy as sa
+
+from schemas import tables
+from schemas.figures import COLUMNS
+
+
+def _frame(conn: sa.Connection, stmt: sa.Select) -> pd.DataFrame:
+    result = conn.execute(stmt)
+    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def _dates(frame: pd.DataFrame, *cols: str) -> pd.DataFrame:
+    for col in cols:
+        frame[col] = pd.to_datetime(frame[col]).astype("datetime64[us]")
+    return frame
+
+
+def known_places(engine: sa.Engine) -> set[str]:
+    """Every P-code and area id of the gazetteer."""
+    with engine.connect() as conn:
+        return set(conn.execute(sa.select(tables.places.c.pcode)).scalars())
+
+
+def places(engine: sa.Engine) -> pd.DataFrame:
+    """The gazetteer, one row per place."""
+    p = tables.places
+    with engine.connect() as conn:
+        frame = _frame(conn, sa.select(p).order_by(p.c.admin_level, p.c.pcode))
+    frame["admin_level"] = frame["admin_level"].astype("Int64")
+    return frame
+
+
+def place_members(engine: sa.Engine) -> pd.DataFrame:
+    """The admin units of each response area."""
+    with engine.connect() as conn:
+        return _frame(conn, sa.select(tables.place_members))
+
+
+def events(
+    engine: sa.Engine, date_from: dt.date | None = None, date_to: dt.date | None = None
+) -> pd.DataFrame:
+    """Dated events, optionally within [date_from, date_to]."""
+    e = tables.events
+    stmt = sa.select(e).order_by(e.c.date)
+    if date_from:
+        stmt = stmt.where(e.c.date >= date_from)
+    if date_to:
+        stmt = stmt.where(e.c.date <= date_to)
+    with engine.connect() as conn:
+        return _dates(_frame(conn, stmt), "date")
+
+
+def figures(
+    engine: sa.Engine,
+    *,
+    pcodes: Sequence[str] | None = None,
+    metrics: Sequence[str] | None = None,
+    sources: Sequence[str] | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> pd.DataFrame:
+    """Figures matching the filters, with place names; periods overlapping the dates."""
+    f = tables.figures
+    place = tables.places.alias("place")
+    origin = tables.places.alias("origin")
+    stmt = (
+        sa.select(
+            *[f.c[c] for c in COLUMNS],
+            place.c.name.label("place_name"),
+            place.c.name_ar.label("place_name_ar"),
+            origin.c.name.label("origin_name"),
+        )
+        .select_from(
+            f.outerjoin(place, place.c.pcode == f.c.pcode).outerjoin(
+                origin, origin.c.pcode == f.c.origin_pcode
+            )
+        )
+        .order_by(f.c.period_end, f.c.pcode, f.c.metric, f.c.figure_id)
+    )
+    if pcodes is not None:
+        stmt = stmt.where(f.c.pcode.in_(list(pcodes)))
+    if metrics:
+        stmt = stmt.where(f.c.metric.in_(list(metrics)))
+    if sources:
+        stmt = stmt.where(f.c.source.in_(list(sources)))
+    if date_from:
+        stmt = stmt.where(f.c.period_end >= date_from)
+    if date_to:
+        stmt = stmt.where(f.c.period_start <= date_to)
+    with engine.connect() as conn:
+        frame = _frame(conn, stmt)
+    frame = _dates(frame, "period_start", "period_end")
+    frame["retrieved_at"] = pd.to_datetime(frame["retrieved_at"], utc=True)
+    for col in ("value", "admin_level"):
+        frame[col] = frame[col].astype("Int64")
+    return frame
+
+
+def date_extent(engine: sa.Engine) -> tuple[dt.date | None, dt.date | None]:
+    """The first start and the last end of every figure in the store."""
+    f = tables.figures
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(sa.func.min(f.c.period_start), sa.func.max(f.c.period_end))
+        ).one()
+    return _as_date(row[0]), _as_date(row[1])
+
+
+def _as_date(value: object) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def runs(engine: sa.Engine, source: str | None = None, limit: int = 50) -> pd.DataFrame:
+    """The latest ETL runs, newest first."""
+    r = tables.etl_runs
+    stmt = sa.select(r).order_by(r.c.started_at.desc()).limit(limit)
+    if source:
+        stmt = stmt.where(r.c.source == source)
+    with engine.connect() as conn:
+        return _frame(conn, stmt)
+
+
+def last_loads(engine: sa.Engine) -> pd.DataFrame:
+    """Per source: the last successful load and the last failure."""
+    r = tables.etl_runs
+    stmt = (
+        sa.select(
+            r.c.source,
+            sa.func.max(sa.case((r.c.status == "loaded", r.c.finished_at))).label("last_loaded"),
+            sa.func.max(sa.case((r.c.status == "failed", r.c.finished_at))).label("last_failed"),
+        )
+        .group_by(r.c.source)
+        .order_by(r.c.source)
+    )
+    with engine.connect() as conn:
+        return _frame(conn, stmt)
+
+
+def rejections(engine: sa.Engine, run_id: str) -> pd.DataFrame:
+    """The rows one run rejected, in file order."""
+    j = tables.rejections
+    stmt = sa.select(j).where(j.c.run_id == run_id).order_by(j.c.row_number, j.c.id)
+    with engine.connect() as conn:
+        return _frame(conn, stmt)
+
+
+def count_figures(engine: sa.Engine) -> int:
+    """How many figures the store holds."""
+    with engine.connect() as conn:
+        return int(
+            conn.execute(sa.select(sa.func.count()).select_from(tables.figures)).scalar_one()
+        )

@@ -1,0 +1,180 @@
+"""Writes to the store: each call is one transaction."""
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import sqlalchemy as sa
+
+from schemas import tables
+from schemas.figures import COLUMNS
+from schemas.runs import Rejection
+
+CHUNK = 5_000
+# What a figure says; a reload that leaves these alone leaves the row alone.
+CONTENT = [c for c in COLUMNS if c not in ("figure_id", "retrieved_at", "run_id")]
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What a load did to one source's figures."""
+
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
+
+
+def _py(value: object) -> object:
+    if value is None:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime() if value.tzinfo else value.date()
+    try:
+        if pd.isna(value):  # type: ignore[arg-type]
+            return None
+    except (TypeError, ValueError):
+        pass
+    return value.item() if hasattr(value, "item") else value
+
+
+def figure_rows(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """Canonical figures as plain Python rows for the driver."""
+    return [
+        {col: _py(v) for col, v in zip(COLUMNS, row, strict=True)}
+        for row in frame[COLUMNS].itertuples(index=False, name=None)
+    ]
+
+
+def _signature(row: dict[str, object]) -> tuple[str, ...]:
+    parts = []
+    for col in CONTENT:
+        v = row[col]
+        if isinstance(v, dt.datetime):
+            v = v.date()
+        parts.append("" if v is None else str(v))
+    return tuple(parts)
+
+
+def _insert_chunk(conn: sa.Connection, rows: Sequence[dict[str, object]]) -> None:
+    conn.execute(tables.figures.insert(), list(rows))
+
+
+def replace_figures(engine: sa.Engine, source: str, dataset: str, frame: pd.DataFrame) -> Changes:
+    """Make the store's figures of (source, dataset) exactly `frame`, in one transaction."""
+    new_rows = {row["figure_id"]: row for row in figure_rows(frame)}
+    f = tables.figures
+    with engine.begin() as conn:
+        existing = {
+            r["figure_id"]: _signature(dict(r))
+            for r in conn.execute(
+                sa.select(*[f.c[c] for c in ["figure_id", *CONTENT]]).where(
+                    f.c.source == source, f.c.dataset == dataset
+                )
+            ).mappings()
+        }
+        stale = [fid for fid in existing if fid not in new_rows]
+        changed = [
+            fid
+            for fid, row in new_rows.items()
+            if fid in existing and existing[fid] != _signature(row)
+        ]
+        fresh = [row for fid, row in new_rows.items() if fid not in existing or fid in changed]
+        for chunk in _chunks([*stale, *changed], CHUNK):
+            conn.execute(f.delete().where(f.c.figure_id.in_(chunk)))
+        for chunk in _chunks(fresh, CHUNK):
+            _insert_chunk(conn, chunk)
+    return Changes(
+        added=len(fresh) - len(changed),
+        changed=len(changed),
+        removed=len(stale),
+        unchanged=len(new_rows) - len(fresh),
+    )
+
+
+def _chunks(items: Sequence, size: int) -> Iterable[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def replace_reference(
+    engine: sa.Engine, places: pd.DataFrame, members: pd.DataFrame, events: pd.DataFrame
+) -> None:
+    """Replace the gazetteer, area members and events, in one transaction."""
+    with engine.begin() as conn:
+        for table, frame in (
+            (tables.place_members, members),
+            (tables.events, events),
+            (tables.places, places),
+        ):
+            conn.execute(table.delete())
+            rows = [
+                {c: _py(v) for c, v in zip(frame.columns, row, strict=True)}
+                for row in frame.itertuples(index=False, name=None)
+            ]
+            if rows:
+                conn.execute(table.insert(), rows)
+
+
+def start_run(engine: sa.Engine, run_id: str, source: str, dataset: str | None) -> None:
+    """Record that a run of `source` has started."""
+    with engine.begin() as conn:
+        conn.execute(
+            tables.etl_runs.insert().values(
+                run_id=run_id,
+                source=source,
+                dataset=dataset,
+                started_at=dt.datetime.now(dt.UTC),
+                status="running",
+                rows_fetched=0,
+                rows_loaded=0,
+                rows_rejected=0,
+            )
+        )
+
+
+def finish_run(
+    engine: sa.Engine,
+    run_id: str,
+    source: str,
+    *,
+    status: str,
+    rows_fetched: int,
+    rows_loaded: int,
+    rejections: list[Rejection],
+    message: str,
+) -> None:
+    """Record how a run ended and the rows it rejected, in one transaction."""
+    with engine.begin() as conn:
+        conn.execute(
+            tables.etl_runs.update()
+            .where(tables.etl_runs.c.run_id == run_id)
+            .values(
+                finished_at=dt.datetime.now(dt.UTC),
+                status=status,
+                rows_fetched=rows_fetched,
+                rows_loaded=rows_loaded,
+                rows_rejected=len(rejections),
+                message=message,
+            )
+        )
+        if rejections:
+            conn.execute(
+                tables.rejections.insert(),
+                [
+                    {
+                        "run_id": run_id,
+                        "source": source,
+                        "row_number": r.row,
+                        "record": json.dumps(r.record, ensure_ascii=False, default=str)
+                        if r.record
+                        else None,
+                        "column": r.column,
+                        "check": r.check,
+                        "reason": r.describe(),
+                    }
+                    for r in rejections
+                ],
+            )

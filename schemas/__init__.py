@@ -1,0 +1,1 @@
+"""The data contract: canonical tables, their pandera models and the enumerations."""

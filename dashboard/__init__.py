@@ -1,0 +1,1 @@
+"""The Dash app: headline figures, time series, breakdowns and CSV export, with sources."""

@@ -1,0 +1,50 @@
+"""The app factory; `dashboard.app:server` is the WSGI app for gunicorn."""
+
+from pathlib import Path
+
+from dash import Dash
+from flask import jsonify
+
+from dashboard import callbacks, data, layout
+from dashboard.settings import DashboardSettings
+from etl.store import Store, open_store
+
+ASSETS = Path(__file__).parent / "assets"
+
+
+def create_app(settings: DashboardSettings | None = None, store: Store | None = None) -> Dash:
+    """Build the Dash app over a store; nothing is read until a page is requested."""
+    settings = settings or DashboardSettings()
+    store = store or open_store(settings.database_url)
+    app = Dash(
+        __name__,
+        title="Displacement dashboard",
+        assets_folder=str(ASSETS),
+        serve_locally=True,
+        compress=True,
+    )
+    app.layout = lambda: layout.page(data.reference(store), data.freshness(store))
+    callbacks.register(app, store)
+
+    @app.server.route("/healthz")
+    def healthz():  # type: ignore[no-untyped-def]
+        loads = data.freshness(store)
+        sources = {
+            row.source: {
+                "last_loaded": row.last_loaded.isoformat() if row.last_loaded else None,
+                "last_failed": row.last_failed.isoformat() if row.last_failed else None,
+            }
+            for row in loads.itertuples(index=False)
+        }
+        return jsonify(status="ok", sources=sources)
+
+    return app
+
+
+def __getattr__(name: str) -> object:
+    # `gunicorn dashboard.app:server` builds the app on first use, not at import.
+    if name in ("app", "server"):
+        built = create_app()
+        globals().update(app=built, server=built.server)
+        return globals()[name]
+    raise AttributeError(name)

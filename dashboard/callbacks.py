@@ -1,0 +1,127 @@
+"""Callbacks: a few lines each over the pure functions of views, charts and state."""
+
+import datetime as dt
+
+import pandas as pd
+from dash import Dash, Input, Output, State, ctx, dcc, no_update
+
+from dashboard import charts, data, layout, views
+from dashboard.state import ViewState, decode_state, encode_state
+from etl.export import to_csv
+from etl.store import Store
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value[:10]) if value else None
+
+
+def _state(place: str, district: str | None, start: str | None, end: str | None) -> ViewState:
+    return ViewState(place or "SY", district or None, _date(start), _date(end))
+
+
+def drill_target(ref: data.Reference, pcode: str) -> tuple[str, str | None] | None:
+    """Where a click on a child place leads: (place, district), or None to stay."""
+    rows = ref.places[ref.places["pcode"] == pcode]
+    if rows.empty:
+        return None
+    level = rows.iloc[0]["admin_level"]
+    if pd.isna(level) or level <= 1:
+        return pcode, None
+    governorate = pcode[:4]
+    return governorate, pcode
+
+
+def register(app: Dash, store: Store) -> None:
+    """Wire the page's callbacks to the store."""
+
+    @app.callback(
+        Output("url", "search"),
+        Output("filter-place", "value"),
+        Output("filter-district", "value"),
+        Output("filter-district", "options"),
+        Output("filter-dates", "start_date"),
+        Output("filter-dates", "end_date"),
+        Input("url", "search"),
+        Input("filter-place", "value"),
+        Input("filter-district", "value"),
+        Input("filter-dates", "start_date"),
+        Input("filter-dates", "end_date"),
+        Input("breakdown", "clickData"),
+    )
+    def sync_state(search, place, district, start, end, click):
+        """Keep the filters and the URL in step; a click on a bar drills in."""
+        ref = data.reference(store)
+        trigger = ctx.triggered_id
+        if trigger == "url" or trigger is None:
+            default = ViewState("SY", None, ref.date_from, ref.date_to)
+            s = decode_state(search, ref.known, default)
+            return (
+                no_update,
+                s.place,
+                s.district,
+                layout.district_options(ref, s.place, s.district),
+                s.date_from.isoformat() if s.date_from else None,
+                s.date_to.isoformat() if s.date_to else None,
+            )
+        if trigger == "breakdown" and click:
+            target = drill_target(ref, click["points"][0].get("customdata", ""))
+            if target:
+                place, district = target
+        if trigger == "filter-place":
+            district = None
+        s = _state(place, district, start, end)
+        return (
+            encode_state(s),
+            s.place,
+            s.district,
+            layout.district_options(ref, s.place, s.district),
+            no_update,
+            no_update,
+        )
+
+    @app.callback(
+        Output("place-heading", "children"),
+        Output("cards", "children"),
+        Output("timeseries", "figure"),
+        Output("breakdown-heading", "children"),
+        Output("breakdown", "figure"),
+        Output("figures-table", "data"),
+        Input("filter-place", "value"),
+        Input("filter-district", "value"),
+        Input("filter-dates", "start_date"),
+        Input("filter-dates", "end_date"),
+    )
+    def render(place, district, start, end):
+        """Draw the cards, charts and table of the chosen place and dates."""
+        s = _state(place, district, start, end)
+        v = data.view(store, data.reference(store), s)
+        name = layout.place_label(v.place)
+        own = v.figures[v.figures["pcode"] == v.place["pcode"]]
+        cards = [layout.card(c) for c in views.headline_cards(own, s.date_from, s.date_to)]
+        shown_own = data.shown(own, s.date_from)
+        kids = views.breakdown(v.figures, v.kids, s.date_from, s.date_to)
+        return (
+            name,
+            cards,
+            charts.timeseries_figure(shown_own, v.events),
+            f"Within {v.place['name']}",
+            charts.breakdown_figure(kids, str(v.place["name"])),
+            views.table_rows(data.shown(v.figures, s.date_from)),
+        )
+
+    @app.callback(
+        Output("download", "data"),
+        Input("download-button", "n_clicks"),
+        State("filter-place", "value"),
+        State("filter-district", "value"),
+        State("filter-dates", "start_date"),
+        State("filter-dates", "end_date"),
+        prevent_initial_call=True,
+    )
+    def download(_clicks, place, district, start, end):
+        """The figures of the current view as CSV."""
+        s = _state(place, district, start, end)
+        v = data.view(store, data.reference(store), s)
+        figs = data.shown(v.figures, s.date_from)
+        ordered = figs.sort_values(["period_end", "pcode", "metric"], ascending=[False, True, True])
+        return dcc.send_string(to_csv(ordered), filename=f"displacement_{s.selected}.csv")

@@ -1,0 +1,178 @@
+"""Plotly figures built from frames: the time series and the breakdown."""
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.formatting import METRIC_LABELS, format_date, format_period, format_value
+from schemas.enums import FLOW_METRICS
+
+# Okabe-Ito: distinguishable with the common forms of colour blindness.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+_LAYOUT = {
+    "margin": {"l": 60, "r": 20, "t": 40, "b": 40},
+    "plot_bgcolor": "white",
+    "hovermode": "closest",
+    "legend": {"orientation": "h", "y": -0.2},
+}
+
+
+def empty_figure(message: str) -> go.Figure:
+    """A blank chart that says why it is blank."""
+    fig = go.Figure()
+    fig.update_layout(
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        annotations=[
+            {
+                "text": message,
+                "showarrow": False,
+                "font": {"size": 15},
+                "xref": "paper",
+                "yref": "paper",
+            }
+        ],
+        **_LAYOUT,
+    )
+    return fig
+
+
+def series_of(figs: pd.DataFrame) -> list[tuple[str, str, str, pd.DataFrame]]:
+    """Split figures into drawable series: (name, kind, publisher, rows).
+
+    A run of flows with the same start and later ends is one cumulative series; other flows
+    of a publisher are one series of bars; each stock metric of a publisher is one line.
+    """
+    rows = figs[figs["sex"].isna() & figs["age_group"].isna()] if not figs.empty else figs
+    out: list[tuple[str, str, str, pd.DataFrame]] = []
+    for (metric, publisher, role), group in rows.groupby(
+        ["metric", rows["publisher"].fillna("unknown publisher"), "role"], sort=True
+    ):
+        suffix = " (triangulation)" if role == "triangulation" else ""
+        label = METRIC_LABELS.get(metric, metric)
+        if metric not in FLOW_METRICS:
+            out.append((f"{label} — {publisher}{suffix}", "stock", publisher, group))
+            continue
+        starts = group.groupby(["period_start", group["origin_pcode"].fillna("")])
+        runs = [g for _, g in starts if len(g) > 1]
+        singles = [g for _, g in starts if len(g) == 1]
+        for run in runs:
+            since = format_date(run["period_start"].iloc[0])
+            name = f"{label} since {since} (cumulative) — {publisher}{suffix}"
+            out.append((name, "cumulative", publisher, run))
+        if singles:
+            out.append((f"{label} — {publisher}{suffix}", "flow", publisher, pd.concat(singles)))
+    return out
+
+
+def _hover(rows: pd.DataFrame) -> list[str]:
+    return [
+        f"{format_value(r.value, r.qualifier)}<br>{format_period(r.period_start, r.period_end)}"
+        f"<br>{r.place_name or r.pcode}"
+        + (f" from {r.origin_name or r.origin_pcode}" if isinstance(r.origin_pcode, str) else "")
+        + f"<br>{r.publisher or ''}"
+        for r in rows.itertuples(index=False)
+    ]
+
+
+def timeseries_figure(figs: pd.DataFrame, events: pd.DataFrame) -> go.Figure:
+    """Stocks as lines and flows as bars on one time axis, with events as annotations."""
+    series = series_of(figs)
+    if not series:
+        return empty_figure("No figures for this place and period")
+    colours: dict[str, str] = {}
+    fig = go.Figure()
+    for name, kind, publisher, rows in series:
+        colour = colours.setdefault(publisher, PALETTE[len(colours) % len(PALETTE)])
+        rows = rows.sort_values("period_end")
+        triangulation = "(triangulation)" in name
+        common = {
+            "x": rows["period_end"],
+            "y": rows["value"].astype("float"),
+            "name": name,
+            "hovertext": _hover(rows),
+            "hoverinfo": "text",
+        }
+        if kind == "flow":
+            # A bar spans the period it counts, so overlapping periods are seen to overlap.
+            span = rows["period_end"] - rows["period_start"] + pd.Timedelta(days=1)
+            common["x"] = rows["period_start"] + span / 2
+            fig.add_trace(
+                go.Bar(
+                    **common,
+                    width=span.dt.total_seconds() * 1000,
+                    marker={"color": colour, "opacity": 0.45 if triangulation else 0.75},
+                )
+            )
+        else:
+            dash = "dot" if triangulation else ("dash" if kind == "cumulative" else "solid")
+            fig.add_trace(
+                go.Scatter(
+                    **common,
+                    mode="lines+markers",
+                    line={
+                        "color": colour,
+                        "dash": dash,
+                        "shape": "hv" if kind == "stock" else "linear",
+                    },
+                )
+            )
+    for i, event in enumerate(events.itertuples(index=False)):
+        fig.add_shape(
+            type="line",
+            x0=event.date,
+            x1=event.date,
+            y0=0,
+            y1=1,
+            yref="paper",
+            line={"color": "#888", "width": 1, "dash": "dot"},
+        )
+        fig.add_annotation(
+            x=event.date,
+            y=1 - (i % 3) * 0.07,
+            yref="paper",
+            text=event.title,
+            showarrow=False,
+            xanchor="left",
+            font={"size": 10, "color": "#555"},
+            bgcolor="rgba(255,255,255,0.8)",
+        )
+    fig.update_layout(
+        barmode="overlay", yaxis={"tickformat": ",d", "rangemode": "tozero"}, **_LAYOUT
+    )
+    return fig
+
+
+def breakdown_figure(rows: pd.DataFrame, place_name: str) -> go.Figure:
+    """Child areas as horizontal bars: people displaced and newly displaced."""
+    if rows.empty:
+        return empty_figure(f"No figures for the areas within {place_name} in this period")
+    rows = rows.sort_values("idps", na_position="first")
+    labels = [
+        f"{r.name} · {r.name_ar}" if isinstance(r.name_ar, str) else r.name
+        for r in rows.itertuples()
+    ]
+    fig = go.Figure()
+    for column, text, label, colour in (
+        ("idps", "idps_text", "People displaced (latest)", PALETTE[0]),
+        ("new", "new_text", "Newly displaced in range", PALETTE[1]),
+    ):
+        fig.add_trace(
+            go.Bar(
+                y=labels,
+                x=rows[column].astype("float"),
+                orientation="h",
+                name=label,
+                text=rows[text],
+                textposition="auto",
+                marker={"color": colour},
+                customdata=rows["pcode"],
+                hovertemplate="%{y}: %{text}<extra>" + label + "</extra>",
+            )
+        )
+    fig.update_layout(
+        barmode="group",
+        xaxis={"tickformat": ",d"},
+        height=max(260, 60 + 44 * len(rows)),
+        **_LAYOUT,
+    )
+    return fig

@@ -1,0 +1,52 @@
+"""How numbers, qualifiers and dates read on screen."""
+
+import datetime as dt
+
+import pandas as pd
+
+from schemas.enums import Qualifier
+
+METRIC_LABELS = {
+    "idps": "People displaced (IDPs)",
+    "new_displacements": "Newly displaced",
+    "returns": "Returns",
+    "returnees": "Returnees",
+    "refugees": "Refugees",
+    "population": "Population",
+}
+
+
+def format_value(value: int | float | None, qualifier: str | None) -> str:
+    """A number as published: "1,000+", "~3,000,000", "<50", "464,830"."""
+    if value is None or pd.isna(value):
+        return "–"
+    text = f"{int(value):,}"
+    match qualifier:
+        case Qualifier.MORE_THAN:
+            return f"{text}+"
+        case Qualifier.LESS_THAN:
+            return f"<{text}"
+        case Qualifier.APPROXIMATELY:
+            return f"~{text}"
+    return text
+
+
+def format_share(share: float | None, exact: bool) -> str:
+    """A share of the population, with "~" when either number is not exact."""
+    if share is None:
+        return "–"
+    return f"{'' if exact else '~'}{share:.0%}" if share >= 0.01 else f"{'' if exact else '~'}<1%"
+
+
+def format_date(value: dt.date | pd.Timestamp | None) -> str:
+    """An ISO date, or a dash."""
+    if value is None or pd.isna(value):
+        return "–"
+    return pd.Timestamp(value).date().isoformat()
+
+
+def format_period(start: pd.Timestamp, end: pd.Timestamp) -> str:
+    """One date for a stock or a one-day flow, "start – end" otherwise."""
+    if start == end:
+        return format_date(end)
+    return f"{format_date(start)} – {format_date(end)}"

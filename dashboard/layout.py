@@ -1,0 +1,179 @@
+"""The page: filters, headline cards, charts, the figures table and the download button."""
+
+import pandas as pd
+from dash import dash_table, dcc, html
+
+from dashboard.data import Reference
+from dashboard.formatting import format_date
+from dashboard.views import Card
+
+TABLE_COLUMNS = [
+    {"id": "period", "name": "Period / as of"},
+    {"id": "place", "name": "Place"},
+    {"id": "origin", "name": "From"},
+    {"id": "metric", "name": "Metric"},
+    {"id": "value", "name": "Value"},
+    {"id": "role", "name": "Role"},
+    {"id": "publisher", "name": "Published by"},
+    {"id": "link", "name": "Source", "presentation": "markdown"},
+]
+
+
+def place_label(row: pd.Series) -> str:
+    """ "Name · الاسم" for a place."""
+    arabic = row.get("name_ar")
+    return f"{row['name']} · {arabic}" if isinstance(arabic, str) and arabic else str(row["name"])
+
+
+def place_options(ref: Reference) -> list[dict[str, str]]:
+    """The country, its governorates and the response areas."""
+    places = ref.places
+    top = places[(places["admin_level"].isin([0, 1])) | (places["kind"] == "area")]
+    order = top.assign(rank=top["admin_level"].fillna(9), area=top["kind"] == "area").sort_values(
+        ["area", "rank", "name"]
+    )
+    return [
+        {
+            "label": ("Area: " if row["kind"] == "area" else "") + place_label(row),
+            "value": row["pcode"],
+        }
+        for _, row in order.iterrows()
+    ]
+
+
+def district_options(ref: Reference, place: str, district: str | None) -> list[dict[str, str]]:
+    """Districts of a governorate, and the sub-districts of the chosen district."""
+    places = ref.places
+    districts = places[places["parent_pcode"] == place].sort_values("name")
+    options = []
+    for _, row in districts.iterrows():
+        options.append({"label": place_label(row), "value": row["pcode"]})
+        if district and district.startswith(row["pcode"]):
+            subs = places[places["parent_pcode"] == row["pcode"]].sort_values("name")
+            options += [
+                {"label": "— " + place_label(s), "value": s["pcode"]} for _, s in subs.iterrows()
+            ]
+    return options
+
+
+def card(c: Card) -> html.Div:
+    """One headline card: the number as published, its date and its source."""
+    source = (
+        html.A(c.source or "source", href=c.source_url, target="_blank", rel="noopener noreferrer")
+        if c.source_url
+        else html.Span(c.source or "")
+    )
+    return html.Div(
+        [
+            html.Div(c.label, className="card-label"),
+            html.Div(c.text, className="card-value", id=f"card-{c.key}-value"),
+            html.Div(c.detail, className="card-detail"),
+            html.Div(source, className="card-source"),
+        ],
+        className="card",
+        id=f"card-{c.key}",
+        title=f"{c.label}: {c.text}, {c.detail}" + (f", {c.source}" if c.source else ""),
+    )
+
+
+def freshness_line(loads: pd.DataFrame) -> str:
+    """ "hxl loaded 2026-11-25 06:25 UTC" for each source."""
+    if loads.empty:
+        return "No data loaded yet: run `python -m etl refresh`."
+    parts = []
+    for row in loads.itertuples(index=False):
+        loaded = (
+            pd.Timestamp(row.last_loaded).strftime("%Y-%m-%d %H:%M UTC")
+            if row.last_loaded
+            else "never"
+        )
+        parts.append(f"{row.source}: last loaded {loaded}")
+    return "Data: " + "; ".join(parts)
+
+
+def page(ref: Reference, loads: pd.DataFrame) -> html.Div:
+    """The whole page, with filters at the extent of the data."""
+    return html.Div(
+        [
+            dcc.Location(id="url", refresh=False),
+            html.Header(
+                [
+                    html.H1("Displacement dashboard"),
+                    html.P(
+                        "Figures as published, each with its source, date and qualifier. "
+                        "Stocks and flows are never added together; sources are never summed.",
+                        className="lede",
+                    ),
+                ]
+            ),
+            html.Section(
+                [
+                    html.Div(
+                        [
+                            html.Label("Governorate or area", htmlFor="filter-place"),
+                            dcc.Dropdown(
+                                id="filter-place",
+                                options=place_options(ref),
+                                value="SY",
+                                clearable=False,
+                            ),
+                        ],
+                        className="filter",
+                    ),
+                    html.Div(
+                        [
+                            html.Label("District", htmlFor="filter-district"),
+                            dcc.Dropdown(id="filter-district", options=[], placeholder="All"),
+                        ],
+                        className="filter",
+                    ),
+                    html.Div(
+                        [
+                            html.Label("Dates", htmlFor="filter-dates"),
+                            dcc.DatePickerRange(
+                                id="filter-dates",
+                                start_date=format_date(ref.date_from) if ref.date_from else None,
+                                end_date=format_date(ref.date_to) if ref.date_to else None,
+                                display_format="YYYY-MM-DD",
+                            ),
+                        ],
+                        className="filter",
+                    ),
+                ],
+                className="filters",
+                **{"aria-label": "Filters"},
+            ),
+            html.H2(id="place-heading"),
+            dcc.Loading(html.Div(id="cards", className="cards")),
+            html.H2("Over time"),
+            dcc.Loading(dcc.Graph(id="timeseries", config={"displaylogo": False})),
+            html.H2(id="breakdown-heading"),
+            dcc.Loading(dcc.Graph(id="breakdown", config={"displaylogo": False})),
+            html.Div(
+                [
+                    html.H2("Figures and their sources"),
+                    html.Button("Download CSV", id="download-button", className="button"),
+                    dcc.Download(id="download"),
+                ],
+                className="table-head",
+            ),
+            dash_table.DataTable(
+                id="figures-table",
+                columns=TABLE_COLUMNS,
+                data=[],
+                page_size=25,
+                sort_action="native",
+                filter_action="native",
+                markdown_options={"link_target": "_blank"},
+                style_cell={
+                    "textAlign": "left",
+                    "whiteSpace": "normal",
+                    "height": "auto",
+                    "fontFamily": "inherit",
+                },
+                style_table={"overflowX": "auto"},
+            ),
+            html.Footer(freshness_line(loads), id="freshness"),
+        ],
+        className="page",
+    )

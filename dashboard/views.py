@@ -1,0 +1,268 @@
+"""What the page shows, as pure functions of figure frames: headline cards and breakdowns.
+
+Rules that keep every number honest: only `recommended` figures count; a stock is the
+latest report as of the end of the range; flows are summed for one publisher only, never
+over overlapping periods (a cumulative run counts once, by its latest report); a figure
+reported for an area stays on that area.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from dashboard.formatting import (
+    METRIC_LABELS,
+    format_date,
+    format_period,
+    format_share,
+    format_value,
+)
+from schemas.enums import Qualifier, Role
+
+
+@dataclass(frozen=True)
+class Total:
+    """A number on screen and what it rests on."""
+
+    value: int
+    qualifier: str
+    publisher: str | None
+    source_url: str | None
+    start: pd.Timestamp
+    end: pd.Timestamp
+    reports: int = 1
+
+    @property
+    def text(self) -> str:
+        """The number as published ("1,000+")."""
+        return format_value(self.value, self.qualifier)
+
+
+@dataclass(frozen=True)
+class Card:
+    """One headline card."""
+
+    key: str
+    label: str
+    text: str
+    detail: str
+    source: str | None = None
+    source_url: str | None = None
+
+
+def _counted(figs: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Recommended, undisaggregated figures of one metric, in people."""
+    if figs.empty:
+        return figs
+    keep = (
+        (figs["metric"] == metric)
+        & (figs["role"] == Role.RECOMMENDED.value)
+        & figs["sex"].isna()
+        & figs["age_group"].isna()
+        & (figs["unit"] == "people")
+    )
+    return figs[keep]
+
+
+def combine_qualifiers(qualifiers: list[str]) -> str:
+    """The qualifier of a sum: exact only if every part is exact."""
+    kinds = set(qualifiers) - {Qualifier.EXACT.value}
+    if not kinds:
+        return Qualifier.EXACT.value
+    if len(kinds) == 1:
+        return kinds.pop()
+    return Qualifier.APPROXIMATELY.value
+
+
+def latest_stock(figs: pd.DataFrame, metric: str, date_to: dt.date | None) -> Total | None:
+    """The latest recommended stock reported as of `date_to`."""
+    rows = _counted(figs, metric)
+    if date_to is not None and not rows.empty:
+        rows = rows[rows["period_end"] <= pd.Timestamp(date_to)]
+    if rows.empty:
+        return None
+    row = rows.sort_values(["period_end", "figure_id"]).iloc[-1]
+    return Total(
+        int(row["value"]),
+        row["qualifier"],
+        row["publisher"],
+        row["source_url"],
+        row["period_start"],
+        row["period_end"],
+    )
+
+
+def _non_overlapping(rows: pd.DataFrame) -> pd.DataFrame:
+    """Longest periods first, then any period that does not overlap one already taken."""
+    # A cumulative run (same start, later ends) counts once, by its latest report.
+    latest = rows.sort_values("period_end").groupby("period_start", as_index=False).tail(1)
+    latest = latest.assign(span=latest["period_end"] - latest["period_start"])
+    taken: list[tuple[pd.Timestamp, pd.Timestamp]] = []
+    keep = []
+    for index, row in latest.sort_values(["span", "period_end"], ascending=False).iterrows():
+        start, end = row["period_start"], row["period_end"]
+        if all(end < s or start > e for s, e in taken):
+            taken.append((start, end))
+            keep.append(index)
+    return latest.loc[keep]
+
+
+def flow_total(
+    figs: pd.DataFrame, metric: str, date_from: dt.date | None, date_to: dt.date | None
+) -> Total | None:
+    """Flows within the range, summed for one publisher without double counting."""
+    rows = _counted(figs, metric)
+    if rows.empty:
+        return None
+    if date_from is not None:
+        rows = rows[rows["period_start"] >= pd.Timestamp(date_from)]
+    if date_to is not None:
+        rows = rows[rows["period_end"] <= pd.Timestamp(date_to)]
+    best: Total | None = None
+    for publisher, group in rows.groupby(rows["publisher"].fillna(""), sort=True):
+        # Arrivals from named origins are parts of an all-origins figure: use one or the other.
+        totals = group[group["origin_pcode"].isna()]
+        parts = [totals] if not totals.empty else [g for _, g in group.groupby("origin_pcode")]
+        chosen = pd.concat([_non_overlapping(p) for p in parts])
+        total = Total(
+            int(chosen["value"].sum()),
+            combine_qualifiers(list(chosen["qualifier"])),
+            publisher or None,
+            chosen.sort_values("period_end")["source_url"].iloc[-1],
+            chosen["period_start"].min(),
+            chosen["period_end"].max(),
+            len(chosen),
+        )
+        if best is None or (total.end, total.value) > (best.end, best.value):
+            best = total
+    return best
+
+
+def headline_cards(
+    figs: pd.DataFrame, date_from: dt.date | None, date_to: dt.date | None
+) -> list[Card]:
+    """The four headline cards for the figures of one place."""
+    population = latest_stock(figs, "population", date_to)
+    idps = latest_stock(figs, "idps", date_to)
+    new = flow_total(figs, "new_displacements", date_from, date_to)
+    cards = [
+        _stock_card("population", "Population", population),
+        _stock_card("idps", "People displaced", idps),
+    ]
+    if new is None:
+        cards.append(Card("new", "Newly displaced in range", "–", "no report in this period"))
+    else:
+        reports = f" ({new.reports} reports)" if new.reports > 1 else ""
+        cards.append(
+            Card(
+                "new",
+                "Newly displaced in range",
+                new.text,
+                f"{format_period(new.start, new.end)}{reports}",
+                new.publisher,
+                new.source_url,
+            )
+        )
+    cards.append(_share_card(idps, population))
+    return cards
+
+
+def _stock_card(key: str, label: str, total: Total | None) -> Card:
+    if total is None:
+        return Card(key, label, "–", "no report as of this date")
+    return Card(
+        key,
+        label,
+        total.text,
+        f"as of {format_date(total.end)}",
+        total.publisher,
+        total.source_url,
+    )
+
+
+def _share_card(idps: Total | None, population: Total | None) -> Card:
+    if idps is None or population is None or population.value == 0:
+        return Card("share", "Share of population displaced", "–", "needs both figures")
+    exact = idps.qualifier == population.qualifier == Qualifier.EXACT.value
+    publishers = {p for p in (idps.publisher, population.publisher) if p}
+    source = " / ".join(sorted(publishers)) or None
+    detail = f"{idps.text} of {population.text}"
+    if len(publishers) > 1:
+        detail += " (two publishers)"
+    return Card(
+        "share",
+        "Share of population displaced",
+        format_share(idps.value / population.value, exact),
+        detail,
+        source,
+    )
+
+
+def children(places: pd.DataFrame, members: pd.DataFrame, pcode: str) -> pd.DataFrame:
+    """The places one level below: admin children, or the members of an area."""
+    if pcode in set(members["area_pcode"]):
+        inside = members.loc[members["area_pcode"] == pcode, "member_pcode"]
+        return places[places["pcode"].isin(inside)]
+    return places[places["parent_pcode"] == pcode]
+
+
+def breakdown(
+    figs: pd.DataFrame,
+    kids: pd.DataFrame,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+) -> pd.DataFrame:
+    """Per child place: the latest people displaced and the newly displaced in the range."""
+    rows = []
+    for kid in kids.itertuples(index=False):
+        own = figs[figs["pcode"] == kid.pcode] if not figs.empty else figs
+        idps = latest_stock(own, "idps", date_to)
+        new = flow_total(own, "new_displacements", date_from, date_to)
+        population = latest_stock(own, "population", date_to)
+        if idps is None and new is None:
+            continue
+        rows.append(
+            {
+                "pcode": kid.pcode,
+                "name": kid.name,
+                "name_ar": kid.name_ar,
+                "idps": idps.value if idps else None,
+                "idps_text": idps.text if idps else "–",
+                "new": new.value if new else None,
+                "new_text": new.text if new else "–",
+                "share": idps.value / population.value
+                if idps and population and population.value
+                else None,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["pcode", "name", "name_ar", "idps", "idps_text", "new", "new_text", "share"]
+    )
+
+
+def table_rows(figs: pd.DataFrame) -> list[dict[str, str]]:
+    """The figures table: newest first, values as published, sources as links."""
+    rows = []
+    ordered = figs.sort_values(["period_end", "pcode", "metric"], ascending=[False, True, True])
+    for r in ordered.itertuples(index=False):
+        url = r.source_url if isinstance(r.source_url, str) else ""
+        rows.append(
+            {
+                "figure_id": r.figure_id,
+                "period": format_period(r.period_start, r.period_end),
+                "place": r.place_name if isinstance(r.place_name, str) else r.pcode,
+                "origin": r.origin_name if isinstance(r.origin_name, str) else "",
+                "metric": METRIC_LABELS.get(r.metric, r.metric),
+                "value": format_value(r.value, r.qualifier),
+                "role": r.role,
+                "publisher": r.publisher if isinstance(r.publisher, str) else "",
+                "link": f"[{_host(url)}]({url})" if url.startswith(("http://", "https://")) else "",
+            }
+        )
+    return rows
+
+
+def _host(url: str) -> str:
+    host = url.split("/")[2] if url.count("/") >= 2 else url
+    return host.replace("[", "").replace("]", "")

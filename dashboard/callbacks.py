@@ -86,6 +86,7 @@ def register(app: Dash, store: Store) -> None:
         Output("breakdown-heading", "children"),
         Output("breakdown", "figure"),
         Output("figures-table", "data"),
+        Output("figures-count", "children"),
         Input("filter-place", "value"),
         Input("filter-district", "value"),
         Input("filter-dates", "start_date"),
@@ -100,13 +101,15 @@ def register(app: Dash, store: Store) -> None:
         cards = [layout.card(c) for c in views.headline_cards(own, s.date_from, s.date_to)]
         shown_own = data.shown(own, s.date_from)
         kids = views.breakdown(v.figures, v.kids, s.date_from, s.date_to)
+        rows = views.table_rows(data.shown(v.figures, s.date_from))
         return (
             name,
             cards,
             charts.timeseries_figure(shown_own, v.events),
             f"Within {v.place['name']}",
             charts.breakdown_figure(kids, str(v.place["name"])),
-            views.table_rows(data.shown(v.figures, s.date_from)),
+            rows,
+            f"{len(rows):,} figure{'s' if len(rows) != 1 else ''}",
         )
 
     @app.callback(

@@ -3,7 +3,13 @@
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.formatting import METRIC_LABELS, format_date, format_period, format_value
+from dashboard.formatting import (
+    METRIC_LABELS,
+    format_date,
+    format_period,
+    format_value,
+    publisher_name,
+)
 from schemas.enums import FLOW_METRICS
 
 # Okabe-Ito: distinguishable with the common forms of colour blindness.
@@ -45,7 +51,7 @@ def series_of(figs: pd.DataFrame) -> list[tuple[str, str, str, pd.DataFrame]]:
     rows = figs[figs["sex"].isna() & figs["age_group"].isna()] if not figs.empty else figs
     out: list[tuple[str, str, str, pd.DataFrame]] = []
     for (metric, publisher, role), group in rows.groupby(
-        ["metric", rows["publisher"].fillna("unknown publisher"), "role"], sort=True
+        ["metric", rows["publisher"].map(publisher_name), "role"], sort=True
     ):
         suffix = " (triangulation)" if role == "triangulation" else ""
         label = METRIC_LABELS.get(metric, metric)
@@ -116,7 +122,7 @@ def timeseries_figure(figs: pd.DataFrame, events: pd.DataFrame) -> go.Figure:
                     },
                 )
             )
-    for i, event in enumerate(events.itertuples(index=False)):
+    for event in events.itertuples(index=False):
         fig.add_shape(
             type="line",
             x0=event.date,
@@ -126,15 +132,18 @@ def timeseries_figure(figs: pd.DataFrame, events: pd.DataFrame) -> go.Figure:
             yref="paper",
             line={"color": "#888", "width": 1, "dash": "dot"},
         )
+        # Written along its line, so that events a few days apart do not cover each other.
         fig.add_annotation(
             x=event.date,
-            y=1 - (i % 3) * 0.07,
+            y=1,
             yref="paper",
             text=event.title,
+            hovertext=f"{format_date(event.date)}: {event.title}",
             showarrow=False,
-            xanchor="left",
-            font={"size": 10, "color": "#555"},
-            bgcolor="rgba(255,255,255,0.8)",
+            textangle=-90,
+            xanchor="right",
+            yanchor="top",
+            font={"size": 10, "color": "#444"},
         )
     fig.update_layout(
         barmode="overlay", yaxis={"tickformat": ",d", "rangemode": "tozero"}, **_LAYOUT

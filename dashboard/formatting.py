@@ -50,3 +50,11 @@ def format_period(start: pd.Timestamp, end: pd.Timestamp) -> str:
     if start == end:
         return format_date(end)
     return f"{format_date(start)} – {format_date(end)}"
+
+
+def publisher_name(publisher: str | None) -> str:
+    """The organisation of a "Publisher, Title (date)" provenance string."""
+    if not isinstance(publisher, str) or not publisher.strip():
+        return "unknown publisher"
+    head = publisher.split(",", 1)[0].strip()
+    return head if len(head) <= 48 else head[:47] + "…"

@@ -152,6 +152,7 @@ def page(ref: Reference, loads: pd.DataFrame) -> html.Div:
             html.Div(
                 [
                     html.H2("Figures and their sources"),
+                    html.Span(id="figures-count", className="count", **{"aria-live": "polite"}),
                     html.Button("Download CSV", id="download-button", className="button"),
                     dcc.Download(id="download"),
                 ],

@@ -17,6 +17,7 @@ from dashboard.formatting import (
     format_period,
     format_share,
     format_value,
+    publisher_name,
 )
 from schemas.enums import Qualifier, Role
 
@@ -120,7 +121,8 @@ def flow_total(
     if date_to is not None:
         rows = rows[rows["period_end"] <= pd.Timestamp(date_to)]
     best: Total | None = None
-    for publisher, group in rows.groupby(rows["publisher"].fillna(""), sort=True):
+    # One organisation's reports may be summed with each other, never with another's.
+    for _name, group in rows.groupby(rows["publisher"].map(publisher_name), sort=True):
         # Arrivals from named origins are parts of an all-origins figure: use one or the other.
         totals = group[group["origin_pcode"].isna()]
         parts = [totals] if not totals.empty else [g for _, g in group.groupby("origin_pcode")]
@@ -128,7 +130,7 @@ def flow_total(
         total = Total(
             int(chosen["value"].sum()),
             combine_qualifiers(list(chosen["qualifier"])),
-            publisher or None,
+            chosen.sort_values("period_end")["publisher"].iloc[-1],
             chosen.sort_values("period_end")["source_url"].iloc[-1],
             chosen["period_start"].min(),
             chosen["period_end"].max(),
@@ -185,7 +187,7 @@ def _share_card(idps: Total | None, population: Total | None) -> Card:
     if idps is None or population is None or population.value == 0:
         return Card("share", "Share of population displaced", "–", "needs both figures")
     exact = idps.qualifier == population.qualifier == Qualifier.EXACT.value
-    publishers = {p for p in (idps.publisher, population.publisher) if p}
+    publishers = {publisher_name(t.publisher) for t in (idps, population) if t.publisher}
     source = " / ".join(sorted(publishers)) or None
     detail = f"{idps.text} of {population.text}"
     if len(publishers) > 1:

@@ -47,7 +47,11 @@ def _store(settings: EtlSettings) -> Store:
 
 
 def _print_report(report: RunReport, limit: int = 50) -> None:
-    typer.echo(report.summary(), err=not report.ok)
+    if report.ok:
+        typer.echo(report.summary())
+    else:
+        # A failed run is an error like any other: one line on stderr that starts "error:".
+        typer.echo(f"error: {report.summary()}", err=True)
     if report.ignored_columns:
         typer.echo("  ignored columns: " + ", ".join(report.ignored_columns))
     for rejection in report.rejections[:limit]:

@@ -82,12 +82,14 @@ def import_hxl(
         report.rejections = mapped.rejections + checked.rejections
         report.rejections.sort(key=lambda r: (r.row is None, r.row or 0))
         attempted = report.figures_mapped + len(mapped.rejections)
-        share = len(report.rejections) / attempted if attempted else 1.0
+        # A figure can fail several checks: the share counts figures, not failures.
+        rejected = len(mapped.rejections) + report.figures_mapped - len(checked.valid)
+        share = rejected / attempted if attempted else 1.0
         if attempted == 0:
             raise EtlError("no figures in the file (every value cell is empty)")
         if checked.valid.empty or share > max_rejected_share:
             raise EtlError(
-                f"{len(report.rejections)} of {attempted} figures rejected "
+                f"{rejected} of {attempted} figures rejected "
                 f"({share:.0%} > {max_rejected_share:.0%} allowed); nothing loaded"
             )
         report.changes = writes.replace_figures(store.engine, source, report.dataset, checked.valid)

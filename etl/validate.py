@@ -48,6 +48,8 @@ def validate_figures(
     """Validate figures against the canonical schema; split off the failing rows."""
     if frame.empty:
         return Validated(frame, [])
+    # pandera reports index labels; with a fresh index they are the row positions used below.
+    frame = frame.reset_index(drop=True)
     rows = row_numbers if row_numbers is not None else [i + 1 for i in range(len(frame))]
     schema = figure_schema(known_places)
     try:

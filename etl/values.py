@@ -29,7 +29,7 @@ _PREFIXES: list[tuple[re.Pattern[str], Qualifier]] = [
     (re.compile(r"^(?:<=?|less than|fewer than|under|below|up to)\s*", re.I), Qualifier.LESS_THAN),
     (
         re.compile(
-            r"^(?:~|≈|about|approx\.?|approximately|around|some|nearly|almost|roughly|c\.|ca\.)\s*",
+            r"^(?:~|≈|about|approximately|approx\.?|around|some|nearly|almost|roughly|c\.|ca\.)\s*",
             re.I,
         ),
         Qualifier.APPROXIMATELY,

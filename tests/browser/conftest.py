@@ -1,0 +1,124 @@
+"""A live dashboard over the bundled data, and headless Chromium to drive it."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from etl.pipeline import import_hxl
+from etl.reference import load_reference
+from etl.store import DATA_DIR, open_store
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def bundled_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite store loaded with the bundled reference data and default input."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'bundled.db'}"
+    store = open_store(url)
+    load_reference(store, DATA_DIR)
+    report = import_hxl(store, DATA_DIR / "bundled" / "nw_syria_2019_2020.csv")
+    assert report.ok, report.message
+    store.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def live_server(bundled_db: str) -> Iterator[str]:
+    """`python -m dashboard` serving the bundled store on a free loopback port."""
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": bundled_db}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dashboard", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+                break
+        except requests.ConnectionError:
+            time.sleep(0.2)
+        if proc.poll() is not None:
+            raise RuntimeError(f"dashboard exited: {proc.stderr.read().decode()[-2000:]}")
+    else:
+        proc.kill()
+        raise RuntimeError("dashboard did not answer /healthz within 60 s")
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's headless Chromium; a missing browser fails the suite, it never skips."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}: install Debian's chromium package")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+class Watched:
+    """A page with the console errors and off-machine requests it produced."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.console_errors: list[str] = []
+        self.external_requests: list[str] = []
+        page.on(
+            "console",
+            lambda m: self.console_errors.append(m.text) if m.type == "error" else None,
+        )
+        page.on("pageerror", lambda e: self.console_errors.append(str(e)))
+        page.on("request", self._request)
+
+    def _request(self, request) -> None:  # type: ignore[no-untyped-def]
+        url = request.url
+        if not url.startswith(("http://127.0.0.1", "data:", "blob:", "about:")):
+            self.external_requests.append(url)
+
+    def screenshot(self, name: str) -> Path:
+        """Keep a screenshot under test-artifacts/screenshots/."""
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+def watched(browser: Browser) -> Iterator[Watched]:
+    """A fresh page in a fresh context, 1440 px wide, accepting downloads."""
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    yield Watched(page)
+    context.close()

@@ -1,5 +1,6 @@
 """Stable identifiers of figures, derived from their natural key."""
 
+import datetime as dt
 import hashlib
 
 import pandas as pd
@@ -10,8 +11,10 @@ from schemas.figures import NATURAL_KEY
 def _part(value: object) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
-    if isinstance(value, pd.Timestamp):
+    if isinstance(value, pd.Timestamp | dt.datetime):
         return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
     return str(value)
 
 

@@ -156,7 +156,8 @@ def finish_run(
                 status=status,
                 rows_fetched=rows_fetched,
                 rows_loaded=rows_loaded,
-                rows_rejected=len(rejections),
+                # A row that fails three checks is one rejected row.
+                rows_rejected=len({r.row for r in rejections}),
                 message=message,
             )
         )

@@ -1,8 +1,8 @@
 """The dashboard in headless Chromium, over the bundled north-west Syria data."""
 
 import csv
-import re
 import io
+import re
 from pathlib import Path
 
 import pytest

@@ -4,6 +4,7 @@ Exit codes: 0 every source loaded; 1 a source failed or the input was bad; 2 usa
 3 another ETL run holds the lock.
 """
 
+import dataclasses
 import datetime as dt
 import sys
 from collections.abc import Iterable
@@ -15,14 +16,18 @@ import typer
 from tqdm import tqdm
 
 from etl import export as exporter
+from etl.config import load_sources
 from etl.errors import EtlError, RunLockedError
 from etl.lock import run_lock
-from etl.pipeline import RunReport, import_hxl
+from etl.pipeline import RunReport, new_run_id, run_source
+from etl.pipeline import import_file as pipeline_import
 from etl.reference import load_reference
 from etl.settings import EtlSettings
+from etl.sources import REGISTRY
+from etl.sources.base import SourceConfig
 from etl.store import Store, open_store, reads
+from etl.transport import HttpClient
 
-SOURCES = ("hxl",)
 EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 1, 2, 3
 
 app = typer.Typer(
@@ -61,11 +66,42 @@ def _print_report(report: RunReport, limit: int = 50) -> None:
 
 
 def _check_source(names: list[str]) -> None:
-    unknown = [n for n in names if n not in SOURCES]
+    unknown = [n for n in names if n not in REGISTRY]
     if unknown:
-        raise _fail(
-            f"unknown source {', '.join(unknown)} (known: {', '.join(SOURCES)})", EXIT_USAGE
-        )
+        known = ", ".join(sorted(REGISTRY))
+        raise _fail(f"unknown source {', '.join(unknown)} (known: {known})", EXIT_USAGE)
+
+
+def _configs(settings: EtlSettings) -> dict[str, SourceConfig]:
+    try:
+        return load_sources(settings.sources_config, settings.data_dir)
+    except EtlError as exc:
+        raise _fail(str(exc)) from exc
+
+
+def _fetch_progress(items: Iterable) -> Iterable:
+    return tqdm(items, unit=" responses", desc="fetching", disable=not sys.stderr.isatty())
+
+
+def _refresh_one(
+    store: Store, settings: EtlSettings, cfg: SourceConfig, client: HttpClient, dry_run: bool
+) -> RunReport:
+    connector = REGISTRY[cfg.name]
+    creds = settings.credentials()
+    missing = [c for c in connector.credentials if not creds.get(c)]
+    if missing:
+        names = ", ".join(m.upper() for m in missing)
+        report = RunReport(new_run_id(cfg.name), cfg.name, "", status="failed")
+        report.message = f"{cfg.name}: needs {names} (environment or .env)"
+        return report
+    return run_source(
+        store,
+        connector,
+        connector.fetch(client, cfg, creds),
+        max_rejected_share=settings.max_rejected_share,
+        progress=_fetch_progress,
+        dry_run=dry_run,
+    )
 
 
 @app.command()
@@ -73,25 +109,36 @@ def refresh(
     source: Annotated[
         list[str] | None, typer.Option("--source", help="Only this source (repeatable).")
     ] = None,
+    country: Annotated[
+        list[str] | None, typer.Option("--country", help="Only this ISO3 country (repeatable).")
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="Only figures from this date on.")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Fetch and validate; say what would change.")
+    ] = False,
 ) -> None:
-    """Load the gazetteer and every configured source (default: the bundled inputs)."""
+    """Load the gazetteer and every enabled source of the config (default: the bundled data)."""
     settings = EtlSettings()
     _check_source(source or [])
+    first = _date(since, "--since")
+    configs = _configs(settings)
+    chosen = [configs[n] for n in source] if source else [c for c in configs.values() if c.enabled]
+    chosen = [
+        dataclasses.replace(
+            c,
+            countries=tuple(x.upper() for x in country) if country else c.countries,
+            since=first or c.since,
+        )
+        for c in chosen
+    ]
+    client = HttpClient(settings.http())
     try:
         with run_lock(settings.lock_file()):
             store = _store(settings)
-            places = load_reference(store, settings.data_dir)
-            typer.echo(f"reference: {places} places loaded")
-            reports = [
-                import_hxl(
-                    store,
-                    settings.data_dir / name,
-                    max_rejected_share=settings.max_rejected_share,
-                    progress=_progress,
-                )
-                for name in settings.bundled_inputs
-                if not source or "hxl" in source
-            ]
+            if not dry_run:
+                places = load_reference(store, settings.data_dir)
+                typer.echo(f"reference: {places} places loaded")
+            reports = [_refresh_one(store, settings, c, client, dry_run) for c in chosen]
     except RunLockedError as exc:
         raise _fail(str(exc), EXIT_LOCKED) from exc
     except (EtlError, sqlalchemy.exc.SQLAlchemyError) as exc:
@@ -107,21 +154,20 @@ def import_file(
     file: Annotated[Path, typer.Argument(help="A response saved from the source (CSV or JSON).")],
     source: Annotated[str, typer.Option("--source", help="The source the file comes from.")],
     dataset: Annotated[
-        str | None, typer.Option(help="Dataset name (default: the file name).")
+        str | None, typer.Option(help="Dataset name (default: from the file).")
     ] = None,
 ) -> None:
-    """Validate one saved upstream file and load its figures; list the rows rejected."""
+    """Validate one saved upstream response and load its figures; list the rows rejected."""
     _check_source([source])
     settings = EtlSettings()
     try:
         with run_lock(settings.lock_file()):
-            report = import_hxl(
+            report = pipeline_import(
                 _store(settings),
+                source,
                 file,
-                source=source,
                 dataset=dataset,
                 max_rejected_share=settings.max_rejected_share,
-                progress=_progress,
             )
     except RunLockedError as exc:
         raise _fail(str(exc), EXIT_LOCKED) from exc
@@ -130,6 +176,32 @@ def import_file(
     _print_report(report)
     if not report.ok:
         raise typer.Exit(EXIT_FAILED)
+
+
+@app.command()
+def sources() -> None:
+    """List the known sources: enabled or not, credentials present, last run."""
+    settings = EtlSettings()
+    configs = _configs(settings)
+    creds = settings.credentials()
+    runs = reads.runs(_store(settings).engine, limit=1000)
+    for name, connector in sorted(REGISTRY.items()):
+        cfg = configs[name]
+        missing = [c.upper() for c in connector.credentials if not creds.get(c)]
+        keys = (
+            "credentials: none needed"
+            if not connector.credentials
+            else (f"credentials: missing {', '.join(missing)}" if missing else "credentials: set")
+        )
+        last = runs[runs["source"] == name].head(1)
+        when = "never run"
+        if not last.empty:
+            row = last.iloc[0]
+            when = f"last run {row['started_at']:%Y-%m-%d %H:%M} {row['status']}"
+        state = "enabled " if cfg.enabled else "disabled"
+        countries = ",".join(cfg.countries) or "-"
+        typer.echo(f"{name:<12} {state} {countries:<8} {keys}; {when}")
+        typer.echo(f"{'':<12} {connector.title}")
 
 
 @app.command()

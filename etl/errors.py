@@ -15,3 +15,15 @@ class HxlError(InputError):
 
 class RunLockedError(EtlError):
     """Another ETL run holds the lock."""
+
+
+class SourceError(EtlError):
+    """An upstream failed: unreachable, refused, or served something other than promised."""
+
+
+class SourceAuthError(SourceError):
+    """An upstream refused the credential (HTTP 401 or 403); retrying will not help."""
+
+
+class SourceFormatError(SourceError):
+    """An upstream's response does not match what it promises (a field renamed, dropped, ...)."""

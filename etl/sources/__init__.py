@@ -1,1 +1,14 @@
 """Source connectors: one module per upstream, each a fetch step and a pure mapping."""
+
+from etl.sources import hxl
+from etl.sources.base import Connector
+
+REGISTRY: dict[str, Connector] = {c.name: c for c in (hxl.CONNECTOR,)}
+
+
+def connector(name: str) -> Connector:
+    """The connector called `name`; KeyError names the known ones."""
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"unknown source {name!r} (known: {', '.join(sorted(REGISTRY))})") from None

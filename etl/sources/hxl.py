@@ -6,7 +6,7 @@
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +15,15 @@ import pandas as pd
 from etl.errors import HxlError, InputError
 from etl.figure_ids import figure_id
 from etl.frames import to_figure_frame
+from etl.sources.base import (
+    Connector,
+    Credentials,
+    Fetched,
+    MapContext,
+    MappedFigures,
+    SourceConfig,
+)
+from etl.transport import HttpClient
 from etl.values import CellError, parse_iso_date, parse_number, parse_qualifier
 from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import FLOW_METRICS, AgeGroup, Cause, Metric, Qualifier, Role, Sex, Unit
@@ -75,17 +84,6 @@ class HxlTable:
     rows: pd.DataFrame  # str cells, "" for empty; index = 1-based row number in the file
 
 
-@dataclass
-class MappedFigures:
-    """The canonical figures of a file, the cells refused, and the columns ignored."""
-
-    figures: pd.DataFrame
-    row_numbers: list[int]  # the file row of each figure, by position
-    rejections: list[Rejection]
-    ignored_columns: list[str]
-    rows_read: int
-
-
 PLACE_LEVELS = ("adm3", "adm2", "adm1", "loc", "country")
 _VALUE_TAGS: list[tuple[str, frozenset[str], Metric]] = [
     ("affected", frozenset({"idps", "new"}), Metric.NEW_DISPLACEMENTS),
@@ -110,16 +108,20 @@ def read_hxl(path: Path) -> HxlTable:
         raise InputError(f"{path}: no such file")
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not a CSV file")
-    raw = path.read_bytes()
+    return decode_hxl(path.read_bytes(), str(path))
+
+
+def decode_hxl(raw: bytes, name: str) -> HxlTable:
+    """Decode the bytes of a HXL-tagged CSV and split off its hashtag row."""
     if b"\x00" in raw[:4096]:
-        raise InputError(f"{path}: not a CSV text file (binary content)")
+        raise InputError(f"{name}: not a CSV text file (binary content)")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(
-            f"{path}: not UTF-8 text (byte {exc.start}); save the CSV as UTF-8"
+            f"{name}: not UTF-8 text (byte {exc.start}); save the CSV as UTF-8"
         ) from exc
-    return parse_hxl_text(text, name=str(path))
+    return parse_hxl_text(text, name=name)
 
 
 def parse_hxl_text(text: str, name: str = "input") -> HxlTable:
@@ -217,16 +219,6 @@ def _value_column(index: int, tag: Tag) -> ValueColumn | None:
                 index, tag, metric, sex[0] if sex else None, age[0] if age else None, unit
             )
     return None
-
-
-@dataclass(frozen=True)
-class MapContext:
-    """What a mapped figure records about the run that produced it."""
-
-    source: str
-    dataset: str
-    run_id: str
-    retrieved_at: dt.datetime
 
 
 class _RowError(Exception):
@@ -378,10 +370,45 @@ def _figure(
         "unit": vcol.unit.value,
         "role": common["role"],
         "excerpt": common["excerpt"],
-        "source_url": common["source_url"],
+        "source_url": common["source_url"] or ctx.source_url,
         "retrieved_at": pd.Timestamp(ctx.retrieved_at),
         "run_id": ctx.run_id,
         "row": row_number,
     }
     record["figure_id"] = figure_id(record)
     return record
+
+
+def fetch(client: HttpClient, cfg: SourceConfig, _credentials: Credentials) -> Iterator[Fetched]:
+    """The configured HXL files: paths under the data folder, or http(s) URLs."""
+    base = Path(str(cfg.options.get("base_dir", ".")))
+    for item in cfg.options.get("files", []):
+        if str(item).startswith(("http://", "https://")):
+            response = client.get(cfg.name, str(item))
+            name = str(item).rstrip("/").rsplit("/", 1)[-1] or "hxl.csv"
+            yield Fetched(name, response.content, response.url, dt.datetime.now(dt.UTC))
+        else:
+            yield Fetched.from_file(base / str(item))
+
+
+def read(fetched: Fetched) -> pd.DataFrame:
+    """The rows below the hashtag row, with the hashtags in the frame's attrs."""
+    table = decode_hxl(fetched.body, fetched.name)
+    frame = table.rows
+    frame.attrs["hxl_tags"] = table.tags
+    return frame
+
+
+def to_figures(raw: pd.DataFrame, ctx: MapContext, _places: pd.DataFrame) -> MappedFigures:
+    """Map the rows of a HXL table (as `read` returns it) to canonical figures."""
+    return map_hxl(HxlTable(tags=list(raw.attrs["hxl_tags"]), rows=raw), ctx)
+
+
+CONNECTOR = Connector(
+    name="hxl",
+    title="HXL-tagged CSV (the bundled default, or any coordinator's spreadsheet)",
+    fetch=fetch,
+    read=read,
+    to_figures=to_figures,
+    dataset_of=lambda fetched: fetched.name,
+)

@@ -62,36 +62,59 @@ def _insert_chunk(conn: sa.Connection, rows: Sequence[dict[str, object]]) -> Non
     conn.execute(tables.figures.insert(), list(rows))
 
 
-def replace_figures(engine: sa.Engine, source: str, dataset: str, frame: pd.DataFrame) -> Changes:
-    """Make the store's figures of (source, dataset) exactly `frame`, in one transaction."""
+class _DryRun(Exception):
+    """Raised inside a load's transaction to roll it back after counting."""
+
+
+def replace_figures(
+    engine: sa.Engine,
+    source: str,
+    datasets: str | Sequence[str],
+    frame: pd.DataFrame,
+    *,
+    dry_run: bool = False,
+) -> Changes:
+    """Make the store's figures of these datasets of `source` exactly `frame`, in one transaction.
+
+    Rows whose content is unchanged are left alone (their retrieved_at and run_id too), so
+    loading the same input twice changes nothing. With `dry_run`, count and roll back.
+    """
+    names = [datasets] if isinstance(datasets, str) else list(datasets)
     new_rows = {row["figure_id"]: row for row in figure_rows(frame)}
     f = tables.figures
-    with engine.begin() as conn:
-        existing = {
-            r["figure_id"]: _signature(dict(r))
-            for r in conn.execute(
-                sa.select(*[f.c[c] for c in ["figure_id", *CONTENT]]).where(
-                    f.c.source == source, f.c.dataset == dataset
-                )
-            ).mappings()
-        }
-        stale = [fid for fid in existing if fid not in new_rows]
-        changed = [
-            fid
-            for fid, row in new_rows.items()
-            if fid in existing and existing[fid] != _signature(row)
-        ]
-        fresh = [row for fid, row in new_rows.items() if fid not in existing or fid in changed]
-        for chunk in _chunks([*stale, *changed], CHUNK):
-            conn.execute(f.delete().where(f.c.figure_id.in_(chunk)))
-        for chunk in _chunks(fresh, CHUNK):
-            _insert_chunk(conn, chunk)
-    return Changes(
-        added=len(fresh) - len(changed),
-        changed=len(changed),
-        removed=len(stale),
-        unchanged=len(new_rows) - len(fresh),
-    )
+    changes = Changes()
+    try:
+        with engine.begin() as conn:
+            existing = {
+                r["figure_id"]: _signature(dict(r))
+                for r in conn.execute(
+                    sa.select(*[f.c[c] for c in ["figure_id", *CONTENT]]).where(
+                        f.c.source == source, f.c.dataset.in_(names)
+                    )
+                ).mappings()
+            }
+            stale = [fid for fid in existing if fid not in new_rows]
+            changed = [
+                fid
+                for fid, row in new_rows.items()
+                if fid in existing and existing[fid] != _signature(row)
+            ]
+            fresh = [row for fid, row in new_rows.items() if fid not in existing or fid in changed]
+            for chunk in _chunks([*stale, *changed], CHUNK):
+                conn.execute(f.delete().where(f.c.figure_id.in_(chunk)))
+            for chunk in _chunks(fresh, CHUNK):
+                _insert_chunk(conn, chunk)
+            changes = Changes(
+                added=len(fresh) - len(changed),
+                changed=len(changed),
+                removed=len(stale),
+                unchanged=len(new_rows) - len(fresh),
+            )
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return changes
 
 
 def _chunks(items: Sequence, size: int) -> Iterable[Sequence]:
@@ -141,6 +164,7 @@ def finish_run(
     source: str,
     *,
     status: str,
+    dataset: str | None = None,
     rows_fetched: int,
     rows_loaded: int,
     rejections: list[Rejection],
@@ -154,6 +178,7 @@ def finish_run(
             .values(
                 finished_at=dt.datetime.now(dt.UTC),
                 status=status,
+                dataset=dataset or None,
                 rows_fetched=rows_fetched,
                 rows_loaded=rows_loaded,
                 # A row that fails three checks is one rejected row.

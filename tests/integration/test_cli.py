@@ -37,10 +37,12 @@ class Cli:
         self.lock = tmp_path / "locks" / "etl.lock"
         self.data_dir = copy_reference(tmp_path / "data")
         good_file(self.data_dir / "bundled", name="good.csv")
+        self.sources = tmp_path / "sources.toml"
+        self.sources.write_text('[hxl]\nenabled = true\nfiles = ["bundled/good.csv"]\n')
         self.env = {
             "DATABASE_URL": f"sqlite:///{self.db}",
             "DATA_DIR": str(self.data_dir),
-            "BUNDLED_INPUTS": '["bundled/good.csv"]',
+            "SOURCES_CONFIG": str(self.sources),
             "ETL_LOCK_PATH": str(self.lock),
             "ETL_MAX_REJECTED_SHARE": "0.25",
         }

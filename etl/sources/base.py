@@ -1,0 +1,84 @@
+"""The shape every connector shares: fetch (the only I/O), read, and a pure mapping."""
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from etl.errors import InputError
+from etl.transport import HttpClient
+from schemas.runs import Rejection
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """One upstream response as served: its bytes, its name and public URL, when it came."""
+
+    name: str  # file name, or the endpoint and page
+    body: bytes
+    url: str | None  # without credentials
+    retrieved_at: dt.datetime
+    content_type: str | None = None
+
+    @classmethod
+    def from_file(cls, path: Path) -> "Fetched":
+        """A response saved to a file, read back as the upstream served it."""
+        if not path.exists():
+            raise InputError(f"{path}: no such file")
+        if path.is_dir():
+            raise InputError(f"{path}: is a folder, not a file")
+        stamp = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+        return cls(path.name, path.read_bytes(), None, stamp)
+
+
+@dataclass(frozen=True)
+class MapContext:
+    """What a mapped figure records about the run that produced it."""
+
+    source: str
+    dataset: str
+    run_id: str
+    retrieved_at: dt.datetime
+    source_url: str | None = None
+
+
+@dataclass
+class MappedFigures:
+    """The canonical figures of a response, the records refused, and the columns ignored."""
+
+    figures: pd.DataFrame
+    row_numbers: list[int]  # the upstream record of each figure, by position
+    rejections: list[Rejection]
+    ignored_columns: list[str] = field(default_factory=list)
+    rows_read: int = 0
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One source's section of the sources config file."""
+
+    name: str
+    enabled: bool = False
+    countries: tuple[str, ...] = ()
+    since: dt.date | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Connector:
+    """An upstream: how to fetch it, read a response, and map records to figures."""
+
+    name: str
+    title: str
+    fetch: Callable[[HttpClient, SourceConfig, "Credentials"], Iterator[Fetched]]
+    read: Callable[[Fetched], pd.DataFrame]
+    to_figures: Callable[[pd.DataFrame, MapContext, pd.DataFrame], MappedFigures]
+    dataset_of: Callable[[Fetched], str]
+    credentials: tuple[str, ...] = ()  # settings names this source needs
+
+
+Credentials = Mapping[str, str | None]
+Progress = Callable[[Iterable], Iterable]

@@ -86,7 +86,7 @@ def run_source(
     writes.start_run(store.engine, report.run_id, name, dataset)
     try:
         places = reads.places(store.engine)
-        parts, rows, datasets = [], [], []
+        parts, rows, datasets, added_places = [], [], [], []
         mapped_rejections: list[Rejection] = []
         # Fetching happens as this loop pulls responses: a network fault lands here too.
         for fetched in progress(responses) if progress else responses:
@@ -97,6 +97,8 @@ def run_source(
             ctx = MapContext(name, ds, report.run_id, fetched.retrieved_at, fetched.url)
             mapped = connector.to_figures(raw, ctx, places)
             parts.append(mapped.figures)
+            if mapped.new_places is not None and not mapped.new_places.empty:
+                added_places.append(mapped.new_places)
             rows += mapped.row_numbers
             mapped_rejections += mapped.rejections
             report.ignored_columns += [
@@ -105,7 +107,15 @@ def run_source(
         report.dataset = ", ".join(dict.fromkeys(datasets)) or report.dataset
         figures = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
         report.figures_mapped = len(figures)
-        checked = validate_figures(figures, set(places["pcode"]), rows)
+        new_places = (
+            pd.concat(added_places, ignore_index=True).drop_duplicates("pcode")
+            if added_places
+            else None
+        )
+        known = set(places["pcode"]) | (
+            set(new_places["pcode"]) if new_places is not None else set()
+        )
+        checked = validate_figures(figures, known, rows)
         report.rejections = mapped_rejections + checked.rejections
         report.rejections.sort(key=lambda r: (r.row is None, r.row or 0))
         attempted = report.figures_mapped + len(mapped_rejections)
@@ -120,7 +130,12 @@ def run_source(
                 f"({share:.0%} > {max_rejected_share:.0%} allowed); nothing loaded"
             )
         report.changes = writes.replace_figures(
-            store.engine, name, list(dict.fromkeys(datasets)), checked.valid, dry_run=dry_run
+            store.engine,
+            name,
+            list(dict.fromkeys(datasets)),
+            checked.valid,
+            dry_run=dry_run,
+            new_places=new_places,
         )
         report.rows_loaded = 0 if dry_run else len(checked.valid)
         report.status = "dry-run" if dry_run else "loaded"

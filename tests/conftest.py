@@ -15,3 +15,12 @@ def store(tmp_path: Path) -> Iterator[Store]:
     made = make_store(tmp_path)
     yield made
     made.dispose()
+
+
+@pytest.fixture
+def upstream():
+    """A scripted upstream API on a free loopback port."""
+    from tests.upstream import FakeUpstream
+
+    with FakeUpstream() as fake:
+        yield fake

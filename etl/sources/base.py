@@ -54,6 +54,9 @@ class MappedFigures:
     rejections: list[Rejection]
     ignored_columns: list[str] = field(default_factory=list)
     rows_read: int = 0
+    # Admin units the upstream names with their P-codes that the gazetteer lacks (columns of
+    # schemas.places.PLACE_COLUMNS); they are added in the same transaction as the figures.
+    new_places: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)

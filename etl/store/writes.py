@@ -73,6 +73,7 @@ def replace_figures(
     frame: pd.DataFrame,
     *,
     dry_run: bool = False,
+    new_places: pd.DataFrame | None = None,
 ) -> Changes:
     """Make the store's figures of these datasets of `source` exactly `frame`, in one transaction.
 
@@ -85,6 +86,8 @@ def replace_figures(
     changes = Changes()
     try:
         with engine.begin() as conn:
+            if new_places is not None and not new_places.empty:
+                _add_places(conn, new_places)
             existing = {
                 r["figure_id"]: _signature(dict(r))
                 for r in conn.execute(
@@ -115,6 +118,19 @@ def replace_figures(
     except _DryRun:
         pass
     return changes
+
+
+def _add_places(conn: sa.Connection, places: pd.DataFrame) -> None:
+    """Insert the places the gazetteer does not have yet; never change one it has."""
+    p = tables.places
+    have = set(conn.execute(sa.select(p.c.pcode)).scalars())
+    rows = [
+        {c: _py(v) for c, v in zip(places.columns, row, strict=True)}
+        for row in places.itertuples(index=False, name=None)
+    ]
+    fresh = [r for r in rows if r["pcode"] not in have]
+    if fresh:
+        conn.execute(p.insert(), fresh)
 
 
 def _chunks(items: Sequence, size: int) -> Iterable[Sequence]:

@@ -88,8 +88,12 @@ def run_source(
         places = reads.places(store.engine)
         parts, rows, datasets, added_places = [], [], [], []
         mapped_rejections: list[Rejection] = []
+        # Which upstream record each figure came from, to count rejected records, not checks.
+        origins: list[tuple[int, int]] = []
+        refused: set[tuple[int, int | None]] = set()
+        records = 0
         # Fetching happens as this loop pulls responses: a network fault lands here too.
-        for fetched in progress(responses) if progress else responses:
+        for i, fetched in enumerate(progress(responses) if progress else responses):
             ds = dataset or connector.dataset_of(fetched)
             datasets.append(ds)
             raw = connector.read(fetched)
@@ -100,6 +104,9 @@ def run_source(
             if mapped.new_places is not None and not mapped.new_places.empty:
                 added_places.append(mapped.new_places)
             rows += mapped.row_numbers
+            origins += [(i, r) for r in mapped.row_numbers]
+            refused |= {(i, r.row) for r in mapped.rejections}
+            records += mapped.rows_read or len(raw)
             mapped_rejections += mapped.rejections
             report.ignored_columns += [
                 c for c in mapped.ignored_columns if c not in report.ignored_columns
@@ -118,15 +125,18 @@ def run_source(
         checked = validate_figures(figures, known, rows)
         report.rejections = mapped_rejections + checked.rejections
         report.rejections.sort(key=lambda r: (r.row is None, r.row or 0))
-        attempted = report.figures_mapped + len(mapped_rejections)
-        if attempted == 0:
+        if report.figures_mapped + len(mapped_rejections) == 0:
             raise EtlError("no figures in the response (nothing to load)")
-        # A figure can fail several checks: the share counts figures, not failures.
-        rejected = attempted - len(checked.valid)
-        share = rejected / attempted
-        if checked.valid.empty or share > max_rejected_share:
+        # A record can fail several checks, or give several figures: the share counts records.
+        kept = set(checked.valid.index)
+        refused |= {origins[p] for p in range(len(origins)) if p not in kept}
+        attempted = max(records, len(refused))
+        share = len(refused) / attempted if attempted else 1.0
+        if checked.valid.empty:
+            raise EtlError(f"every figure was rejected ({len(refused)} records); nothing loaded")
+        if share > max_rejected_share:
             raise EtlError(
-                f"{rejected} of {attempted} figures rejected "
+                f"{len(refused)} of {attempted} records rejected "
                 f"({share:.0%} > {max_rejected_share:.0%} allowed); nothing loaded"
             )
         report.changes = writes.replace_figures(

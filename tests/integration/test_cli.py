@@ -152,7 +152,8 @@ def test_import_csv_without_hxl_tags_fails(cli: Cli) -> None:
 def test_import_unknown_source_is_a_usage_error(cli: Cli) -> None:
     result = cli("import", "--source", "nope", str(cli.input_file()))
     assert result.exit_code == 2
-    assert "unknown source nope (known: hxl)" in _error_line(result)
+    assert "unknown source nope (known: " in _error_line(result)
+    assert "hxl" in _error_line(result)
     assert len(runs(cli.store())) == 1  # nothing ran
 
 
@@ -218,7 +219,7 @@ def test_status_lists_runs(cli: Cli) -> None:
     assert len(lines) == 3, result.stdout
     newest, why, oldest = lines
     assert newest.split()[2:] == ["hxl", "failed", "0", "loaded", "5", "rejected", "in.csv"]
-    assert "5 of 5 figures rejected" in why
+    assert "every figure was rejected (5 records)" in why
     assert oldest.split()[2:] == ["hxl", "loaded", "5", "loaded", "0", "rejected", "good.csv"]
 
 

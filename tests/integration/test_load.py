@@ -149,7 +149,7 @@ def test_rejected_share_above_threshold_loads_nothing(store: Store, tmp_path: Pa
     rows[0][0] = rows[3][0] = "SY09"
     report = import_hxl(store, good_file(tmp_path, rows), max_rejected_share=0.25)
     assert report.status == "failed"
-    assert "2 of 5 figures rejected" in report.message
+    assert "2 of 5 records rejected" in report.message
     assert stored_figures(store) == []
     assert len(rejection_rows(store, report.run_id)) == 2
 

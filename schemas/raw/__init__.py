@@ -1,0 +1,1 @@
+"""Raw models: what each upstream promises its records look like."""

@@ -47,6 +47,12 @@ def _progress(rows: Iterable) -> Iterable:
     return tqdm(rows, unit=" rows", desc="mapping", disable=not sys.stderr.isatty(), leave=False)
 
 
+def _note(text: str) -> None:
+    # Stage timings on a terminal only: logs and pipes get the summary alone.
+    if sys.stderr.isatty():
+        typer.echo(f"  {text}", err=True)
+
+
 def _store(settings: EtlSettings) -> Store:
     return open_store(settings.database_url)
 
@@ -101,6 +107,7 @@ def _refresh_one(
         max_rejected_share=settings.max_rejected_share,
         progress=_fetch_progress,
         dry_run=dry_run,
+        notes=_note,
     )
 
 
@@ -168,6 +175,7 @@ def import_file(
                 file,
                 dataset=dataset,
                 max_rejected_share=settings.max_rejected_share,
+                notes=_note,
             )
     except RunLockedError as exc:
         raise _fail(str(exc), EXIT_LOCKED) from exc

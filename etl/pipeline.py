@@ -2,6 +2,7 @@
 
 import dataclasses
 import datetime as dt
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -76,6 +77,7 @@ def run_source(
     progress: Progress | None = None,
     dry_run: bool = False,
     label: str = "",
+    notes: Callable[[str], None] | None = None,
 ) -> RunReport:
     """Read, map, validate and load one source's responses: all of them, or nothing.
 
@@ -83,6 +85,8 @@ def run_source(
     """
     name = connector.name
     report = RunReport(new_run_id(name), name, dataset or label)
+    note = notes or (lambda _text: None)
+    clock = time.perf_counter()
     writes.start_run(store.engine, report.run_id, name, dataset)
     try:
         places = reads.places(store.engine)
@@ -112,6 +116,8 @@ def run_source(
                 c for c in mapped.ignored_columns if c not in report.ignored_columns
             ]
         report.dataset = ", ".join(dict.fromkeys(datasets)) or report.dataset
+        note(_rate("read and mapped", records, clock))
+        clock = time.perf_counter()
         figures = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
         report.figures_mapped = len(figures)
         new_places = (
@@ -123,6 +129,8 @@ def run_source(
             set(new_places["pcode"]) if new_places is not None else set()
         )
         checked = validate_figures(figures, known, rows)
+        note(_rate("validated", len(figures), clock))
+        clock = time.perf_counter()
         report.rejections = mapped_rejections + checked.rejections
         report.rejections.sort(key=lambda r: (r.row is None, r.row or 0))
         if report.figures_mapped + len(mapped_rejections) == 0:
@@ -147,6 +155,7 @@ def run_source(
             dry_run=dry_run,
             new_places=new_places,
         )
+        note(_rate("loaded" if not dry_run else "compared", len(checked.valid), clock))
         report.rows_loaded = 0 if dry_run else len(checked.valid)
         report.status = "dry-run" if dry_run else "loaded"
         report.message = _message(report)
@@ -168,6 +177,7 @@ def import_file(
     *,
     dataset: str | None = None,
     max_rejected_share: float = 0.25,
+    notes: Callable[[str], None] | None = None,
 ) -> RunReport:
     """Import one response saved from `source` (as the upstream served it)."""
     connector = sources.connector(source)
@@ -182,6 +192,7 @@ def import_file(
         dataset=dataset,
         max_rejected_share=max_rejected_share,
         label=path.name,
+        notes=notes,
     )
 
 
@@ -208,6 +219,11 @@ def import_hxl(
         dataset=dataset or path.name,
         max_rejected_share=max_rejected_share,
     )
+
+
+def _rate(stage: str, count: int, since: float) -> str:
+    seconds = max(time.perf_counter() - since, 1e-6)
+    return f"{stage} {count:,} rows in {seconds:.1f} s ({count / seconds:,.0f} rows/s)"
 
 
 def _message(report: RunReport) -> str:

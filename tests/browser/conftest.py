@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -47,11 +48,11 @@ def bundled_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-@pytest.fixture(scope="session")
-def live_server(bundled_db: str) -> Iterator[str]:
-    """`python -m dashboard` serving the bundled store on a free loopback port."""
+@contextmanager
+def serving(database_url: str) -> Iterator[str]:
+    """`python -m dashboard` serving a store on a free loopback port; yields its base URL."""
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": bundled_db}
+    env = {**os.environ, "DATABASE_URL": database_url}
     proc = subprocess.Popen(
         [sys.executable, "-m", "dashboard", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
@@ -60,20 +61,28 @@ def live_server(bundled_db: str) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except requests.ConnectionError:
-            time.sleep(0.2)
-        if proc.poll() is not None:
-            raise RuntimeError(f"dashboard exited: {proc.stderr.read().decode()[-2000:]}")
-    else:
-        proc.kill()
-        raise RuntimeError("dashboard did not answer /healthz within 60 s")
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        while True:
+            try:
+                if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+            if proc.poll() is not None:
+                raise RuntimeError(f"dashboard exited: {proc.stderr.read().decode()[-2000:]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError("dashboard did not answer /healthz within 60 s")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(bundled_db: str) -> Iterator[str]:
+    """The dashboard over the bundled data."""
+    with serving(bundled_db) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

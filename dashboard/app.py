@@ -24,7 +24,7 @@ def create_app(settings: DashboardSettings | None = None, store: Store | None = 
         compress=True,
     )
     app.layout = lambda: layout.page(data.reference(store), data.freshness(store))
-    callbacks.register(app, store)
+    callbacks.register(app, store, settings)
 
     @app.server.route("/healthz")
     def healthz():  # type: ignore[no-untyped-def]

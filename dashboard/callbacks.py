@@ -6,6 +6,7 @@ import pandas as pd
 from dash import Dash, Input, Output, State, ctx, dcc, no_update
 
 from dashboard import charts, data, layout, views
+from dashboard.settings import DashboardSettings
 from dashboard.state import ViewState, decode_state, encode_state
 from etl.export import to_csv
 from etl.store import Store
@@ -31,8 +32,9 @@ def drill_target(ref: data.Reference, pcode: str) -> tuple[str, str | None] | No
     return governorate, pcode
 
 
-def register(app: Dash, store: Store) -> None:
+def register(app: Dash, store: Store, settings: DashboardSettings | None = None) -> None:
     """Wire the page's callbacks to the store."""
+    settings = settings or DashboardSettings()
 
     @app.callback(
         Output("url", "search"),
@@ -47,8 +49,9 @@ def register(app: Dash, store: Store) -> None:
         Input("filter-dates", "start_date"),
         Input("filter-dates", "end_date"),
         Input("breakdown", "clickData"),
+        Input("map", "clickData"),
     )
-    def sync_state(search, place, district, start, end, click):
+    def sync_state(search, place, district, start, end, click, map_click):
         """Keep the filters and the URL in step; a click on a bar drills in."""
         ref = data.reference(store)
         trigger = ctx.triggered_id
@@ -63,8 +66,9 @@ def register(app: Dash, store: Store) -> None:
                 s.date_from.isoformat() if s.date_from else None,
                 s.date_to.isoformat() if s.date_to else None,
             )
-        if trigger == "breakdown" and click:
-            target = drill_target(ref, click["points"][0].get("customdata", ""))
+        clicked = click if trigger == "breakdown" else map_click if trigger == "map" else None
+        if clicked and clicked.get("points"):
+            target = drill_target(ref, str(clicked["points"][0].get("customdata", "")))
             if target:
                 place, district = target
         if trigger == "filter-place":
@@ -81,33 +85,52 @@ def register(app: Dash, store: Store) -> None:
 
     @app.callback(
         Output("place-heading", "children"),
+        Output("breadcrumb", "children"),
+        Output("banners", "children"),
         Output("cards", "children"),
+        Output("quality", "children"),
         Output("timeseries", "figure"),
         Output("breakdown-heading", "children"),
         Output("breakdown", "figure"),
+        Output("map", "figure"),
+        Output("disagreements", "children"),
         Output("figures-table", "data"),
         Output("figures-count", "children"),
         Input("filter-place", "value"),
         Input("filter-district", "value"),
         Input("filter-dates", "start_date"),
         Input("filter-dates", "end_date"),
+        Input("breakdown-sort", "value"),
     )
-    def render(place, district, start, end):
-        """Draw the cards, charts and table of the chosen place and dates."""
+    def render(place, district, start, end, sort_by):
+        """Draw the cards, charts and tables of the chosen place and dates."""
         s = _state(place, district, start, end)
-        v = data.view(store, data.reference(store), s)
+        ref = data.reference(store)
+        v = data.view(store, ref, s)
         name = layout.place_label(v.place)
         own = v.figures[v.figures["pcode"] == v.place["pcode"]]
         cards = [layout.card(c) for c in views.headline_cards(own, s.date_from, s.date_to)]
-        shown_own = data.shown(own, s.date_from)
         kids = views.breakdown(v.figures, v.kids, s.date_from, s.date_to)
-        rows = views.table_rows(data.shown(v.figures, s.date_from))
+        shown = data.shown(v.figures, s.date_from)
+        rows = views.table_rows(shown)
+        loads = data.freshness(store)
+        stale = dt.timedelta(days=settings.stale_after_days)
+        flags = views.quality_flags(own, v.figures, v.kids, str(v.place["name"]), s.date_to)
         return (
             name,
+            layout.breadcrumb(views.breadcrumb(ref.places, str(v.place["pcode"]))),
+            layout.banners(views.freshness_banners(loads, dt.datetime.now(dt.UTC), stale)),
             cards,
-            charts.timeseries_figure(shown_own, v.events),
+            layout.quality(flags),
+            charts.timeseries_figure(data.shown(own, s.date_from), v.events),
             f"Within {v.place['name']}",
-            charts.breakdown_figure(kids, str(v.place["name"])),
+            charts.breakdown_figure(views.sort_breakdown(kids, sort_by), str(v.place["name"])),
+            charts.map_figure(
+                data.map_points(kids, ref.places),
+                data.map_flows(shown, ref.places),
+                data.boundaries(settings.boundaries),
+            ),
+            layout.disagreement_table(views.disagreements(shown, settings.disagreement_threshold)),
             rows,
             f"{len(rows):,} figure{'s' if len(rows) != 1 else ''}",
         )

@@ -185,3 +185,107 @@ def breakdown_figure(rows: pd.DataFrame, place_name: str) -> go.Figure:
         **_LAYOUT,
     )
     return fig
+
+
+def _geojson_traces(geojson: dict, highlight: set[str]) -> list[go.Scatter]:
+    """Boundary outlines as plain line traces: drawn locally, no map tiles, no CDN."""
+    traces = []
+    for feature in geojson.get("features", []):
+        props = feature.get("properties") or {}
+        code = next((str(v) for k, v in props.items() if k.lower().endswith("pcode")), "")
+        geometry = feature.get("geometry") or {}
+        polygons = geometry.get("coordinates", [])
+        if geometry.get("type") == "Polygon":
+            polygons = [polygons]
+        elif geometry.get("type") != "MultiPolygon":
+            continue
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        for polygon in polygons:
+            for ring in polygon[:1]:
+                xs += [p[0] for p in ring] + [None]
+                ys += [p[1] for p in ring] + [None]
+        traces.append(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                line={"color": "#333" if code in highlight else "#bbb", "width": 1},
+                fill="toself",
+                fillcolor="rgba(0,114,178,0.06)" if code in highlight else "rgba(0,0,0,0)",
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
+    return traces
+
+
+def map_figure(
+    points: pd.DataFrame,
+    flows: pd.DataFrame,
+    boundaries: dict | None = None,
+) -> go.Figure:
+    """Child places as circles at their centroids, sized by people displaced and coloured by
+    share of population; origin-to-destination lines where figures name an origin.
+
+    `points`: pcode, name, lat, lon, idps, idps_text, new, new_text, share.
+    `flows`: origin_lat, origin_lon, lat, lon, value, text.
+    """
+    located = points.dropna(subset=["lat", "lon"]) if not points.empty else points
+    if located.empty and (flows.empty or boundaries is None):
+        return empty_figure("No figures with coordinates for these places and this period")
+    fig = go.Figure()
+    if boundaries:
+        for trace in _geojson_traces(boundaries, set(points.get("pcode", []))):
+            fig.add_trace(trace)
+    for flow in flows.itertuples(index=False):
+        fig.add_trace(
+            go.Scatter(
+                x=[flow.origin_lon, flow.lon],
+                y=[flow.origin_lat, flow.lat],
+                mode="lines+markers",
+                line={"color": PALETTE[5], "width": 2},
+                marker={"symbol": "arrow", "angleref": "previous", "size": [0, 12]},
+                hovertext=flow.text,
+                hoverinfo="text",
+                showlegend=False,
+            )
+        )
+    if not located.empty:
+        size = located["idps"].fillna(located["new"]).fillna(0).astype("float")
+        scale = size.max() or 1.0
+        share = located["share"].astype("float")
+        fig.add_trace(
+            go.Scatter(
+                x=located["lon"],
+                y=located["lat"],
+                mode="markers+text",
+                text=located["name"],
+                textposition="top center",
+                customdata=located["pcode"],
+                hovertext=[
+                    f"{r.name}<br>displaced: {r.idps_text}<br>newly displaced: {r.new_text}"
+                    for r in located.itertuples()
+                ],
+                hoverinfo="text",
+                marker={
+                    "size": 12 + 48 * (size / scale) ** 0.5,
+                    "color": share.fillna(0),
+                    "colorscale": "Cividis",
+                    "cmin": 0,
+                    "cmax": max(float(share.max()) if share.notna().any() else 1.0, 0.01),
+                    "showscale": bool(share.notna().any()),
+                    "colorbar": {"title": {"text": "share displaced"}, "tickformat": ".0%"},
+                    "line": {"color": "white", "width": 1},
+                    "opacity": 0.85,
+                },
+                showlegend=False,
+            )
+        )
+    fig.update_layout(
+        xaxis={"visible": False},
+        yaxis={"visible": False, "scaleanchor": "x", "scaleratio": 1.2},
+        height=460,
+        **_LAYOUT,
+    )
+    return fig

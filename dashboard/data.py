@@ -1,10 +1,14 @@
 """The dashboard's reads of the store, shaped for one view."""
 
 import datetime as dt
+import functools
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
+from dashboard.formatting import format_period, format_value, publisher_name
 from dashboard.state import ViewState
 from dashboard.views import children
 from etl.store import Store, reads
@@ -61,3 +65,48 @@ def shown(figs: pd.DataFrame, date_from: dt.date | None) -> pd.DataFrame:
 def freshness(store: Store) -> pd.DataFrame:
     """Per source: last successful load and last failure."""
     return reads.last_loads(store.engine)
+
+
+def map_points(rows: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
+    """Breakdown rows with their places' coordinates."""
+    coords = places[["pcode", "lat", "lon"]]
+    return rows.merge(coords, on="pcode", how="left")
+
+
+def map_flows(figs: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
+    """Recommended movement figures with both ends located: origin and destination."""
+    columns = ["origin_lat", "origin_lon", "lat", "lon", "value", "text"]
+    if figs.empty:
+        return pd.DataFrame(columns=columns)
+    moves = figs[figs["origin_pcode"].notna() & (figs["role"] == "recommended")]
+    coords = places.set_index("pcode")[["lat", "lon"]]
+    rows = []
+    for r in moves.itertuples(index=False):
+        if r.origin_pcode not in coords.index or r.pcode not in coords.index:
+            continue
+        start, end = coords.loc[r.origin_pcode], coords.loc[r.pcode]
+        if pd.isna(start["lat"]) or pd.isna(end["lat"]):
+            continue
+        rows.append(
+            {
+                "origin_lat": start["lat"],
+                "origin_lon": start["lon"],
+                "lat": end["lat"],
+                "lon": end["lon"],
+                "value": int(r.value),
+                "text": (
+                    f"{format_value(r.value, r.qualifier)} from {r.origin_name or r.origin_pcode}"
+                    f" to {r.place_name or r.pcode}, "
+                    f"{format_period(r.period_start, r.period_end)} ({publisher_name(r.publisher)})"
+                ),
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)
+
+
+@functools.lru_cache(maxsize=4)
+def boundaries(path: str | None) -> dict | None:
+    """The operator's boundary GeoJSON (OCHA COD-AB), read once; None when not configured."""
+    if not path:
+        return None
+    return json.loads(Path(path).read_text(encoding="utf-8"))

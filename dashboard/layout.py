@@ -10,7 +10,9 @@ from dashboard.views import Card
 TABLE_COLUMNS = [
     {"id": "period", "name": "Period / as of"},
     {"id": "place", "name": "Place"},
+    {"id": "pcode", "name": "P-code"},
     {"id": "origin", "name": "From"},
+    {"id": "who", "name": "Who"},
     {"id": "metric", "name": "Metric"},
     {"id": "value", "name": "Value"},
     {"id": "role", "name": "Role"},
@@ -91,11 +93,92 @@ def freshness_line(loads: pd.DataFrame) -> str:
     return "Data: " + "; ".join(parts)
 
 
+def graph_config(name: str) -> dict:
+    """Chart options: PNG download named for the chart, no plotly logo."""
+    return {
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": "png", "filename": f"displacement-{name}", "scale": 2},
+    }
+
+
+def breadcrumb(trail: list[tuple[str, str]]) -> list:
+    """Links from the country down to the selection; the last is the current place."""
+    items: list = []
+    for i, (pcode, name) in enumerate(trail):
+        if i:
+            items.append(html.Span(" › ", **{"aria-hidden": "true"}))
+        if i == len(trail) - 1:
+            items.append(html.Span(name, **{"aria-current": "page"}))
+        else:
+            items.append(dcc.Link(name, href=f"/?place={pcode}", id=f"crumb-{pcode}"))
+    return items
+
+
+def banners(messages: list[str]) -> list:
+    """One warning line per message."""
+    return [html.P(m, className="banner") for m in messages]
+
+
+def quality(flags: list[str]) -> list:
+    """Figures that cannot all be right, said plainly."""
+    return [html.P("⚠ " + f, className="flag") for f in flags]
+
+
+def disagreement_table(rows: pd.DataFrame) -> html.Div | dash_table.DataTable:
+    """Side by side: what each publisher says for the same place, metric and period."""
+    if rows.empty:
+        return html.P("No disagreement above the threshold for these places and dates.")
+    data = rows.assign(spread=rows["spread"].map(lambda v: f"{v:.0%}")).to_dict("records")
+    return dash_table.DataTable(
+        id="disagreements-table",
+        columns=[
+            {"id": "place", "name": "Place"},
+            {"id": "metric", "name": "Metric"},
+            {"id": "period", "name": "Period / as of"},
+            {"id": "values", "name": "What each publisher says"},
+            {"id": "spread", "name": "Spread"},
+        ],
+        data=data,
+        style_cell={
+            "textAlign": "left",
+            "whiteSpace": "normal",
+            "height": "auto",
+            "fontFamily": "inherit",
+        },
+    )
+
+
+def sources_panel(loads: pd.DataFrame) -> html.Ul | html.P:
+    """Each source with its last successful refresh and last failure."""
+    if loads.empty:
+        return html.P("No source loaded yet.")
+
+    def when(value: object) -> str:
+        return (
+            pd.Timestamp(value).strftime("%Y-%m-%d %H:%M UTC")
+            if value is not None and not pd.isna(value)
+            else "never"
+        )
+
+    return html.Ul(
+        [
+            html.Li(
+                [
+                    html.Strong(row.source),
+                    f": last loaded {when(row.last_loaded)}; last failure {when(row.last_failed)}",
+                ]
+            )
+            for row in loads.itertuples(index=False)
+        ]
+    )
+
+
 def page(ref: Reference, loads: pd.DataFrame) -> html.Div:
     """The whole page, with filters at the extent of the data."""
     return html.Div(
         [
             dcc.Location(id="url", refresh=False),
+            html.Div(id="banners", className="banners", role="alert"),
             html.Header(
                 [
                     html.H1("Displacement dashboard"),
@@ -143,12 +226,47 @@ def page(ref: Reference, loads: pd.DataFrame) -> html.Div:
                 className="filters",
                 **{"aria-label": "Filters"},
             ),
+            html.Nav(id="breadcrumb", className="breadcrumb", **{"aria-label": "Breadcrumb"}),
             html.H2(id="place-heading"),
             dcc.Loading(html.Div(id="cards", className="cards")),
+            html.Div(id="quality", className="quality", role="status"),
             html.H2("Over time"),
-            dcc.Loading(dcc.Graph(id="timeseries", config={"displaylogo": False})),
-            html.H2(id="breakdown-heading"),
-            dcc.Loading(dcc.Graph(id="breakdown", config={"displaylogo": False})),
+            dcc.Loading(dcc.Graph(id="timeseries", config=graph_config("time-series"))),
+            html.Div(
+                [
+                    html.H2(id="breakdown-heading"),
+                    html.Div(
+                        [
+                            html.Span("Sort by", id="breakdown-sort-label"),
+                            html.Div(
+                                dcc.RadioItems(
+                                    id="breakdown-sort",
+                                    options=[
+                                        {"label": "people displaced", "value": "idps"},
+                                        {"label": "newly displaced", "value": "new"},
+                                        {"label": "share of population", "value": "share"},
+                                    ],
+                                    value="idps",
+                                    inline=True,
+                                ),
+                                role="radiogroup",
+                                **{"aria-labelledby": "breakdown-sort-label"},
+                            ),
+                        ],
+                        className="sort",
+                    ),
+                ],
+                className="section-head",
+            ),
+            html.Div(
+                [
+                    dcc.Loading(dcc.Graph(id="breakdown", config=graph_config("breakdown"))),
+                    dcc.Loading(dcc.Graph(id="map", config=graph_config("map"))),
+                ],
+                className="two-up",
+            ),
+            html.H2("Where publishers disagree"),
+            html.Div(id="disagreements", className="disagreements"),
             html.Div(
                 [
                     html.H2("Figures and their sources"),
@@ -174,6 +292,8 @@ def page(ref: Reference, loads: pd.DataFrame) -> html.Div:
                 },
                 style_table={"overflowX": "auto"},
             ),
+            html.H2("Sources and freshness"),
+            html.Div(sources_panel(loads), id="sources-panel"),
             html.Footer(freshness_line(loads), id="freshness"),
         ],
         className="page",

@@ -16,4 +16,19 @@ class DashboardSettings(BaseSettings):
     database_url: str = Field(
         default_factory=default_url, validation_alias=AliasChoices("DATABASE_URL", "database_url")
     )
+    boundaries: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DASHBOARD_BOUNDARIES", "boundaries"),
+        description="GeoJSON of admin boundaries (OCHA COD-AB) for the map; none by default.",
+    )
+    stale_after_days: int = Field(
+        default=30,
+        validation_alias=AliasChoices("DASHBOARD_STALE_AFTER_DAYS", "stale_after_days"),
+        description="Warn when a source's last load is older than this.",
+    )
+    disagreement_threshold: float = Field(
+        default=0.10,
+        validation_alias=AliasChoices("DASHBOARD_DISAGREEMENT", "disagreement_threshold"),
+        description="Flag two publishers whose figures differ by more than this share.",
+    )
     debug: bool = Field(default=False, validation_alias=AliasChoices("DASHBOARD_DEBUG", "debug"))

@@ -254,6 +254,8 @@ def table_rows(figs: pd.DataFrame) -> list[dict[str, str]]:
                 "figure_id": r.figure_id,
                 "period": format_period(r.period_start, r.period_end),
                 "place": r.place_name if isinstance(r.place_name, str) else r.pcode,
+                "pcode": r.pcode,
+                "who": who(r.sex, r.age_group),
                 "origin": r.origin_name if isinstance(r.origin_name, str) else "",
                 "metric": METRIC_LABELS.get(r.metric, r.metric),
                 "value": format_value(r.value, r.qualifier),
@@ -268,3 +270,149 @@ def table_rows(figs: pd.DataFrame) -> list[dict[str, str]]:
 def _host(url: str) -> str:
     host = url.split("/")[2] if url.count("/") >= 2 else url
     return host.replace("[", "").replace("]", "")
+
+
+def change_since_previous(figs: pd.DataFrame, metric: str, total: Total | None) -> str:
+    """How a stock moved since the previous report of the same publisher ("+12% since ...")."""
+    if total is None:
+        return ""
+    rows = _counted(figs, metric)
+    same = rows[
+        (rows["publisher"].map(publisher_name) == publisher_name(total.publisher))
+        & (rows["period_end"] < total.end)
+    ]
+    if same.empty:
+        return ""
+    prev = same.sort_values("period_end").iloc[-1]
+    before = int(prev["value"])
+    if before == 0:
+        return ""
+    change = (total.value - before) / before
+    return f"{change:+.0%} since {format_date(prev['period_end'])}"
+
+
+def disagreements(figs: pd.DataFrame, threshold: float = 0.10) -> pd.DataFrame:
+    """Same place, metric, period and disaggregation from several publishers, far apart."""
+    columns = ["pcode", "place", "metric", "period", "spread", "values"]
+    if figs.empty:
+        return pd.DataFrame(columns=columns)
+    keys = ["pcode", "metric", "period_start", "period_end", "sex", "age_group", "unit"]
+    rows = []
+    data = figs.assign(org=figs["publisher"].map(publisher_name))
+    for key, group in data.groupby(keys, dropna=False, sort=True):
+        if group["org"].nunique() < 2:
+            continue
+        high, low = int(group["value"].max()), int(group["value"].min())
+        if high == 0 or (high - low) / high <= threshold:
+            continue
+        first = group.iloc[0]
+        rows.append(
+            {
+                "pcode": key[0],
+                "place": first["place_name"] if isinstance(first["place_name"], str) else key[0],
+                "metric": METRIC_LABELS.get(key[1], key[1]),
+                "period": format_period(key[2], key[3]),
+                "spread": (high - low) / high,
+                "values": "; ".join(
+                    f"{r.org}: {format_value(r.value, r.qualifier)}"
+                    + (" (triangulation)" if r.role == Role.TRIANGULATION.value else "")
+                    for r in group.sort_values("value", ascending=False).itertuples()
+                ),
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)
+
+
+def quality_flags(
+    own: pd.DataFrame,
+    figs: pd.DataFrame,
+    kids: pd.DataFrame,
+    place_name: str,
+    date_to: dt.date | None,
+) -> list[str]:
+    """Published figures that cannot all be right: said, not hidden."""
+    flags = []
+    idps = latest_stock(own, "idps", date_to)
+    population = latest_stock(own, "population", date_to)
+    if idps and population and idps.value > population.value:
+        flags.append(
+            f"People displaced in {place_name} ({idps.text}, {publisher_name(idps.publisher)}) "
+            f"exceed its population ({population.text}, {publisher_name(population.publisher)})."
+        )
+    if idps is not None:
+        for kid in kids.itertuples(index=False):
+            theirs = latest_stock(figs[figs["pcode"] == kid.pcode], "idps", date_to)
+            if theirs and theirs.value > idps.value:
+                flags.append(
+                    f"{kid.name} reports more people displaced ({theirs.text}, "
+                    f"{format_date(theirs.end)}) than all of {place_name} ({idps.text}, "
+                    f"{format_date(idps.end)})."
+                )
+    return flags
+
+
+def freshness_banners(
+    loads: pd.DataFrame, now: dt.datetime, stale_after: dt.timedelta
+) -> list[str]:
+    """Warnings when a source's last refresh failed or its data is older than allowed."""
+    banners = []
+    for row in loads.itertuples(index=False):
+        loaded = pd.Timestamp(row.last_loaded) if row.last_loaded is not None else None
+        failed = pd.Timestamp(row.last_failed) if row.last_failed is not None else None
+        if loaded is not None and loaded.tzinfo is None:
+            loaded = loaded.tz_localize("UTC")
+        if failed is not None and failed.tzinfo is None:
+            failed = failed.tz_localize("UTC")
+        if failed is not None and (loaded is None or failed > loaded):
+            banners.append(
+                f"The last refresh of {row.source} failed ({failed:%Y-%m-%d %H:%M} UTC): "
+                "its figures are from the last good load."
+            )
+        if loaded is not None and pd.Timestamp(now) - loaded > stale_after:
+            banners.append(
+                f"{row.source} was last loaded {loaded:%Y-%m-%d}: older than "
+                f"{stale_after.days} days."
+            )
+    return banners
+
+
+def breadcrumb(places: pd.DataFrame, pcode: str) -> list[tuple[str, str]]:
+    """(pcode, name) from the country down to the place; an area sits under its country."""
+    index = places.set_index("pcode")
+    trail = []
+    current: str | None = pcode
+    while isinstance(current, str) and current in index.index:
+        row = index.loc[current]
+        trail.append((current, str(row["name"])))
+        parent = row["parent_pcode"]
+        if not isinstance(parent, str) and row["kind"] == "area":
+            parent = current.split("-")[0] if current.split("-")[0] in index.index else None
+        current = parent if isinstance(parent, str) else None
+    return list(reversed(trail))
+
+
+def sort_breakdown(rows: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Order child places by people displaced, newly displaced, or share of population."""
+    column = by if by in ("idps", "new", "share") else "idps"
+    return rows.sort_values(column, ascending=True, na_position="first")
+
+
+_WHO = {
+    ("f", "children"): "girls",
+    ("m", "children"): "boys",
+    ("f", "adults"): "women",
+    ("m", "adults"): "men",
+    ("f", "elderly"): "older women",
+    ("m", "elderly"): "older men",
+}
+
+
+def who(sex: object, age_group: object) -> str:
+    """A disaggregation in words ("girls", "women", "children"); "all" when there is none."""
+    s = sex if isinstance(sex, str) else None
+    a = age_group if isinstance(age_group, str) else None
+    if s and a:
+        return _WHO.get((s, a), f"{s} {a}")
+    if s:
+        return {"f": "female", "m": "male"}.get(s, s)
+    return a or "all"

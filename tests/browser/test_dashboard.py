@@ -16,13 +16,21 @@ def _open(watched, base: str, query: str = "") -> None:
     expect(watched.page.locator("#card-population-value")).to_be_visible()
 
 
-def _table_rows(page) -> list[list[str]]:
+def _table_rows(page) -> list[dict[str, str]]:
+    """The figures table as rendered: one dict per row, keyed by column id."""
     rows = page.locator("#figures-table tbody tr")
     out = []
     for i in range(rows.count()):
-        cells = rows.nth(i).locator("td")
+        cells = rows.nth(i).locator("td[data-dash-column]")
         if cells.count():
-            out.append([cells.nth(j).inner_text().strip() for j in range(cells.count())])
+            out.append(
+                {
+                    cells.nth(j).get_attribute("data-dash-column"): cells.nth(j)
+                    .inner_text()
+                    .strip()
+                    for j in range(cells.count())
+                }
+            )
     return out
 
 
@@ -60,10 +68,11 @@ def test_thousand_plus_newly_displaced_appear_for_their_places_and_date(watched,
     expect(page.locator("#card-new-value")).to_have_text("1,000+")
     expect(page.locator("#card-new")).to_contain_text("2020-01-28")
     expect(page.locator("#figures-table")).to_contain_text("1,000+")
-    rows = [r for r in _table_rows(page) if "1,000+" in r]
+    rows = [r for r in _table_rows(page) if r["value"] == "1,000+"]
     assert rows, "no table row shows 1,000+"
-    assert "2020-01-28" in rows[0][0]
-    assert "Saraqib" in rows[0][2] or "Ma'arrat" in rows[0][2]
+    assert rows[0]["period"] == "2020-01-28"
+    assert "Saraqib" in rows[0]["origin"]
+    assert rows[0]["pcode"] == "SY-NW-OPP"
 
 
 def test_time_series_draws_flows_and_stocks(watched, live_server):
@@ -87,7 +96,7 @@ def test_download_gives_the_rows_of_the_table(watched, live_server):
     assert len(records) == len(table) > 0
     count = int(page.locator("#figures-count").inner_text().split()[0].replace(",", ""))
     assert count == len(records)
-    table_values = sorted(r[4] for r in table)
+    table_values = sorted(r["value"] for r in table)
     csv_values = sorted(
         {
             "more_than": f"{int(r['value']):,}+",

@@ -23,6 +23,7 @@ def create_app(settings: DashboardSettings | None = None, store: Store | None = 
         serve_locally=True,
         compress=True,
     )
+    app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
     app.layout = lambda: layout.page(data.reference(store), data.freshness(store))
     callbacks.register(app, store, settings)
 

@@ -100,7 +100,7 @@ def register(app: Dash, store: Store, settings: DashboardSettings | None = None)
         Input("filter-district", "value"),
         Input("filter-dates", "start_date"),
         Input("filter-dates", "end_date"),
-        Input("breakdown-sort", "value"),
+        Input("breakdown-sort", "data"),
     )
     def render(place, district, start, end, sort_by):
         """Draw the cards, charts and tables of the chosen place and dates."""
@@ -134,6 +134,17 @@ def register(app: Dash, store: Store, settings: DashboardSettings | None = None)
             rows,
             f"{len(rows):,} figure{'s' if len(rows) != 1 else ''}",
         )
+
+    @app.callback(
+        Output("breakdown-sort", "data"),
+        *[Output(f"sort-{key}", "aria-pressed") for key, _ in layout.SORTS],
+        *[Input(f"sort-{key}", "n_clicks") for key, _ in layout.SORTS],
+        prevent_initial_call=True,
+    )
+    def choose_sort(*_clicks):
+        """Sort the breakdown by the button pressed."""
+        chosen = str(ctx.triggered_id).removeprefix("sort-")
+        return chosen, *["true" if key == chosen else "false" for key, _ in layout.SORTS]
 
     @app.callback(
         Output("download", "data"),

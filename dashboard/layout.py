@@ -7,6 +7,7 @@ from dashboard.data import Reference
 from dashboard.formatting import format_date
 from dashboard.views import Card
 
+SORTS = [("idps", "people displaced"), ("new", "newly displaced"), ("share", "share of population")]
 TABLE_COLUMNS = [
     {"id": "period", "name": "Period / as of"},
     {"id": "place", "name": "Place"},
@@ -238,22 +239,21 @@ def page(ref: Reference, loads: pd.DataFrame) -> html.Div:
                     html.Div(
                         [
                             html.Span("Sort by", id="breakdown-sort-label"),
-                            html.Div(
-                                dcc.RadioItems(
-                                    id="breakdown-sort",
-                                    options=[
-                                        {"label": "people displaced", "value": "idps"},
-                                        {"label": "newly displaced", "value": "new"},
-                                        {"label": "share of population", "value": "share"},
-                                    ],
-                                    value="idps",
-                                    inline=True,
-                                ),
-                                role="radiogroup",
-                                **{"aria-labelledby": "breakdown-sort-label"},
-                            ),
+                            *[
+                                html.Button(
+                                    label,
+                                    id=f"sort-{key}",
+                                    className="toggle",
+                                    n_clicks=0,
+                                    **{"aria-pressed": "true" if key == "idps" else "false"},
+                                )
+                                for key, label in SORTS
+                            ],
+                            dcc.Store(id="breakdown-sort", data="idps"),
                         ],
                         className="sort",
+                        role="group",
+                        **{"aria-labelledby": "breakdown-sort-label"},
                     ),
                 ],
                 className="section-head",

@@ -6,6 +6,7 @@ from dash import Dash
 from flask import jsonify
 
 from dashboard import callbacks, data, layout
+from dashboard.cache import make_cache
 from dashboard.settings import DashboardSettings
 from etl.store import Store, open_store
 
@@ -24,8 +25,9 @@ def create_app(settings: DashboardSettings | None = None, store: Store | None = 
         compress=True,
     )
     app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
+    cache = make_cache(app.server, settings.cache_url)
     app.layout = lambda: layout.page(data.reference(store), data.freshness(store))
-    callbacks.register(app, store, settings)
+    callbacks.register(app, store, settings, cache)
 
     @app.server.route("/healthz")
     def healthz():  # type: ignore[no-untyped-def]

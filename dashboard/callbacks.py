@@ -4,8 +4,10 @@ import datetime as dt
 
 import pandas as pd
 from dash import Dash, Input, Output, State, ctx, dcc, no_update
+from flask_caching import Cache
 
 from dashboard import charts, data, layout, views
+from dashboard.cache import cached
 from dashboard.settings import DashboardSettings
 from dashboard.state import ViewState, decode_state, encode_state
 from etl.export import to_csv
@@ -32,9 +34,14 @@ def drill_target(ref: data.Reference, pcode: str) -> tuple[str, str | None] | No
     return governorate, pcode
 
 
-def register(app: Dash, store: Store, settings: DashboardSettings | None = None) -> None:
-    """Wire the page's callbacks to the store."""
-    settings = settings or DashboardSettings()
+def register(app: Dash, store: Store, settings: DashboardSettings, cache: Cache) -> None:
+    """Wire the page's callbacks to the store, through the query cache."""
+
+    def reference() -> data.Reference:
+        return cached(cache, store, "reference", lambda: data.reference(store))
+
+    def view(s: ViewState) -> data.View:
+        return cached(cache, store, f"view|{s}", lambda: data.view(store, reference(), s))
 
     @app.callback(
         Output("url", "search"),
@@ -53,7 +60,7 @@ def register(app: Dash, store: Store, settings: DashboardSettings | None = None)
     )
     def sync_state(search, place, district, start, end, click, map_click):
         """Keep the filters and the URL in step; a click on a bar drills in."""
-        ref = data.reference(store)
+        ref = reference()
         trigger = ctx.triggered_id
         if trigger == "url" or trigger is None:
             default = ViewState("SY", None, ref.date_from, ref.date_to)
@@ -105,8 +112,8 @@ def register(app: Dash, store: Store, settings: DashboardSettings | None = None)
     def render(place, district, start, end, sort_by):
         """Draw the cards, charts and tables of the chosen place and dates."""
         s = _state(place, district, start, end)
-        ref = data.reference(store)
-        v = data.view(store, ref, s)
+        ref = reference()
+        v = view(s)
         name = layout.place_label(v.place)
         own = v.figures[v.figures["pcode"] == v.place["pcode"]]
         cards = [layout.card(c) for c in views.headline_cards(own, s.date_from, s.date_to)]
@@ -158,7 +165,6 @@ def register(app: Dash, store: Store, settings: DashboardSettings | None = None)
     def download(_clicks, place, district, start, end):
         """The figures of the current view as CSV."""
         s = _state(place, district, start, end)
-        v = data.view(store, data.reference(store), s)
-        figs = data.shown(v.figures, s.date_from)
+        figs = data.shown(view(s).figures, s.date_from)
         ordered = figs.sort_values(["period_end", "pcode", "metric"], ascending=[False, True, True])
         return dcc.send_string(to_csv(ordered), filename=f"displacement_{s.selected}.csv")

@@ -31,4 +31,9 @@ class DashboardSettings(BaseSettings):
         validation_alias=AliasChoices("DASHBOARD_DISAGREEMENT", "disagreement_threshold"),
         description="Flag two publishers whose figures differ by more than this share.",
     )
+    cache_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("CACHE_URL", "cache_url"),
+        description="redis://... to share query results between workers; in-process if unset.",
+    )
     debug: bool = Field(default=False, validation_alias=AliasChoices("DASHBOARD_DEBUG", "debug"))

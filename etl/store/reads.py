@@ -162,3 +162,11 @@ def count_figures(engine: sa.Engine) -> int:
         return int(
             conn.execute(sa.select(sa.func.count()).select_from(tables.figures)).scalar_one()
         )
+
+
+def data_version(engine: sa.Engine) -> str:
+    """Changes whenever a run finishes: a cheap key for caches of query results."""
+    r = tables.etl_runs
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(sa.func.count(), sa.func.max(r.c.finished_at))).one()
+    return f"{row[0]}:{row[1]}"

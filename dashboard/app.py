@@ -8,7 +8,7 @@ from flask import jsonify
 from dashboard import callbacks, data, layout
 from dashboard.cache import make_cache
 from dashboard.settings import DashboardSettings
-from etl.store import Store, open_store
+from etl.store import Store, StoreError, open_store
 
 ASSETS = Path(__file__).parent / "assets"
 
@@ -26,12 +26,15 @@ def create_app(settings: DashboardSettings | None = None, store: Store | None = 
     )
     app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
     cache = make_cache(app.server, settings.cache_url)
-    app.layout = lambda: layout.page(data.reference(store), data.freshness(store))
+    app.layout = lambda: layout.page(*data.page_data(store))
     callbacks.register(app, store, settings, cache)
 
     @app.server.route("/healthz")
     def healthz():  # type: ignore[no-untyped-def]
-        loads = data.freshness(store)
+        try:
+            loads = data.freshness(store)
+        except StoreError:
+            return jsonify(status="unavailable", sources={}), 503
         sources = {
             row.source: {
                 "last_loaded": row.last_loaded.isoformat() if row.last_loaded else None,

@@ -11,15 +11,30 @@ from dashboard.cache import cached
 from dashboard.settings import DashboardSettings
 from dashboard.state import ViewState, decode_state, encode_state
 from etl.export import to_csv
-from etl.store import Store
+from etl.store import Store, StoreError
 
 
-def _date(value: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(value[:10]) if value else None
+def _date(value: object) -> dt.date | None:
+    """A date from a callback argument; anything else (forged, malformed) is no date."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
 
 
-def _state(place: str, district: str | None, start: str | None, end: str | None) -> ViewState:
-    return ViewState(place or "SY", district or None, _date(start), _date(end))
+def _state(place: object, district: object, start: object, end: object) -> ViewState:
+    """The view a callback was asked for; only text reaches the store, as a bound value."""
+    return ViewState(
+        place if isinstance(place, str) and place else "SY",
+        district if isinstance(district, str) and district else None,
+        _date(start),
+        _date(end),
+    )
+
+
+UNAVAILABLE = "Data temporarily unavailable: the page will retry by itself."
 
 
 def drill_target(ref: data.Reference, pcode: str) -> tuple[str, str | None] | None:
@@ -60,7 +75,11 @@ def register(app: Dash, store: Store, settings: DashboardSettings, cache: Cache)
     )
     def sync_state(search, place, district, start, end, click, map_click):
         """Keep the filters and the URL in step; a click on a bar drills in."""
-        ref = reference()
+        try:
+            ref = reference()
+        except StoreError:
+            # Carry on with an empty gazetteer: `render` then says the data is unavailable.
+            ref, _ = data.page_data_unavailable()
         trigger = ctx.triggered_id
         if trigger == "url" or trigger is None:
             default = ViewState("SY", None, ref.date_from, ref.date_to)
@@ -103,15 +122,25 @@ def register(app: Dash, store: Store, settings: DashboardSettings, cache: Cache)
         Output("disagreements", "children"),
         Output("figures-table", "data"),
         Output("figures-count", "children"),
+        Output("heartbeat", "disabled"),
         Input("filter-place", "value"),
         Input("filter-district", "value"),
         Input("filter-dates", "start_date"),
         Input("filter-dates", "end_date"),
         Input("breakdown-sort", "data"),
+        Input("heartbeat", "n_intervals"),
     )
-    def render(place, district, start, end, sort_by):
+    def render(place, district, start, end, sort_by, _beat):
         """Draw the cards, charts and tables of the chosen place and dates."""
-        s = _state(place, district, start, end)
+        try:
+            return (*draw(_state(place, district, start, end), sort_by), True)
+        except StoreError:
+            blank = charts.empty_figure(UNAVAILABLE)
+            unavailable = layout.banners([UNAVAILABLE])
+            return ("–", [], unavailable, [], [], blank, "", blank, blank, [], [], "", False)
+
+    def draw(s: ViewState, sort_by: object) -> tuple:
+        """Everything `render` shows, from the store through the cache."""
         ref = reference()
         v = view(s)
         name = layout.place_label(v.place)
@@ -131,7 +160,7 @@ def register(app: Dash, store: Store, settings: DashboardSettings, cache: Cache)
             layout.quality(flags),
             charts.timeseries_figure(data.shown(own, s.date_from), v.events),
             f"Within {v.place['name']}",
-            charts.breakdown_figure(views.sort_breakdown(kids, sort_by), str(v.place["name"])),
+            charts.breakdown_figure(views.sort_breakdown(kids, str(sort_by)), str(v.place["name"])),
             charts.map_figure(
                 data.map_points(kids, ref.places),
                 data.map_flows(shown, ref.places),

@@ -11,7 +11,8 @@ import pandas as pd
 from dashboard.formatting import format_period, format_value, publisher_name
 from dashboard.state import ViewState
 from dashboard.views import children
-from etl.store import Store, reads
+from etl.store import Store, StoreError, reads
+from schemas.places import PLACE_COLUMNS
 
 
 @dataclass
@@ -110,3 +111,19 @@ def boundaries(path: str | None) -> dict | None:
     if not path:
         return None
     return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def page_data(store: Store) -> tuple[Reference, pd.DataFrame]:
+    """The gazetteer and freshness a page starts from; empty while the store is unavailable."""
+    try:
+        return reference(store), freshness(store)
+    except StoreError:
+        return page_data_unavailable()
+
+
+def page_data_unavailable() -> tuple[Reference, pd.DataFrame]:
+    """An empty gazetteer and no freshness: what a page shows while the store is away."""
+    places = pd.DataFrame(columns=PLACE_COLUMNS)
+    members = pd.DataFrame(columns=["area_pcode", "member_pcode"])
+    loads = pd.DataFrame(columns=["source", "last_loaded", "last_failed"])
+    return Reference(places, members, None, None), loads

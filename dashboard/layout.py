@@ -179,6 +179,7 @@ def page(ref: Reference, loads: pd.DataFrame) -> html.Div:
     return html.Div(
         [
             dcc.Location(id="url", refresh=False),
+            dcc.Interval(id="heartbeat", interval=10_000, disabled=True),
             html.Div(id="banners", className="banners", role="alert"),
             html.Header(
                 [

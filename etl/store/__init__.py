@@ -8,7 +8,7 @@ from etl.store import reads, writes
 from etl.store.connection import DATA_DIR, default_url, make_engine
 from schemas import tables
 
-__all__ = ["DATA_DIR", "Store", "default_url", "open_store", "reads", "writes"]
+__all__ = ["DATA_DIR", "Store", "StoreError", "default_url", "open_store", "reads", "writes"]
 
 
 @dataclass
@@ -34,3 +34,7 @@ def open_store(url: str | None = None, *, create: bool = True) -> Store:
     if create:
         store.create()
     return store
+
+
+# What a reader catches when the database is gone, locked or broken.
+StoreError = sa.exc.SQLAlchemyError

@@ -25,7 +25,9 @@ def make_engine(url: str) -> sa.Engine:
     """An engine for the store at `url`, with the pragmas SQLite needs."""
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url)
+    # SQLite connections are cheap: a new one per use notices a file that was replaced.
+    pool = {"poolclass": sa.pool.NullPool} if url.startswith("sqlite") else {}
+    engine = sa.create_engine(url, **pool)
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     return engine

@@ -49,7 +49,11 @@ def reference(store: Store) -> Reference:
 def view(store: Store, ref: Reference, state: ViewState) -> View:
     """The figures, child places and events for one state of the page."""
     places = ref.places.set_index("pcode", drop=False)
-    pcode = state.selected if state.selected in places.index else "SY"
+    # A place the gazetteer does not know falls back one step: district, place, country.
+    pcode = next(
+        (p for p in (state.district, state.place, "SY") if p and p in places.index),
+        places.index[0],
+    )
     kids = children(ref.places, ref.members, pcode)
     figs = reads.figures(store.engine, pcodes=[pcode, *kids["pcode"]], date_to=state.date_to)
     events = reads.events(store.engine, state.date_from, state.date_to)

@@ -3,10 +3,11 @@
 from pathlib import Path
 
 from dash import Dash
-from flask import jsonify
+from flask import jsonify, request
 
 from dashboard import callbacks, data, layout
 from dashboard.cache import make_cache
+from dashboard.security import parse_users, protect
 from dashboard.settings import DashboardSettings
 from etl.store import Store, StoreError, open_store
 
@@ -29,12 +30,24 @@ def create_app(settings: DashboardSettings | None = None, store: Store | None = 
     app.layout = lambda: layout.page(*data.page_data(store))
     callbacks.register(app, store, settings, cache)
 
+    if settings.auth not in (None, "", "basic", "proxy"):
+        raise ValueError(f"DASHBOARD_AUTH={settings.auth!r}: use basic or proxy, or leave it unset")
+    protect(
+        app.server,
+        mode=settings.auth or None,
+        users=parse_users(settings.users),
+        header=settings.auth_header,
+        script_hashes=app.csp_hashes(),
+    )
+
     @app.server.route("/healthz")
     def healthz():  # type: ignore[no-untyped-def]
         try:
             loads = data.freshness(store)
         except StoreError:
             return jsonify(status="unavailable", sources={}), 503
+        if settings.auth and request.environ.get("dashboard.user") is None:
+            return jsonify(status="ok")
         sources = {
             row.source: {
                 "last_loaded": row.last_loaded.isoformat() if row.last_loaded else None,

@@ -36,4 +36,19 @@ class DashboardSettings(BaseSettings):
         validation_alias=AliasChoices("CACHE_URL", "cache_url"),
         description="redis://... to share query results between workers; in-process if unset.",
     )
+    auth: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DASHBOARD_AUTH", "auth"),
+        description="Unset (open, for loopback), 'basic' or 'proxy'.",
+    )
+    users: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DASHBOARD_USERS", "users"),
+        description="For basic auth: user=hash;user=hash (werkzeug password hashes).",
+    )
+    auth_header: str = Field(
+        default="X-Forwarded-User",
+        validation_alias=AliasChoices("DASHBOARD_AUTH_HEADER", "auth_header"),
+        description="For proxy auth: the header the proxy sets to the signed-in user.",
+    )
     debug: bool = Field(default=False, validation_alias=AliasChoices("DASHBOARD_DEBUG", "debug"))

@@ -296,7 +296,16 @@ def disagreements(figs: pd.DataFrame, threshold: float = 0.10) -> pd.DataFrame:
     columns = ["pcode", "place", "metric", "period", "spread", "values"]
     if figs.empty:
         return pd.DataFrame(columns=columns)
-    keys = ["pcode", "metric", "period_start", "period_end", "sex", "age_group", "unit"]
+    keys = [
+        "pcode",
+        "origin_pcode",
+        "metric",
+        "period_start",
+        "period_end",
+        "sex",
+        "age_group",
+        "unit",
+    ]
     rows = []
     data = figs.assign(org=figs["publisher"].map(publisher_name))
     for key, group in data.groupby(keys, dropna=False, sort=True):
@@ -310,8 +319,9 @@ def disagreements(figs: pd.DataFrame, threshold: float = 0.10) -> pd.DataFrame:
             {
                 "pcode": key[0],
                 "place": first["place_name"] if isinstance(first["place_name"], str) else key[0],
-                "metric": METRIC_LABELS.get(key[1], key[1]),
-                "period": format_period(key[2], key[3]),
+                "metric": METRIC_LABELS.get(key[2], key[2])
+                + (f" from {first['origin_name'] or key[1]}" if isinstance(key[1], str) else ""),
+                "period": format_period(key[3], key[4]),
                 "spread": (high - low) / high,
                 "values": "; ".join(
                     f"{r.org}: {format_value(r.value, r.qualifier)}"

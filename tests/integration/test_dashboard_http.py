@@ -1,0 +1,88 @@
+"""The dashboard's HTTP surface without a browser: sign-in, security headers, /healthz."""
+
+import base64
+
+import pytest
+from werkzeug.security import generate_password_hash
+
+from dashboard.app import create_app
+from dashboard.settings import DashboardSettings
+
+
+def _client(store, **settings):
+    app = create_app(DashboardSettings(database_url=store.url, **settings), store=store)
+    return app.server.test_client()
+
+
+def _basic(user: str, password: str) -> dict[str, str]:
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+@pytest.fixture
+def basic_client(store):
+    users = f"alice={generate_password_hash('correct horse')}"
+    return _client(store, auth="basic", users=users)
+
+
+@pytest.mark.parametrize("path", ["/", "/_dash-layout", "/_dash-dependencies"])
+def test_without_credentials_nothing_is_served(basic_client, path):
+    response = basic_client.get(path)
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Basic")
+    assert b"Idleb" not in response.data
+
+
+def test_callbacks_need_credentials_too(basic_client):
+    response = basic_client.post("/_dash-update-component", json={"output": "x.children"})
+    assert response.status_code == 401
+
+
+def test_a_wrong_password_is_refused(basic_client):
+    assert basic_client.get("/", headers=_basic("alice", "wrong")).status_code == 401
+    assert basic_client.get("/", headers=_basic("mallory", "correct horse")).status_code == 401
+
+
+def test_the_right_password_opens_the_page(basic_client):
+    response = basic_client.get("/_dash-layout", headers=_basic("alice", "correct horse"))
+    assert response.status_code == 200
+    assert b"filter-place" in response.data
+
+
+def test_healthz_answers_everyone_but_details_only_to_users(basic_client):
+    anonymous = basic_client.get("/healthz")
+    assert anonymous.status_code == 200
+    assert anonymous.get_json() == {"status": "ok"}
+    signed = basic_client.get("/healthz", headers=_basic("alice", "correct horse"))
+    assert "sources" in signed.get_json()
+
+
+def test_a_proxy_header_signs_in(store):
+    client = _client(store, auth="proxy", auth_header="X-Forwarded-User")
+    assert client.get("/_dash-layout").status_code == 401
+    assert client.get("/_dash-layout", headers={"X-Forwarded-User": "bob"}).status_code == 200
+
+
+def test_open_by_default_with_security_headers(store):
+    response = _client(store).get("/")
+    assert response.status_code == 200
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "unsafe-eval" not in policy
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_healthz_reports_the_last_load_of_each_source(store, tmp_path):
+    from etl.pipeline import import_hxl
+    from tests.factories import good_file
+
+    assert import_hxl(store, good_file(tmp_path)).ok
+    body = _client(store).get("/healthz").get_json()
+    assert body["status"] == "ok"
+    assert body["sources"]["hxl"]["last_loaded"] is not None
+
+
+def test_an_unknown_auth_mode_refuses_to_start(store):
+    with pytest.raises(ValueError, match="DASHBOARD_AUTH"):
+        _client(store, auth="magic")

@@ -6,6 +6,7 @@ Exit codes: 0 every source loaded; 1 a source failed or the input was bad; 2 usa
 
 import dataclasses
 import datetime as dt
+import logging
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -16,6 +17,7 @@ import typer
 from tqdm import tqdm
 
 from etl import export as exporter
+from etl import schedule as scheduler
 from etl.config import load_sources
 from etl.errors import EtlError, RunLockedError
 from etl.lock import run_lock
@@ -187,6 +189,31 @@ def import_file(
 
 
 @app.command()
+def schedule() -> None:
+    """Run refreshes on each enabled source's cron `schedule`, in the foreground."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = EtlSettings()
+    configs = _configs(settings)
+    client = HttpClient(settings.http())
+
+    def refresh_source(name: str) -> bool:
+        with run_lock(settings.lock_file()):
+            report = _refresh_one(_store(settings), settings, configs[name], client, False)
+        _print_report(report)
+        return report.ok
+
+    try:
+        plan = scheduler.jobs(configs)
+        for job in plan:
+            typer.echo(f"{job.source}: {job.cron}")
+        scheduler.run_forever(plan, refresh_source)
+    except EtlError as exc:
+        raise _fail(str(exc)) from exc
+    except KeyboardInterrupt:
+        typer.echo("stopped")
+
+
+@app.command()
 def sources() -> None:
     """List the known sources: enabled or not, credentials present, last run."""
     settings = EtlSettings()
@@ -267,6 +294,34 @@ def export(
     except OSError as exc:
         raise _fail(f"{output}: {exc.strerror}") from exc
     typer.echo(f"wrote {len(frame)} figures to {output}")
+
+
+@app.command()
+def synth(
+    output: Annotated[
+        Path,
+        typer.Option("-o", "--output", help="The HXL CSV to write; the gazetteer goes next to it."),
+    ],
+    figures: Annotated[int, typer.Option(min=1, help="How many figures.")] = 10_000,
+    places: Annotated[int, typer.Option(min=4, help="Admin units, levels 0-3.")] = 350,
+    sources: Annotated[int, typer.Option(min=1, help="Publishers that overlap.")] = 4,
+    seed: Annotated[int, typer.Option(help="The same seed writes the same files.")] = 0,
+    years: Annotated[int, typer.Option(min=1, help="Years of figures from 2019.")] = 5,
+) -> None:
+    """Write synthetic figures (HXL CSV) with places.csv, place_members.csv, events.csv."""
+    from etl.synth import generate, write_synth
+
+    try:
+        data = generate(figures, places, sources, seed=seed, years=years)
+        written = write_synth(data, output)
+    except ValueError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from exc
+    except OSError as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(
+        f"wrote {data.figures:,} figures in {len(data.rows):,} rows to {output}; "
+        f"{len(data.places):,} places, {len(data.events)} events in {written[1].parent}"
+    )
 
 
 def main() -> None:

@@ -1,0 +1,24 @@
+"""gunicorn settings for the dashboard: `gunicorn -c deploy/gunicorn.conf.py dashboard.app:server`.
+
+Every value can be overridden from the environment (GUNICORN_*), so one file serves a laptop,
+a server and each host behind a load balancer.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8050")
+# Callbacks are CPU-bound (figure building): a process per core, plus one.
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1))
+# Threads let a worker answer /healthz and static files while a callback runs.
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+worker_class = "gthread"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = 30
+keepalive = 5
+# Workers are recycled now and then so a slow leak never takes a hub down.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = 200
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")

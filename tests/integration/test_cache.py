@@ -1,0 +1,63 @@
+"""Query results are cached per filter state, in-process or in a real Redis, and a load
+that commits makes the old entries unreachable."""
+
+import os
+
+import pytest
+from flask import Flask
+
+from dashboard.cache import cached, make_cache
+from etl.pipeline import import_hxl
+from tests.factories import good_file, good_rows
+
+
+def _redis_url() -> str:
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("TEST_REDIS_URL is not set: .ci/run starts redis-server and sets it")
+        pytest.skip("set TEST_REDIS_URL=redis://127.0.0.1:6390/0 with a redis-server running")
+    return url
+
+
+@pytest.fixture(params=["memory", "redis"])
+def cache(request):
+    url = _redis_url() if request.param == "redis" else None
+    made = make_cache(Flask(__name__), url)
+    made.clear()
+    yield made
+    made.clear()
+
+
+def test_a_second_ask_for_the_same_state_is_served_from_the_cache(cache, store, tmp_path):
+    assert import_hxl(store, good_file(tmp_path)).ok
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"rows": 5}
+
+    assert cached(cache, store, "view|SY07", compute) == {"rows": 5}
+    assert cached(cache, store, "view|SY07", compute) == {"rows": 5}
+    assert len(calls) == 1
+    cached(cache, store, "view|SY02", compute)
+    assert len(calls) == 2
+
+
+def test_a_load_that_commits_invalidates_the_cache(cache, store, tmp_path):
+    assert import_hxl(store, good_file(tmp_path)).ok
+    calls = []
+    cached(cache, store, "k", lambda: calls.append(1) or "old")
+    rows = good_rows()
+    rows[0][9] = "~3,100,000"
+    assert import_hxl(store, good_file(tmp_path, rows)).ok
+    assert cached(cache, store, "k", lambda: calls.append(1) or "new") == "new"
+    assert len(calls) == 2
+
+
+def test_the_redis_cache_really_is_redis():
+    made = make_cache(Flask(__name__), _redis_url())
+    assert type(made.cache).__name__ == "RedisCache"
+    made.set("probe", {"a": 1})
+    assert made.get("probe") == {"a": 1}
+    assert made.cache._write_client.exists("flask_cache_probe") == 1

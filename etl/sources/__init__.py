@@ -1,9 +1,11 @@
 """Source connectors: one module per upstream, each a fetch step and a pure mapping."""
 
-from etl.sources import cccm_isimm, hxl
+from etl.sources import cccm_isimm, dtm, hdx_hapi, hxl
 from etl.sources.base import Connector
 
-REGISTRY: dict[str, Connector] = {c.name: c for c in (hxl.CONNECTOR, cccm_isimm.CONNECTOR)}
+REGISTRY: dict[str, Connector] = {
+    c.name: c for c in (hxl.CONNECTOR, cccm_isimm.CONNECTOR, hdx_hapi.CONNECTOR, dtm.CONNECTOR)
+}
 
 
 def connector(name: str) -> Connector:

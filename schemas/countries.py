@@ -1,29 +1,6 @@
-"""ISO 3166 alpha-3 codes mapped to the admin 0 P-code the OCHA CODs use."""
+"""ISO 3166 alpha-3 codes mapped to the admin 0 P-code the OCHA CODs use (the alpha-2 code)."""
 
-ISO3_TO_PCODE: dict[str, str] = {
-    "AFG": "AF",
-    "BFA": "BF",
-    "CAF": "CF",
-    "COD": "CD",
-    "COL": "CO",
-    "ETH": "ET",
-    "HTI": "HT",
-    "IRQ": "IQ",
-    "JOR": "JO",
-    "LBN": "LB",
-    "MLI": "ML",
-    "MMR": "MM",
-    "MOZ": "MZ",
-    "NER": "NE",
-    "NGA": "NG",
-    "PSE": "PS",
-    "SDN": "SD",
-    "SOM": "SO",
-    "SSD": "SS",
-    "SYR": "SY",
-    "TCD": "TD",
-    "TUR": "TR",
-    "UKR": "UA",
-    "VEN": "VE",
-    "YEM": "YE",
-}
+import pycountry
+
+# pycountry carries the ISO 3166 list, so every country an upstream names has its P-code.
+ISO3_TO_PCODE: dict[str, str] = {c.alpha_3: c.alpha_2 for c in pycountry.countries}

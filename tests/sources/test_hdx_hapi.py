@@ -158,17 +158,17 @@ def test_refugees_sit_in_the_asylum_country_with_their_origin() -> None:
         pd.Timestamp("2022-12-31"): 49_215,
         pd.Timestamp("2023-12-31"): 51_840,
     }
-    assert set(mapped.new_places["pcode"]) == {"ML", "BF", "NE"}
+    assert set(mapped.new_places["pcode"]) == {"ML", "BF", "NE", "DZ"}
 
 
-def test_refugees_from_a_country_without_a_pcode_are_rejected_and_other_groups_noted() -> None:
+def test_refugees_from_any_iso_country_load_and_other_groups_are_noted() -> None:
     mapped = _mapped("refugees-persons-of-concern")
-    [refused] = mapped.rejections
-    assert (refused.row, refused.column, refused.value) == (7, "origin_location_code", "DZA")
-    assert "no admin-0 P-code" in refused.reason
+    assert mapped.rejections == []
+    algeria = mapped.figures[mapped.figures["origin_pcode"] == "DZ"]
+    assert list(algeria["pcode"]) == ["ML"]
     assert "population_group ASY: not refugees (REF) (1 records)" in mapped.ignored_columns
     assert any("age_range 0-4" in note for note in mapped.ignored_columns)
-    assert len(mapped.figures) == 5
+    assert len(mapped.figures) == 6
 
 
 def test_population_keeps_totals_and_whole_population_sex_splits() -> None:
@@ -345,7 +345,7 @@ def test_full_fetch_and_load_then_the_same_again_changes_nothing(tmp_path, upstr
     assert first.ok, first.message
     figures = reads.figures(store.engine, sources=["hdx-hapi"])
     assert set(figures["dataset"]) == {"idps", "refugees-persons-of-concern", "baseline-population"}
-    assert len(figures) == 10 + 5 + 6
+    assert len(figures) == 10 + 6 + 6
     assert upstream.base + PATHS[
         "idps"
     ] + "?location_code=MLI&output_format=json&limit=10000&offset=0" in set(figures["source_url"])
@@ -357,10 +357,7 @@ def test_full_fetch_and_load_then_the_same_again_changes_nothing(tmp_path, upstr
     assert again.ok, again.message
     assert (again.changes.added, again.changes.changed, again.changes.removed) == (0, 0, 0)
     assert figure_summary(store) == before
-    assert {r["check"] for r in rejection_rows(store, again.run_id)} == {
-        "place_unspecified",
-        "country_code",
-    }
+    assert {r["check"] for r in rejection_rows(store, again.run_id)} == {"place_unspecified"}
 
 
 def test_a_renamed_field_fails_the_run_and_leaves_the_store_as_it_was(tmp_path, upstream) -> None:

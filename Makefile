@@ -37,3 +37,8 @@ test: lint
 
 clean:
 	rm -rf $(VENV) data/displacement.db* data/etl.lock test-artifacts
+
+.PHONY: bench
+# Every benchmark on this machine (never part of `make test`): bench/results/latest.{json,md}.
+bench: $(VENV)/.installed-dev
+	$(PY) -m bench

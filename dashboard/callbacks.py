@@ -120,7 +120,6 @@ def register(app: Dash, store: Store, settings: DashboardSettings, cache: Cache)
         Output("breakdown", "figure"),
         Output("map", "figure"),
         Output("disagreements", "children"),
-        Output("figures-table", "data"),
         Output("figures-count", "children"),
         Output("heartbeat", "disabled"),
         Input("filter-place", "value"),
@@ -129,6 +128,8 @@ def register(app: Dash, store: Store, settings: DashboardSettings, cache: Cache)
         Input("filter-dates", "end_date"),
         Input("breakdown-sort", "data"),
         Input("heartbeat", "n_intervals"),
+        # `sync_state` sets the filters from the URL first; drawing before it would draw twice.
+        prevent_initial_call=True,
     )
     def render(place, district, start, end, sort_by, _beat):
         """Draw the cards, charts and tables of the chosen place and dates."""
@@ -137,7 +138,7 @@ def register(app: Dash, store: Store, settings: DashboardSettings, cache: Cache)
         except StoreError:
             blank = charts.empty_figure(UNAVAILABLE)
             unavailable = layout.banners([UNAVAILABLE])
-            return ("–", [], unavailable, [], [], blank, "", blank, blank, [], [], "", False)
+            return ("–", [], unavailable, [], [], blank, "", blank, blank, [], "", False)
 
     def draw(s: ViewState, sort_by: object) -> tuple:
         """Everything `render` shows, from the store through the cache."""
@@ -148,7 +149,6 @@ def register(app: Dash, store: Store, settings: DashboardSettings, cache: Cache)
         cards = [layout.card(c) for c in views.headline_cards(own, s.date_from, s.date_to)]
         kids = views.breakdown(v.figures, v.kids, s.date_from, s.date_to)
         shown = data.shown(v.figures, s.date_from)
-        rows = views.table_rows(shown)
         loads = data.freshness(store)
         stale = dt.timedelta(days=settings.stale_after_days)
         flags = views.quality_flags(own, v.figures, v.kids, str(v.place["name"]), s.date_to)
@@ -167,9 +167,38 @@ def register(app: Dash, store: Store, settings: DashboardSettings, cache: Cache)
                 data.boundaries(settings.boundaries),
             ),
             layout.disagreement_table(views.disagreements(shown, settings.disagreement_threshold)),
-            rows,
-            f"{len(rows):,} figure{'s' if len(rows) != 1 else ''}",
+            f"{len(shown):,} figure{'s' if len(shown) != 1 else ''}",
         )
+
+    @app.callback(
+        Output("figures-table", "data"),
+        Output("figures-table", "page_count"),
+        Output("figures-table", "page_current"),
+        Input("filter-place", "value"),
+        Input("filter-district", "value"),
+        Input("filter-dates", "start_date"),
+        Input("filter-dates", "end_date"),
+        Input("figures-table", "page_current"),
+        Input("figures-table", "sort_by"),
+        Input("heartbeat", "n_intervals"),
+        prevent_initial_call=True,
+    )
+    def table(place, district, start, end, page, sort_by, _beat):
+        """One page of the figures behind the view; a new view starts at page one."""
+        s = _state(place, district, start, end)
+        # A new view or a new order starts at page one; only paging moves between pages.
+        if "figures-table.page_current" not in ctx.triggered_prop_ids:
+            page = 0
+        try:
+            shown = data.shown(view(s).figures, s.date_from)
+        except StoreError:
+            return [], 1, 0
+        size = layout.PAGE_SIZE
+        rows, pages = views.table_page(
+            shown, page, size, sort_by if isinstance(sort_by, list) else None
+        )
+        current = page if isinstance(page, int) else 0
+        return rows, pages, min(max(current, 0), pages - 1)
 
     @app.callback(
         Output("breakdown-sort", "data"),
@@ -194,6 +223,5 @@ def register(app: Dash, store: Store, settings: DashboardSettings, cache: Cache)
     def download(_clicks, place, district, start, end):
         """The figures of the current view as CSV."""
         s = _state(place, district, start, end)
-        figs = data.shown(view(s).figures, s.date_from)
-        ordered = figs.sort_values(["period_end", "pcode", "metric"], ascending=[False, True, True])
+        ordered = views.newest_first(data.shown(view(s).figures, s.date_from))
         return dcc.send_string(to_csv(ordered), filename=f"displacement_{s.selected}.csv")

@@ -8,6 +8,7 @@ from dashboard.formatting import format_date
 from dashboard.views import Card
 
 SORTS = [("idps", "people displaced"), ("new", "newly displaced"), ("share", "share of population")]
+PAGE_SIZE = 25
 TABLE_COLUMNS = [
     {"id": "period", "name": "Period / as of"},
     {"id": "place", "name": "Place"},
@@ -281,9 +282,14 @@ def page(ref: Reference, loads: pd.DataFrame) -> html.Div:
                 id="figures-table",
                 columns=TABLE_COLUMNS,
                 data=[],
-                page_size=25,
-                sort_action="native",
-                filter_action="native",
+                # Paged and sorted on the server: a country view can hold a million figures.
+                page_action="custom",
+                page_current=0,
+                page_size=PAGE_SIZE,
+                page_count=1,
+                sort_action="custom",
+                sort_mode="single",
+                sort_by=[],
                 markdown_options={"link_target": "_blank"},
                 style_cell={
                     "textAlign": "left",

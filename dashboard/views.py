@@ -217,8 +217,9 @@ def breakdown(
 ) -> pd.DataFrame:
     """Per child place: the latest people displaced and the newly displaced in the range."""
     rows = []
+    by_place = dict(tuple(figs.groupby("pcode", sort=False))) if not figs.empty else {}
     for kid in kids.itertuples(index=False):
-        own = figs[figs["pcode"] == kid.pcode] if not figs.empty else figs
+        own = by_place.get(kid.pcode, figs.iloc[0:0])
         idps = latest_stock(own, "idps", date_to)
         new = flow_total(own, "new_displacements", date_from, date_to)
         population = latest_stock(own, "population", date_to)
@@ -243,10 +244,45 @@ def breakdown(
     )
 
 
-def table_rows(figs: pd.DataFrame) -> list[dict[str, str]]:
+TABLE_SORT = {
+    "period": "period_end",
+    "place": "place_name",
+    "pcode": "pcode",
+    "origin": "origin_name",
+    "who": "sex",
+    "metric": "metric",
+    "value": "value",
+    "role": "role",
+    "publisher": "publisher",
+    "link": "source_url",
+}
+
+
+def newest_first(figs: pd.DataFrame) -> pd.DataFrame:
+    """The order of the table and of the CSV export."""
+    return figs.sort_values(["period_end", "pcode", "metric"], ascending=[False, True, True])
+
+
+def table_page(
+    figs: pd.DataFrame, page: int, size: int, sort_by: list[dict] | None
+) -> tuple[list[dict[str, str]], int]:
+    """One page of the figures table, sorted on the server: (rows, page count)."""
+    ordered = newest_first(figs)
+    chosen = (sort_by or [{}])[0]
+    column = TABLE_SORT.get(str(chosen.get("column_id", "")))
+    if column:
+        ordered = ordered.sort_values(
+            column, ascending=chosen.get("direction") != "desc", kind="stable", na_position="last"
+        )
+    pages = max(1, -(-len(ordered) // size))
+    page = min(max(page if isinstance(page, int) else 0, 0), pages - 1)
+    return table_rows(ordered.iloc[page * size : (page + 1) * size], presorted=True), pages
+
+
+def table_rows(figs: pd.DataFrame, presorted: bool = False) -> list[dict[str, str]]:
     """The figures table: newest first, values as published, sources as links."""
     rows = []
-    ordered = figs.sort_values(["period_end", "pcode", "metric"], ascending=[False, True, True])
+    ordered = figs if presorted else newest_first(figs)
     for r in ordered.itertuples(index=False):
         url = r.source_url if isinstance(r.source_url, str) else ""
         rows.append(
@@ -291,8 +327,11 @@ def change_since_previous(figs: pd.DataFrame, metric: str, total: Total | None) 
     return f"{change:+.0%} since {format_date(prev['period_end'])}"
 
 
-def disagreements(figs: pd.DataFrame, threshold: float = 0.10) -> pd.DataFrame:
-    """Same place, metric, period and disaggregation from several publishers, far apart."""
+def disagreements(figs: pd.DataFrame, threshold: float = 0.10, limit: int = 50) -> pd.DataFrame:
+    """Same place, metric, period and disaggregation from several publishers, far apart.
+
+    The `limit` widest spreads, widest first: a briefing needs the worst, not thousands.
+    """
     columns = ["pcode", "place", "metric", "period", "spread", "values"]
     if figs.empty:
         return pd.DataFrame(columns=columns)
@@ -306,27 +345,35 @@ def disagreements(figs: pd.DataFrame, threshold: float = 0.10) -> pd.DataFrame:
         "age_group",
         "unit",
     ]
+    data = figs.assign(org=figs["publisher"].map(publisher_name), group=0)
+    # One vectorised pass finds the disputed keys; strings are built for the shown ones only.
+    data["group"] = data.groupby(keys, dropna=False, sort=False).ngroup()
+    stats = data.groupby("group").agg(
+        orgs=("org", "nunique"), high=("value", "max"), low=("value", "min")
+    )
+    high = stats["high"].astype("float")
+    stats["spread"] = (high - stats["low"].astype("float")) / high.where(high > 0)
+    shown = stats[(stats["orgs"] >= 2) & (stats["spread"] > threshold)]
+    shown = shown.sort_values("spread", ascending=False).head(limit)
     rows = []
-    data = figs.assign(org=figs["publisher"].map(publisher_name))
-    for key, group in data.groupby(keys, dropna=False, sort=True):
-        if group["org"].nunique() < 2:
-            continue
-        high, low = int(group["value"].max()), int(group["value"].min())
-        if high == 0 or (high - low) / high <= threshold:
-            continue
+    for group_id, stat in shown.iterrows():
+        group = data[data["group"] == group_id].sort_values("value", ascending=False)
         first = group.iloc[0]
+        origin = first["origin_pcode"]
         rows.append(
             {
-                "pcode": key[0],
-                "place": first["place_name"] if isinstance(first["place_name"], str) else key[0],
-                "metric": METRIC_LABELS.get(key[2], key[2])
-                + (f" from {first['origin_name'] or key[1]}" if isinstance(key[1], str) else ""),
-                "period": format_period(key[3], key[4]),
-                "spread": (high - low) / high,
+                "pcode": first["pcode"],
+                "place": first["place_name"]
+                if isinstance(first["place_name"], str)
+                else first["pcode"],
+                "metric": METRIC_LABELS.get(first["metric"], first["metric"])
+                + (f" from {first['origin_name'] or origin}" if isinstance(origin, str) else ""),
+                "period": format_period(first["period_start"], first["period_end"]),
+                "spread": float(stat["spread"]),
                 "values": "; ".join(
                     f"{r.org}: {format_value(r.value, r.qualifier)}"
                     + (" (triangulation)" if r.role == Role.TRIANGULATION.value else "")
-                    for r in group.sort_values("value", ascending=False).itertuples()
+                    for r in group.itertuples()
                 ),
             }
         )

@@ -120,3 +120,23 @@ def test_narrow_phone_screen(watched, live_server):
     _open(watched, live_server, "?place=SY07")
     expect(watched.page.locator("#card-population-value")).to_have_text("~3,000,000")
     watched.screenshot("idleb-360")
+
+
+def test_the_table_pages_and_sorts_on_the_server(watched, live_server):
+    _open(watched, live_server, "?place=SY-NW")
+    page = watched.page
+    expect(page.locator("#figures-count")).to_contain_text("figures")
+    total = int(page.locator("#figures-count").inner_text().split()[0].replace(",", ""))
+    assert total > 25
+    first = _table_rows(page)
+    assert len(first) == 25
+    page.locator("#figures-table button.next-page").click()
+    current = page.locator("#figures-table input.current-page")
+    expect(current).to_have_attribute("placeholder", "2")
+    second = _table_rows(page)
+    assert second and second != first
+    page.locator('#figures-table th[data-dash-column="pcode"] .column-header--sort').click()
+    values = page.locator('#figures-table td[data-dash-column="pcode"]')
+    expect(values).to_have_count(25)
+    codes = values.all_inner_texts()
+    assert codes == sorted(codes)

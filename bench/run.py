@@ -25,7 +25,7 @@ from typing import Any
 
 import requests
 
-from bench import dashclient, report
+from bench import dashclient, loadtest, report
 from bench.dashclient import serving
 from bench.report import LINEAR_EXPONENT
 
@@ -431,6 +431,13 @@ def main() -> None:
         run_child(["-m", "bench.child", "load-bundled", "--db", str(bundled)])
         stores = {"bundled": (bundled, ""), _label(largest): (big_db, "?place=XS")}
         results["page"] = bench_page(plan, work, stores, clock)
+        users, seconds = (5, 5) if args.quick else (50, 60)
+        clock.say(f"load: {users} users for {seconds} s against gunicorn ({_label(largest)})")
+        results["load"] = loadtest.run(users, seconds, f"sqlite:///{big_db}")
+        clock.say(
+            f"load: {results['load']['throughput_rps']} req/s, p95 {results['load']['p95_ms']} ms,"
+            f" {results['load']['errors']} errors"
+        )
         # Profiles of the missed goals last, within the deadline.
         skipped = results.setdefault("skipped", [])
         for name, sample in bodies.items():

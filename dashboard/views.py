@@ -149,8 +149,8 @@ def headline_cards(
     idps = latest_stock(figs, "idps", date_to)
     new = flow_total(figs, "new_displacements", date_from, date_to)
     cards = [
-        _stock_card("population", "Population", population),
-        _stock_card("idps", "People displaced", idps),
+        _stock_card("population", "Population", population, figs),
+        _stock_card("idps", "People displaced", idps, figs),
     ]
     if new is None:
         cards.append(Card("new", "Newly displaced in range", "–", "no report in this period"))
@@ -170,14 +170,17 @@ def headline_cards(
     return cards
 
 
-def _stock_card(key: str, label: str, total: Total | None) -> Card:
+def _stock_card(
+    key: str, label: str, total: Total | None, figs: pd.DataFrame | None = None
+) -> Card:
     if total is None:
         return Card(key, label, "–", "no report as of this date")
+    change = change_since_previous(figs, key, total) if figs is not None else ""
     return Card(
         key,
         label,
         total.text,
-        f"as of {format_date(total.end)}",
+        f"as of {format_date(total.end)}" + (f" · {change}" if change else ""),
         total.publisher,
         total.source_url,
     )

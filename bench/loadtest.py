@@ -1,0 +1,148 @@
+"""Load test: simultaneous users changing filters against gunicorn on 127.0.0.1.
+
+    python -m bench.loadtest [--users 50] [--seconds 60] [--database-url URL]
+
+Every request goes to a gunicorn this script starts on a loopback port and stops; each user
+is bounded in time and in requests. Without --database-url it serves a copy of the bundled
+data. Prints throughput, p50/p95/p99 latency and errors, and writes
+bench/results/loadtest.json.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+from bench.dashclient import (
+    callback,
+    dependencies,
+    filter_changes,
+    free_port,
+    layout_values,
+    payload,
+    percentile,
+    render_values,
+)
+from etl.pipeline import import_hxl
+from etl.reference import load_reference
+from etl.store import DATA_DIR, open_store, reads
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results" / "loadtest.json"
+MAX_REQUESTS_PER_USER = 10_000
+
+
+def _bundled_store(folder: Path) -> str:
+    url = f"sqlite:///{folder / 'bundled.db'}"
+    store = open_store(url)
+    load_reference(store, DATA_DIR)
+    import_hxl(store, DATA_DIR / "bundled" / "nw_syria_2019_2020.csv")
+    store.dispose()
+    return url
+
+
+def _user(base: str, bodies: list[dict], stop_at: float, out: list, errors: list) -> None:
+    session = requests.Session()
+    for i, body in enumerate(bodies[:MAX_REQUESTS_PER_USER]):
+        if time.monotonic() >= stop_at:
+            return
+        started = time.perf_counter()
+        try:
+            response = session.post(f"{base}/_dash-update-component", json=body, timeout=60)
+            ok = response.status_code == 200
+        except requests.RequestException as exc:
+            ok, response = False, exc
+        elapsed = (time.perf_counter() - started) * 1000
+        out.append(elapsed)
+        if not ok:
+            errors.append(f"request {i}: {getattr(response, 'status_code', response)}")
+
+
+def run(users: int, seconds: float, database_url: str | None) -> dict:
+    """Start gunicorn, drive `users` threads for `seconds`, stop, and report."""
+    with tempfile.TemporaryDirectory() as tmp:
+        url = database_url or _bundled_store(Path(tmp))
+        store = open_store(url, create=False)
+        places = reads.places(store.engine).to_dict("records")
+        first, last = (d.isoformat() for d in reads.date_extent(store.engine))
+        store.dispose()
+        port = free_port()
+        env = {**os.environ, "DATABASE_URL": url, "GUNICORN_BIND": f"127.0.0.1:{port}"}
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        log = open(Path(tmp) / "gunicorn.log", "wb")  # noqa: SIM115
+        proc = subprocess.Popen(
+            [str(gunicorn), "-c", "deploy/gunicorn.conf.py", "dashboard.app:server"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                try:
+                    if requests.get(base + "/healthz", timeout=2).ok:
+                        break
+                except requests.ConnectionError:
+                    time.sleep(0.3)
+            session = requests.Session()
+            dep = callback(dependencies(session, base), "cards.children")
+            defaults = layout_values(session, base)
+            stop_at = time.monotonic() + seconds
+            latencies: list[float] = []
+            errors: list[str] = []
+            threads = []
+            for u in range(users):
+                changes = filter_changes(places, first, last, 2_000, seed=u)
+                bodies = [payload(dep, render_values(c, defaults), [c["changed"]]) for c in changes]
+                threads.append(
+                    threading.Thread(target=_user, args=(base, bodies, stop_at, latencies, errors))
+                )
+            started = time.monotonic()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=seconds + 120)
+            wall = time.monotonic() - started
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+            log.close()
+    return {
+        "users": users,
+        "seconds": round(wall, 1),
+        "requests": len(latencies),
+        "throughput_rps": round(len(latencies) / wall, 1),
+        "p50_ms": round(percentile(latencies, 50), 1),
+        "p95_ms": round(percentile(latencies, 95), 1),
+        "p99_ms": round(percentile(latencies, 99), 1),
+        "errors": len(errors),
+        "first_errors": errors[:5],
+        "store": "bundled" if database_url is None else database_url.rsplit("/", 1)[-1],
+        "workers": os.environ.get("GUNICORN_WORKERS", "cpu count + 1"),
+    }
+
+
+def main() -> None:
+    """Parse the options, run, print and save the report."""
+    parser = argparse.ArgumentParser(prog="python -m bench.loadtest", description=__doc__)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+    report = run(args.users, min(args.seconds, 600), args.database_url)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

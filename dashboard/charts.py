@@ -6,7 +6,6 @@ import plotly.graph_objects as go
 from dashboard.formatting import (
     METRIC_LABELS,
     format_date,
-    format_period,
     format_value,
     publisher_name,
 )
@@ -50,33 +49,57 @@ def series_of(figs: pd.DataFrame) -> list[tuple[str, str, str, pd.DataFrame]]:
     """
     rows = figs[figs["sex"].isna() & figs["age_group"].isna()] if not figs.empty else figs
     out: list[tuple[str, str, str, pd.DataFrame]] = []
-    for (metric, publisher, role), group in rows.groupby(
-        ["metric", rows["publisher"].map(publisher_name), "role"], sort=True
+    if rows.empty:
+        return out
+    rows = rows.assign(
+        org=rows["publisher"].map(publisher_name), origin=rows["origin_pcode"].fillna("")
+    )
+    # One pass marks the cumulative runs; grouping once by series key avoids a group per start.
+    run_size = rows.groupby(["metric", "org", "role", "period_start", "origin"])["value"].transform(
+        "size"
+    )
+    flow = rows["metric"].isin([m.value for m in FLOW_METRICS])
+    rows["kind"] = "stock"
+    rows.loc[flow, "kind"] = "flow"
+    rows.loc[flow & (run_size > 1), "kind"] = "cumulative"
+    cumulative = rows["kind"] == "cumulative"
+    rows["run"] = ""
+    rows.loc[cumulative, "run"] = (
+        rows.loc[cumulative, "period_start"].dt.strftime("%Y-%m-%d")
+        + "|"
+        + rows.loc[cumulative, "origin"]
+    )
+    for (metric, org, role, kind, run), group in rows.groupby(
+        ["metric", "org", "role", "kind", "run"], sort=True
     ):
         suffix = " (triangulation)" if role == "triangulation" else ""
         label = METRIC_LABELS.get(metric, metric)
-        if metric not in FLOW_METRICS:
-            out.append((f"{label} — {publisher}{suffix}", "stock", publisher, group))
-            continue
-        starts = group.groupby(["period_start", group["origin_pcode"].fillna("")])
-        runs = [g for _, g in starts if len(g) > 1]
-        singles = [g for _, g in starts if len(g) == 1]
-        for run in runs:
-            since = format_date(run["period_start"].iloc[0])
-            name = f"{label} since {since} (cumulative) — {publisher}{suffix}"
-            out.append((name, "cumulative", publisher, run))
-        if singles:
-            out.append((f"{label} — {publisher}{suffix}", "flow", publisher, pd.concat(singles)))
+        if kind == "cumulative":
+            label = f"{label} since {run.split('|')[0]} (cumulative)"
+        out.append((f"{label} — {org}{suffix}", kind, org, group))
     return out
 
 
 def _hover(rows: pd.DataFrame) -> list[str]:
+    starts = rows["period_start"].dt.strftime("%Y-%m-%d").tolist()
+    ends = rows["period_end"].dt.strftime("%Y-%m-%d").tolist()
+    places = rows["place_name"].where(rows["place_name"].notna(), rows["pcode"]).tolist()
+    origins = rows["origin_name"].where(rows["origin_name"].notna(), rows["origin_pcode"]).tolist()
     return [
-        f"{format_value(r.value, r.qualifier)}<br>{format_period(r.period_start, r.period_end)}"
-        f"<br>{r.place_name or r.pcode}"
-        + (f" from {r.origin_name or r.origin_pcode}" if isinstance(r.origin_pcode, str) else "")
-        + f"<br>{r.publisher or ''}"
-        for r in rows.itertuples(index=False)
+        f"{format_value(value, qualifier)}<br>{end if start == end else f'{start} – {end}'}"
+        f"<br>{place}"
+        + (f" from {origin}" if isinstance(origin, str) else "")
+        + f"<br>{publisher if isinstance(publisher, str) else ''}"
+        for value, qualifier, start, end, place, origin, publisher in zip(
+            rows["value"].tolist(),
+            rows["qualifier"].tolist(),
+            starts,
+            ends,
+            places,
+            origins,
+            rows["publisher"].tolist(),
+            strict=True,
+        )
     ]
 
 
@@ -86,7 +109,7 @@ def timeseries_figure(figs: pd.DataFrame, events: pd.DataFrame) -> go.Figure:
     if not series:
         return empty_figure("No figures for this place and period")
     colours: dict[str, str] = {}
-    fig = go.Figure()
+    traces: list[go.Bar | go.Scatter] = []
     for name, kind, publisher, rows in series:
         colour = colours.setdefault(publisher, PALETTE[len(colours) % len(PALETTE)])
         rows = rows.sort_values("period_end")
@@ -102,7 +125,7 @@ def timeseries_figure(figs: pd.DataFrame, events: pd.DataFrame) -> go.Figure:
             # A bar spans the period it counts, so overlapping periods are seen to overlap.
             span = rows["period_end"] - rows["period_start"] + pd.Timedelta(days=1)
             common["x"] = rows["period_start"] + span / 2
-            fig.add_trace(
+            traces.append(
                 go.Bar(
                     **common,
                     width=span.dt.total_seconds() * 1000,
@@ -111,44 +134,54 @@ def timeseries_figure(figs: pd.DataFrame, events: pd.DataFrame) -> go.Figure:
             )
         else:
             dash = "dot" if triangulation else ("dash" if kind == "cumulative" else "solid")
-            fig.add_trace(
+            shape = "hv" if kind == "stock" else "linear"
+            traces.append(
                 go.Scatter(
                     **common,
                     mode="lines+markers",
-                    line={
-                        "color": colour,
-                        "dash": dash,
-                        "shape": "hv" if kind == "stock" else "linear",
-                    },
+                    line={"color": colour, "dash": dash, "shape": shape},
                 )
             )
-    for event in events.itertuples(index=False):
-        fig.add_shape(
-            type="line",
-            x0=event.date,
-            x1=event.date,
-            y0=0,
-            y1=1,
-            yref="paper",
-            line={"color": "#888", "width": 1, "dash": "dot"},
-        )
-        # Written along its line, so that events a few days apart do not cover each other.
-        fig.add_annotation(
-            x=event.date,
-            y=1,
-            yref="paper",
-            text=event.title,
-            hovertext=f"{format_date(event.date)}: {event.title}",
-            showarrow=False,
-            textangle=-90,
-            xanchor="right",
-            yanchor="top",
-            font={"size": 10, "color": "#444"},
-        )
-    fig.update_layout(
-        barmode="overlay", yaxis={"tickformat": ",d", "rangemode": "tozero"}, **_LAYOUT
+    # Shapes and annotations go in at once: adding them one by one re-validates the layout
+    # each time, which grows with the square of the number of events.
+    shapes = [
+        {
+            "type": "line",
+            "x0": event.date,
+            "x1": event.date,
+            "y0": 0,
+            "y1": 1,
+            "yref": "paper",
+            "line": {"color": "#888", "width": 1, "dash": "dot"},
+        }
+        for event in events.itertuples(index=False)
+    ]
+    # Written along its line, so that events a few days apart do not cover each other.
+    notes = [
+        {
+            "x": event.date,
+            "y": 1,
+            "yref": "paper",
+            "text": event.title,
+            "hovertext": f"{format_date(event.date)}: {event.title}",
+            "showarrow": False,
+            "textangle": -90,
+            "xanchor": "right",
+            "yanchor": "top",
+            "font": {"size": 10, "color": "#444"},
+        }
+        for event in events.itertuples(index=False)
+    ]
+    return go.Figure(
+        data=traces,
+        layout={
+            "barmode": "overlay",
+            "yaxis": {"tickformat": ",d", "rangemode": "tozero"},
+            "shapes": shapes,
+            "annotations": notes,
+            **_LAYOUT,
+        },
     )
-    return fig
 
 
 def breakdown_figure(rows: pd.DataFrame, place_name: str) -> go.Figure:

@@ -214,14 +214,26 @@ def register(app: Dash, store: Store, settings: DashboardSettings, cache: Cache)
     @app.callback(
         Output("download", "data"),
         Input("download-button", "n_clicks"),
+        Input("download-excel", "n_clicks"),
+        Input("download-about", "n_clicks"),
         State("filter-place", "value"),
         State("filter-district", "value"),
         State("filter-dates", "start_date"),
         State("filter-dates", "end_date"),
+        State("url", "search"),
         prevent_initial_call=True,
     )
-    def download(_clicks, place, district, start, end):
-        """The figures of the current view as CSV."""
+    def download(_csv, _excel, _about, place, district, start, end, search):
+        """The figures of the current view as CSV, as CSV for Excel, or the note about them."""
         s = _state(place, district, start, end)
         ordered = views.newest_first(data.shown(view(s).figures, s.date_from))
-        return dcc.send_string(to_csv(ordered), filename=f"displacement_{s.selected}.csv")
+        name = f"displacement_{s.selected}"
+        if ctx.triggered_id == "download-about":
+            now = dt.datetime.now(dt.UTC)
+            note = views.export_note(ordered, s.selected, search or "", s.date_from, s.date_to, now)
+            return dcc.send_string(note, filename=f"{name}_about.txt")
+        if ctx.triggered_id == "download-excel":
+            # Excel reads UTF-8 (Arabic names) only with a byte-order mark; the plain CSV has none.
+            body = ("\ufeff" + to_csv(ordered)).encode("utf-8")
+            return dcc.send_bytes(body, filename=f"{name}_excel.csv")
+        return dcc.send_string(to_csv(ordered), filename=f"{name}.csv")

@@ -253,6 +253,9 @@ def _geojson_traces(geojson: dict, highlight: set[str]) -> list[go.Scatter]:
     return traces
 
 
+MAX_FLOWS = 300
+
+
 def map_figure(
     points: pd.DataFrame,
     flows: pd.DataFrame,
@@ -271,15 +274,24 @@ def map_figure(
     if boundaries:
         for trace in _geojson_traces(boundaries, set(points.get("pcode", []))):
             fig.add_trace(trace)
-    for flow in flows.itertuples(index=False):
+    if not flows.empty:
+        # All movements in one trace (segments split by gaps), the largest first and at most
+        # MAX_FLOWS of them: one trace per movement costs a second per thousand.
+        shown = flows.sort_values("value", ascending=False).head(MAX_FLOWS)
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        texts: list[str | None] = []
+        for flow in shown.itertuples(index=False):
+            xs += [flow.origin_lon, flow.lon, None]
+            ys += [flow.origin_lat, flow.lat, None]
+            texts += [flow.text, flow.text, None]
         fig.add_trace(
             go.Scatter(
-                x=[flow.origin_lon, flow.lon],
-                y=[flow.origin_lat, flow.lat],
-                mode="lines+markers",
+                x=xs,
+                y=ys,
+                mode="lines",
                 line={"color": PALETTE[5], "width": 2},
-                marker={"symbol": "arrow", "angleref": "previous", "size": [0, 12]},
-                hovertext=flow.text,
+                hovertext=texts,
                 hoverinfo="text",
                 showlegend=False,
             )

@@ -273,7 +273,20 @@ def page(ref: Reference, loads: pd.DataFrame) -> html.Div:
                 [
                     html.H2("Figures and their sources"),
                     html.Span(id="figures-count", className="count", **{"aria-live": "polite"}),
-                    html.Button("Download CSV", id="download-button", className="button"),
+                    html.Div(
+                        [
+                            html.Button("Download CSV", id="download-button", className="button"),
+                            html.Button(
+                                "CSV for Excel", id="download-excel", className="button secondary"
+                            ),
+                            html.Button(
+                                "About this export",
+                                id="download-about",
+                                className="button secondary",
+                            ),
+                        ],
+                        className="downloads",
+                    ),
                     dcc.Download(id="download"),
                 ],
                 className="table-head",

@@ -476,3 +476,35 @@ def who(sex: object, age_group: object) -> str:
     if s:
         return {"f": "female", "m": "male"}.get(s, s)
     return a or "all"
+
+
+def export_note(
+    figs: pd.DataFrame, place: str, query: str, date_from: object, date_to: object, now: dt.datetime
+) -> str:
+    """The sidecar of a CSV export: the view, its filters, its sources and when it was made."""
+    lines = [
+        "Displacement dashboard: export of the figures behind one view",
+        f"Exported: {now:%Y-%m-%d %H:%M} UTC",
+        f"Place: {place} (and the places one level below it)",
+        f"Dates: {format_date(date_from)} to {format_date(date_to)}",
+        f"View: {query}",
+        f"Figures: {len(figs):,}",
+        "",
+        "Each row is one published number, as published: `qualifier` says whether it is exact or",
+        "more than / less than / approximately; `role` triangulation rows are kept for comparison",
+        "and never summed; stocks (as of period_end) and flows (period_start to period_end) are",
+        "different things and are never added together.",
+        "",
+        "Sources:",
+    ]
+    if not figs.empty:
+        sources = (
+            figs.assign(org=figs["publisher"].fillna("unknown publisher"))
+            .groupby("org")
+            .agg(figures=("figure_id", "size"), url=("source_url", "first"))
+            .sort_values("figures", ascending=False)
+        )
+        for org, row in sources.iterrows():
+            url = row["url"] if isinstance(row["url"], str) else ""
+            lines.append(f"- {org} ({row['figures']} figures) {url}".rstrip())
+    return "\n".join(lines) + "\n"

@@ -140,3 +140,21 @@ def test_the_table_pages_and_sorts_on_the_server(watched, live_server):
     expect(values).to_have_count(25)
     codes = values.all_inner_texts()
     assert codes == sorted(codes)
+
+
+def test_excel_csv_and_the_note_about_the_export(watched, live_server):
+    _open(watched, live_server, "?place=SY07")
+    page = watched.page
+    expect(page.locator("#figures-count")).to_contain_text("figures")
+    with page.expect_download() as excel:
+        page.locator("#download-excel").click()
+    raw = Path(excel.value.path()).read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    assert "إدلب" in raw.decode("utf-8-sig")
+    with page.expect_download() as about:
+        page.locator("#download-about").click()
+    note = Path(about.value.path()).read_text(encoding="utf-8")
+    assert about.value.suggested_filename == "displacement_SY07_about.txt"
+    assert "Place: SY07" in note and "Sources:" in note
+    assert "place=SY07" in note
+    assert "T-Intelligence" in note

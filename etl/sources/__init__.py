@@ -1,10 +1,17 @@
 """Source connectors: one module per upstream, each a fetch step and a pure mapping."""
 
-from etl.sources import cccm_isimm, dtm, hdx_hapi, hxl
+from etl.sources import cccm_isimm, dtm, hdx_hapi, hxl, unhcr
 from etl.sources.base import Connector
 
 REGISTRY: dict[str, Connector] = {
-    c.name: c for c in (hxl.CONNECTOR, cccm_isimm.CONNECTOR, hdx_hapi.CONNECTOR, dtm.CONNECTOR)
+    c.name: c
+    for c in (
+        hxl.CONNECTOR,
+        cccm_isimm.CONNECTOR,
+        hdx_hapi.CONNECTOR,
+        dtm.CONNECTOR,
+        unhcr.CONNECTOR,
+    )
 }
 
 

@@ -88,7 +88,7 @@ def freshness_line(loads: pd.DataFrame) -> str:
     for row in loads.itertuples(index=False):
         loaded = (
             pd.Timestamp(row.last_loaded).strftime("%Y-%m-%d %H:%M UTC")
-            if row.last_loaded
+            if row.last_loaded is not None and not pd.isna(row.last_loaded)
             else "never"
         )
         parts.append(f"{row.source}: last loaded {loaded}")

@@ -44,10 +44,11 @@ def decode_state(search: str | None, known_places: set[str], default: ViewState)
         place=place if place in known_places else default.place,
         district=district if district in known_places else None,
     )
-    start, end = _date(query.get("from")), _date(query.get("to"))
+    start = _date(query.get("from")) or default.date_from
+    end = _date(query.get("to")) or default.date_to
     if start and end and start > end:
         start, end = end, start
-    return replace(state, date_from=start or default.date_from, date_to=end or default.date_to)
+    return replace(state, date_from=start, date_to=end)
 
 
 def encode_state(state: ViewState) -> str:

@@ -300,10 +300,17 @@ def table_rows(figs: pd.DataFrame, presorted: bool = False) -> list[dict[str, st
                 "value": format_value(r.value, r.qualifier),
                 "role": r.role,
                 "publisher": r.publisher if isinstance(r.publisher, str) else "",
-                "link": f"[{_host(url)}]({url})" if url.startswith(("http://", "https://")) else "",
+                "link": f"[{_host(url)}]({_markdown_url(url)})"
+                if url.startswith(("http://", "https://"))
+                else "",
             }
         )
     return rows
+
+
+def _markdown_url(url: str) -> str:
+    """A URL that cannot close its markdown link early and open another."""
+    return url.replace("(", "%28").replace(")", "%29").replace(" ", "%20").replace("<", "%3C")
 
 
 def _host(url: str) -> str:
@@ -417,8 +424,8 @@ def freshness_banners(
     """Warnings when a source's last refresh failed or its data is older than allowed."""
     banners = []
     for row in loads.itertuples(index=False):
-        loaded = pd.Timestamp(row.last_loaded) if row.last_loaded is not None else None
-        failed = pd.Timestamp(row.last_failed) if row.last_failed is not None else None
+        loaded = None if pd.isna(row.last_loaded) else pd.Timestamp(row.last_loaded)
+        failed = None if pd.isna(row.last_failed) else pd.Timestamp(row.last_failed)
         if loaded is not None and loaded.tzinfo is None:
             loaded = loaded.tz_localize("UTC")
         if failed is not None and failed.tzinfo is None:

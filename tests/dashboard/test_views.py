@@ -177,3 +177,15 @@ def test_url_state_round_trips_and_refuses_what_it_does_not_know():
     assert decode_state("?place=" + "SY" * 3000, known, default) == default
     swapped = decode_state("?from=2020-03-01&to=2020-01-01", known, default)
     assert (swapped.date_from, swapped.date_to) == (D(2020, 1, 1), D(2020, 3, 1))
+
+
+def test_a_url_cannot_inject_a_second_markdown_link(figures):
+    figs = figures({"source_url": "https://x.org/a)[click here](https://evil.example"})
+    [row] = views.table_rows(figs)
+    assert row["link"] == "[x.org](https://x.org/a%29[click%20here]%28https://evil.example)"
+
+
+def test_a_start_after_the_default_end_is_swapped():
+    default = ViewState("SY", None, D(2019, 12, 1), D(2020, 5, 1))
+    state = decode_state("?from=2021-01-01", {"SY"}, default)
+    assert (state.date_from, state.date_to) == (D(2020, 5, 1), D(2021, 1, 1))

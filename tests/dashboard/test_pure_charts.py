@@ -1,0 +1,155 @@
+"""The time series and breakdown figures: what is drawn, how, and what an empty chart says."""
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard import charts, views
+from tests.dashboard.pure_factories import make_events, make_figures, make_members, make_places
+
+NEW = "new_displacements"
+EVENTS = [
+    {
+        "date": "2020-01-28",
+        "pcode": "SY070200",
+        "title": "Government forces enter Ma'arrat al-Numan",
+        "source_url": "https://reliefweb.int/r",
+    },
+    {"date": "2020-03-05", "pcode": "SY", "title": "Ceasefire", "source_url": None},
+]
+
+
+def _mixed() -> pd.DataFrame:
+    return make_figures(
+        {"metric": "idps", "value": 1_400_000, "period_end": "2020-01-01"},
+        {"metric": "idps", "value": 1_500_000, "period_end": "2020-01-28"},
+        {"metric": NEW, "period_start": "2019-12-01", "period_end": "2020-01-01", "value": 300},
+        {"metric": NEW, "period_start": "2019-12-01", "period_end": "2020-01-14", "value": 350},
+        {"metric": NEW, "period_start": "2019-12-01", "period_end": "2020-01-29", "value": 390},
+        {"metric": NEW, "period_start": "2020-02-01", "period_end": "2020-02-29", "value": 70},
+        {"metric": NEW, "period_start": "2020-03-01", "period_end": "2020-03-31", "value": 80},
+        {"metric": "idps", "value": 1_600_000, "role": "triangulation", "publisher": "UNHCR"},
+        {"metric": "idps", "value": 777_000, "sex": "f"},
+        {"metric": "idps", "value": 666_000, "age_group": "children"},
+    )
+
+
+def test_series_split_stocks_cumulative_runs_and_flows() -> None:
+    series = {(kind, name): rows for name, kind, _publisher, rows in charts.series_of(_mixed())}
+    assert sorted(kind for kind, _ in series) == ["cumulative", "flow", "stock", "stock"]
+    names = {kind: name for kind, name in series if "triangulation" not in name}
+    assert names["cumulative"] == "Newly displaced since 2019-12-01 (cumulative) — OCHA"
+    assert names["flow"] == "Newly displaced — OCHA"
+    assert names["stock"] == "People displaced (IDPs) — OCHA"
+    assert sorted(series["cumulative", names["cumulative"]]["value"]) == [300, 350, 390]
+    assert sorted(series["flow", names["flow"]]["value"]) == [70, 80]
+    assert sorted(series["stock", names["stock"]]["value"]) == [1_400_000, 1_500_000]
+
+
+def test_triangulation_is_its_own_series_and_says_so() -> None:
+    series = charts.series_of(_mixed())
+    triangulation = [(name, kind, rows) for name, kind, _p, rows in series if "UNHCR" in name]
+    assert len(triangulation) == 1
+    name, kind, rows = triangulation[0]
+    assert name == "People displaced (IDPs) — UNHCR (triangulation)"
+    assert kind == "stock"
+    assert list(rows["value"]) == [1_600_000]
+
+
+def test_disaggregated_rows_are_left_out_of_every_series() -> None:
+    drawn = pd.concat([rows for _n, _k, _p, rows in charts.series_of(_mixed())])
+    assert drawn["sex"].isna().all() and drawn["age_group"].isna().all()
+    assert 777_000 not in set(drawn["value"]) and 666_000 not in set(drawn["value"])
+    assert len(drawn) == 8
+
+
+def test_no_figures_no_series() -> None:
+    assert charts.series_of(make_figures()) == []
+    assert charts.series_of(make_figures({"sex": "m"})) == []
+
+
+def test_time_series_has_a_trace_per_series_bars_for_flows_lines_for_stocks() -> None:
+    figs = _mixed()
+    series = charts.series_of(figs)
+    fig = charts.timeseries_figure(figs, make_events(*EVENTS))
+    assert isinstance(fig, go.Figure)
+    assert len(fig.data) == len(series) == 4
+    kinds = {name: kind for name, kind, _p, _r in series}
+    for trace in fig.data:
+        expected = "bar" if kinds[trace.name] == "flow" else "scatter"
+        assert trace.type == expected, trace.name
+    bar = next(t for t in fig.data if t.type == "bar")
+    assert list(bar.y) == [70.0, 80.0]
+    # Each bar spans the days it counts: 29 days of February, 31 of March.
+    assert list(bar.width) == [29 * 86_400_000, 31 * 86_400_000]
+    cumulative = next(t for t in fig.data if "cumulative" in t.name)
+    assert list(cumulative.y) == [300.0, 350.0, 390.0]
+    assert cumulative.line.dash == "dash"
+
+
+def test_one_annotation_and_one_line_per_event() -> None:
+    fig = charts.timeseries_figure(_mixed(), make_events(*EVENTS))
+    assert [a.text for a in fig.layout.annotations] == [
+        "Government forces enter Ma'arrat al-Numan",
+        "Ceasefire",
+    ]
+    assert len(fig.layout.shapes) == 2
+    assert [pd.Timestamp(s.x0) for s in fig.layout.shapes] == [
+        pd.Timestamp("2020-01-28"),
+        pd.Timestamp("2020-03-05"),
+    ]
+
+
+def test_no_events_no_annotations() -> None:
+    fig = charts.timeseries_figure(_mixed(), make_events())
+    assert len(fig.data) == 4
+    assert len(fig.layout.annotations) == 0
+
+
+def test_an_empty_time_series_says_why() -> None:
+    fig = charts.timeseries_figure(make_figures(), make_events(*EVENTS))
+    assert isinstance(fig, go.Figure)
+    assert len(fig.data) == 0
+    assert [a.text for a in fig.layout.annotations] == ["No figures for this place and period"]
+
+
+def test_hover_text_names_place_origin_and_publisher() -> None:
+    figs = make_figures(
+        {
+            "metric": NEW,
+            "period_start": "2020-02-01",
+            "period_end": "2020-02-29",
+            "value": 1000,
+            "qualifier": "more_than",
+            "origin_pcode": "SY070200",
+        }
+    )
+    fig = charts.timeseries_figure(figs, make_events())
+    assert list(fig.data[0].hovertext) == [
+        "1,000+<br>2020-02-01 – 2020-02-29<br>Idleb from Ma'arrat An Nu'man<br>OCHA"
+    ]
+
+
+def test_an_empty_breakdown_says_no_figures() -> None:
+    kids = views.children(make_places(), make_members(), "SY07")
+    rows = views.breakdown(make_figures(), kids, None, None)
+    fig = charts.breakdown_figure(rows, "Idleb")
+    assert len(fig.data) == 0
+    text = fig.layout.annotations[0].text
+    assert text.startswith("No figures")
+    assert "Idleb" in text
+
+
+def test_a_breakdown_draws_both_measures_per_child() -> None:
+    kids = views.children(make_places(), make_members(), "SY07")
+    figs = make_figures(
+        {"pcode": "SY0700", "value": 12_000},
+        {"pcode": "SY0702", "value": 30_000},
+        {"pcode": "SY0702", "metric": NEW, "period_start": "2020-01-01", "value": 1000},
+    )
+    fig = charts.breakdown_figure(views.breakdown(figs, kids, None, None), "Idleb")
+    assert [t.name for t in fig.data] == ["People displaced (latest)", "Newly displaced in range"]
+    idps = fig.data[0]
+    assert list(idps.y) == ["Idleb · إدلب", "Al Ma'ra · المعرة"]
+    assert list(idps.x) == [12_000.0, 30_000.0]
+    assert list(idps.customdata) == ["SY0700", "SY0702"]
+    assert list(fig.data[1].text) == ["–", "1,000"]

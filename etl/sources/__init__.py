@@ -1,6 +1,6 @@
 """Source connectors: one module per upstream, each a fetch step and a pure mapping."""
 
-from etl.sources import cccm_isimm, dtm, hdx_hapi, hxl, unhcr
+from etl.sources import cccm_isimm, dtm, hdx_hapi, hxl, idmc, unhcr
 from etl.sources.base import Connector
 
 REGISTRY: dict[str, Connector] = {
@@ -11,6 +11,7 @@ REGISTRY: dict[str, Connector] = {
         hdx_hapi.CONNECTOR,
         dtm.CONNECTOR,
         unhcr.CONNECTOR,
+        idmc.CONNECTOR,
     )
 }
 

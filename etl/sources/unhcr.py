@@ -1,18 +1,26 @@
-"""UNHCR Refugee Statistics API: refugees by origin and asylum, IDPs and returned IDPs, by year.
+"""UNHCR Refugee Statistics API: refugees abroad, IDPs and returned IDPs, by year and country.
 
-`population/` gives UNHCR's own year-end stocks; `idmc/` republishes IDMC's IDP stocks, kept
-as triangulation beside UNHCR's. Country level only: figures sit on admin 0 P-codes. Counts
-come as numbers or strings, and "-" means not applicable (not an error).
+`population/` is UNHCR's own statistics per country of origin and (coa_all) per country of
+asylum; `idmc/` is IDMC's conflict IDP stock as UNHCR republishes it. Both page with
+`page=` up to `maxPages` in {"page", "maxPages", "items": [...]}. Country level only: every
+figure sits on an admin-0 P-code. Counts come as numbers or strings; "-" is not applicable.
+
+Meaning: refugees are a stock in the country of asylum (origin = the country of origin);
+IDPs a stock in the country; returned IDPs are people who went home *during* the year, so a
+flow (`returns`) over the calendar year, not a stock. A stock is as of 31 December, or
+30 June when fetched before that year ended (UNHCR then serves its mid-year figures).
+IDMC's copy is triangulation beside UNHCR's own IDPs (IDMC's original is the idmc source).
 """
 
 import datetime as dt
 import json
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import pandas as pd
 import pandera.pandas as pa
 
-from etl.errors import SourceFormatError
+from etl.errors import SourceError, SourceFormatError
 from etl.figure_ids import figure_id
 from etl.frames import to_figure_frame
 from etl.sources.base import (
@@ -27,196 +35,253 @@ from etl.transport import HttpClient
 from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import Cause, Metric, Qualifier, Role, Unit
 from schemas.places import PLACE_COLUMNS
-from schemas.raw.unhcr import COUNTS, UnhcrItemModel
+from schemas.raw.hdx_hapi import failures
+from schemas.raw.unhcr import MODELS, NOT_APPLICABLE
 from schemas.runs import Rejection
 
 NAME = "unhcr"
 DEFAULT_BASE = "https://api.unhcr.org/population/v1"
+DEFAULT_LIMIT = 1000
+FIRST_YEAR = 1951  # UNHCR's statistics start with its founding
 PUBLISHERS = {
-    "population": "UNHCR, Refugee Data Finder (population statistics)",
-    "idmc": "IDMC via UNHCR Refugee Data Finder",
+    "population": "UNHCR, Refugee Data Finder",
+    "idmc": "IDMC via UNHCR, Refugee Data Finder",
 }
-METRICS = {
-    "refugees": Metric.REFUGEES,
-    "idps": Metric.IDPS,
-    "returned_idps": Metric.RETURNEES,
-    "total": Metric.IDPS,
+ROLES = {"population": Role.RECOMMENDED, "idmc": Role.TRIANGULATION}
+# Endpoint -> count column -> (metric, cause, UNHCR's own label for it).
+CELLS: dict[str, dict[str, tuple[Metric, Cause | None, str]]] = {
+    "population": {
+        "refugees": (Metric.REFUGEES, None, "Refugees under UNHCR's mandate"),
+        "idps": (Metric.IDPS, Cause.CONFLICT, "IDPs of concern to UNHCR"),
+        "returned_idps": (Metric.RETURNS, Cause.CONFLICT, "Returned IDPs"),
+    },
+    "idmc": {"total": (Metric.IDPS, Cause.CONFLICT, "IDPs (conflict and violence, IDMC)")},
 }
+Record = dict[str, object]
 
 
 def fetch(client: HttpClient, cfg: SourceConfig, _credentials: Credentials) -> Iterator[Fetched]:
-    """Every page of `population/` and `idmc/` for each configured country of origin."""
+    """Every page of each endpoint for each configured country of origin."""
     base = str(cfg.options.get("base_url", DEFAULT_BASE)).rstrip("/")
-    first = cfg.since.year if cfg.since else int(cfg.options.get("year_from", 2015))
+    first = cfg.since.year if cfg.since else int(cfg.options.get("year_from", FIRST_YEAR))
     last = int(cfg.options.get("year_to", dt.date.today().year))
-    for country in cfg.countries:
-        for endpoint in cfg.options.get("endpoints", ["population", "idmc"]):
+    limit = int(cfg.options.get("limit", DEFAULT_LIMIT))
+    for iso3 in cfg.countries:
+        for endpoint in cfg.options.get("endpoints", list(MODELS)):
+            if endpoint not in MODELS:
+                raise SourceError(f"{NAME}: unknown endpoint {endpoint!r} in the options")
+            params: dict[str, object] = {
+                "yearFrom": first,
+                "yearTo": last,
+                "coo": iso3,
+                "cf_type": "ISO",  # coo/coa as ISO3, not UNHCR's own codes (GFR, ...)
+                "limit": limit,
+            }
+            if endpoint == "population" and cfg.options.get("by_asylum", True):
+                params["coa_all"] = "true"  # one row per asylum country (and the IDPs' own)
             page, pages = 1, 1
             while page <= pages:
-                params = {
-                    "yearFrom": first,
-                    "yearTo": last,
-                    "coo": country,
-                    "cf_type": "ISO",
-                    "limit": int(cfg.options.get("limit", 1000)),
-                    "page": page,
-                }
-                if endpoint == "population":
-                    params["coa_all"] = "true"  # refugees per asylum country; IDPs where coa = coo
-                response = client.get(NAME, f"{base}/{endpoint}/", params=params)
-                fetched = Fetched(
-                    f"{endpoint}?coo={country}&page={page}",
-                    response.content,
-                    response.url,
-                    dt.datetime.now(dt.UTC),
-                )
-                pages = _max_pages(fetched)
+                response = client.get(NAME, f"{base}/{endpoint}/", params={**params, "page": page})
+                name = f"{endpoint}.{iso3}.{page}.json"
+                fetched = Fetched(name, response.content, response.url, dt.datetime.now(dt.UTC))
+                pages = _pages(fetched, page)
                 yield fetched
                 page += 1
 
 
-def _envelope(fetched: Fetched) -> dict:
+def dataset_of(fetched: Fetched) -> str:
+    """The endpoint: `population` or `idmc` (from the URL, else the file name)."""
+    if fetched.url:
+        return urlsplit(fetched.url).path.rstrip("/").rsplit("/", 1)[-1]
+    return fetched.name.split(".", 1)[0].split("_", 1)[0]
+
+
+def _envelope(fetched: Fetched) -> dict[str, object]:
+    where = f"{NAME}: {fetched.name}"
     if fetched.body.lstrip()[:1] == b"<":
-        raise SourceFormatError(f"{NAME}: {fetched.name}: HTML where JSON was expected")
+        raise SourceFormatError(f"{where}: HTML where JSON was expected")
     try:
         doc = json.loads(fetched.body)
-    except ValueError as exc:
-        raise SourceFormatError(f"{NAME}: {fetched.name}: not valid JSON ({exc})") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("items"), list):
-        raise SourceFormatError(f"{NAME}: {fetched.name}: field 'items' missing from the envelope")
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SourceFormatError(f"{where}: not valid JSON (truncated?): {exc}") from None
+    items = doc.get("items") if isinstance(doc, dict) else None
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise SourceFormatError(f"{where}: field 'items' missing from the envelope or not a list")
     return doc
 
 
-def _max_pages(fetched: Fetched) -> int:
-    pages = _envelope(fetched).get("maxPages", 1)
-    if not isinstance(pages, int) or pages < 1:
-        raise SourceFormatError(f"{NAME}: {fetched.name}: field 'maxPages' is not a page count")
+def _pages(fetched: Fetched, page: int) -> int:
+    """How many pages the upstream says there are; a page short of its promise is drift."""
+    doc = _envelope(fetched)
+    pages = doc.get("maxPages")
+    if not isinstance(pages, int) or isinstance(pages, bool) or pages < 0:
+        raise SourceFormatError(f"{NAME}: {fetched.name}: field 'maxPages' missing or not a count")
+    if doc.get("page") not in (page, str(page)):
+        raise SourceFormatError(f"{NAME}: {fetched.name}: field 'page' is not {page}")
+    if page <= pages and not doc["items"]:
+        raise SourceFormatError(f"{NAME}: {fetched.name}: no items on page {page} of {pages}")
     return pages
 
 
-def dataset_of(fetched: Fetched) -> str:
-    """The endpoint: `population` or `idmc`."""
-    return fetched.name.split("?", 1)[0].split("/")[-1].removesuffix(".json")
-
-
 def read(fetched: Fetched) -> pd.DataFrame:
-    """The items of one page, checked against what the API promises."""
-    items = _envelope(fetched)["items"]
+    """The items of one page, checked against what the API promises for its endpoint."""
     endpoint = dataset_of(fetched)
-    if endpoint not in COUNTS:
-        raise SourceFormatError(f"{NAME}: {fetched.name}: unknown endpoint {endpoint!r}")
-    frame = pd.DataFrame(items)
-    needed = [*UnhcrItemModel.to_schema().columns, *COUNTS[endpoint]]
-    missing = [c for c in needed if c not in frame.columns]
-    if missing and items:
-        raise SourceFormatError(f"{NAME}: {fetched.name}: field(s) {', '.join(missing)} missing")
-    if not items:
-        return pd.DataFrame(columns=needed)
-    for col in ("coo_iso", "coa_iso", "coo_name", "coa_name"):
-        frame[col] = frame[col].astype("str")
-    try:
-        UnhcrItemModel.validate(frame, lazy=True)
-    except pa.errors.SchemaErrors as exc:
-        first = exc.failure_cases.iloc[0]
-        raise SourceFormatError(
-            f"{NAME}: {fetched.name}: field {first['column']}: {first['check']}"
-        ) from None
-    frame.index = range(1, len(frame) + 1)  # the item's place in the page
+    if endpoint not in MODELS:
+        raise SourceFormatError(f"{NAME}: {fetched.name}: not a known endpoint ({endpoint})")
+    rows = _envelope(fetched)["items"]
+    assert isinstance(rows, list)
+    model = MODELS[endpoint]
+    columns = list(dict.fromkeys(k for r in rows for k in r)) or list(model.to_schema().columns)
+    frame = pd.DataFrame({c: pd.Series([r.get(c) for r in rows], dtype=object) for c in columns})
+    if rows:
+        try:
+            model.validate(frame, lazy=True)
+        except pa.errors.SchemaErrors as exc:
+            raise SourceFormatError(f"{NAME}: {fetched.name}: {failures(exc)}") from None
+    frame.index = range(1, len(frame) + 1)  # the item's place on the page
+    frame.attrs["endpoint"] = endpoint
     return frame
 
 
-def _count(value: object) -> int | str | None:
-    """A count as the API gives it: int, numeric string, or "-" (None); else the bad text."""
-    if value is None or value == "-" or (isinstance(value, float) and pd.isna(value)):
+class _Refused(Exception):
+    """A cell that cannot become a figure: the column, check, reason and value."""
+
+    def __init__(self, column: str, check: str, reason: str, value: object = None) -> None:
+        super().__init__(reason)
+        self.parts = (column, check, reason, value)
+
+
+def _count(value: object, column: str) -> int | None:
+    """A count as served: a number or numeric string; None when "-" or empty."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    text = str(value).strip()
-    return int(text) if text.isdigit() else text
+    if isinstance(value, str):
+        text = value.strip().replace(",", "")
+        if text in (NOT_APPLICABLE, ""):
+            return None
+        if not text.isdigit():
+            raise _Refused(column, "number_format", "not a whole number of people", value)
+        return int(text)
+    if isinstance(value, float) and not value.is_integer():
+        raise _Refused(column, "number_format", "not a whole number of people", value)
+    if int(value) < 0:  # type: ignore[call-overload]
+        raise _Refused(column, "number_format", "a negative count", value)
+    return int(value)  # type: ignore[call-overload]
+
+
+def _as_of(year: int, retrieved: dt.datetime) -> pd.Timestamp:
+    """31 December; 30 June when the year had not ended at retrieval (mid-year figures)."""
+    if retrieved.date() <= dt.date(year, 12, 31):
+        return pd.Timestamp(year, 6, 30)
+    return pd.Timestamp(year, 12, 31)
+
+
+class _Countries:
+    """Admin-0 places the records name; those the gazetteer lacks become new places."""
+
+    def __init__(self, places: pd.DataFrame) -> None:
+        self.known = set(places["pcode"]) if "pcode" in places else set()
+        self.new: dict[str, Record] = {}
+
+    def pcode(self, iso3: object, name: object, column: str) -> str:
+        code = ISO3_TO_PCODE.get(str(iso3))
+        if code is None:
+            reason = "no admin-0 P-code for this code (UNHCR's XXA, UNK, ... are not countries)"
+            raise _Refused(column, "country_code", reason, iso3)
+        if code not in self.known and code not in self.new:
+            if not isinstance(name, str) or name.strip() in ("", NOT_APPLICABLE):
+                raise _Refused(column, "place_name", f"{code} is not in the gazetteer, no name")
+            cells = [code, "admin", name.strip(), None, 0, None, None, None]
+            self.new[code] = dict(zip(PLACE_COLUMNS, cells, strict=True))
+        return code
+
+    def frame(self) -> pd.DataFrame | None:
+        return pd.DataFrame(list(self.new.values()), columns=PLACE_COLUMNS) if self.new else None
+
+
+def _figure(
+    row: Record, column: str, endpoint: str, ctx: MapContext, countries: _Countries
+) -> Record | None:
+    metric, cause, label = CELLS[endpoint][column]
+    value = _count(row[column], column)
+    if value is None:
+        return None
+    origin, asylum = row["coo_iso"], row["coa_iso"]
+    refugees = metric == Metric.REFUGEES
+    # Refugees are abroad; IDPs and their returns are in their own country.
+    applies = asylum != origin if refugees else asylum in (origin, NOT_APPLICABLE)
+    if not applies:
+        if value == 0:
+            return None  # a zero where the count cannot apply says nothing
+        where = f"origin {origin}, asylum {asylum}"
+        raise _Refused(column, "place_mismatch", f"{label} counted for {where}", value)
+    if refugees and asylum != NOT_APPLICABLE:
+        pcode = countries.pcode(asylum, row["coa_name"], "coa_iso")
+    else:
+        pcode = countries.pcode(origin, row["coo_name"], "coo_iso")
+    from_pcode = None
+    if refugees and origin != NOT_APPLICABLE:
+        from_pcode = countries.pcode(origin, row["coo_name"], "coo_iso")
+    year = int(row["year"])  # type: ignore[call-overload]
+    end = _as_of(year, ctx.retrieved_at)
+    start = pd.Timestamp(year, 1, 1) if metric == Metric.RETURNS else end
+    when = ("mid-" if end.month == 6 else "end-") + str(year)
+    names = row["coo_name"] if not refugees else f"{row['coo_name']} -> {row['coa_name']}"
+    record: Record = {
+        "source": ctx.source,
+        "dataset": ctx.dataset,
+        "source_record_id": f"{endpoint}/{year}/{origin}-{asylum}/{column}",
+        "publisher": PUBLISHERS[endpoint],
+        "metric": metric.value,
+        "pcode": pcode,
+        "admin_level": 0,
+        "origin_pcode": from_pcode,
+        "period_start": start,
+        "period_end": end,
+        "value": value,
+        "qualifier": Qualifier.EXACT.value,
+        "cause": cause.value if cause else None,
+        "sex": None,
+        "age_group": None,
+        "unit": Unit.PEOPLE.value,
+        "role": ROLES[endpoint].value,
+        "excerpt": f"{label}, {when}: {names}",
+        "source_url": ctx.source_url,
+        "retrieved_at": pd.Timestamp(ctx.retrieved_at),
+        "run_id": ctx.run_id,
+    }
+    record["figure_id"] = figure_id(record)
+    return record
 
 
 def to_figures(raw: pd.DataFrame, ctx: MapContext, places: pd.DataFrame) -> MappedFigures:
-    """Year-end stocks on admin 0 P-codes; the countries named become places if missing."""
-    endpoint = ctx.dataset
-    known = set(places["pcode"]) if "pcode" in places else set()
-    records: list[dict[str, object]] = []
+    """Admin-0 stocks and yearly returns, and the countries they need, from one page."""
+    endpoint = str(raw.attrs.get("endpoint", ctx.dataset))
+    countries = _Countries(places)
+    records: list[Record] = []
     rows: list[int] = []
     rejections: list[Rejection] = []
-    countries: dict[str, str] = {}
-    for number, item in raw.iterrows():
-        origin, asylum = item["coo_iso"], item["coa_iso"]
-        where = asylum if asylum in ISO3_TO_PCODE else origin
-        if where not in ISO3_TO_PCODE:
-            record = {k: str(v) for k, v in item.items()}
-            rejections.append(
-                Rejection(int(number), "coa_iso", "country_code", "no ISO3 country", where, record)
-            )
-            continue
-        for name, code in ((item["coo_name"], origin), (item["coa_name"], asylum)):
-            if code in ISO3_TO_PCODE:
-                countries.setdefault(ISO3_TO_PCODE[code], str(name))
-        as_of = pd.Timestamp(dt.date(int(item["year"]), 12, 31))
-        for column in COUNTS[endpoint]:
-            value = _count(item[column])
-            if value is None or (value == 0 and column != "refugees"):
+    columns = [str(c) for c in raw.columns]
+    cells = zip(*(raw[c].tolist() for c in columns), strict=True)
+    for number, values in zip(raw.index, cells, strict=True):
+        row = dict(zip(columns, values, strict=True))
+        for column in CELLS[endpoint]:
+            try:
+                record = _figure(row, column, endpoint, ctx, countries)
+            except _Refused as refused:
+                column_, check, reason, value = refused.parts
+                rejections.append(Rejection(int(number), column_, check, reason, value, row))
                 continue
-            if isinstance(value, str):
-                record = {k: str(v) for k, v in item.items()}
-                rejections.append(
-                    Rejection(
-                        int(number), column, "number_format", "not a whole number", value, record
-                    )
-                )
-                continue
-            metric = METRICS[column]
-            moved = metric == Metric.REFUGEES and origin != asylum and origin in ISO3_TO_PCODE
-            if (metric == Metric.REFUGEES) == (origin == asylum):
-                continue  # refugees are abroad; IDPs and returned IDPs in their own country
-            pcode = ISO3_TO_PCODE[where]
-            figure: dict[str, object] = {
-                "source": ctx.source,
-                "dataset": endpoint,
-                "source_record_id": f"{endpoint}/{item['year']}/{origin}-{asylum}/{column}",
-                "publisher": PUBLISHERS[endpoint],
-                "metric": metric.value,
-                "pcode": pcode,
-                "admin_level": 0,
-                "origin_pcode": ISO3_TO_PCODE[origin] if moved else None,
-                "period_start": as_of,
-                "period_end": as_of,
-                "value": value,
-                "qualifier": Qualifier.EXACT.value,
-                "cause": Cause.CONFLICT.value if endpoint == "idmc" else None,
-                "sex": None,
-                "age_group": None,
-                "unit": Unit.PEOPLE.value,
-                "role": (Role.TRIANGULATION if endpoint == "idmc" else Role.RECOMMENDED).value,
-                "excerpt": f"{column} {item['year']}: {item['coo_name']} -> {item['coa_name']}",
-                "source_url": ctx.source_url,
-                "retrieved_at": ctx.retrieved_at,
-                "run_id": ctx.run_id,
-            }
-            figure["figure_id"] = figure_id(figure)
-            records.append(figure)
-            rows.append(int(number))
-    new = [
-        {"pcode": code, "kind": "admin", "name": name, "name_ar": None, "admin_level": 0,
-         "parent_pcode": None, "lat": None, "lon": None}
-        for code, name in sorted(countries.items())
-        if code not in known
-    ]  # fmt: skip
-    new_places = pd.DataFrame(new, columns=PLACE_COLUMNS)
-    new_places["admin_level"] = new_places["admin_level"].astype("Int64")
-    return MappedFigures(to_figure_frame(records), rows, rejections, [], len(raw), new_places)
+            if record is not None:
+                records.append(record)
+                rows.append(int(number))
+    figures = to_figure_frame(records)
+    return MappedFigures(figures, rows, rejections, [], len(raw), countries.frame())
 
 
 CONNECTOR = Connector(
     name=NAME,
-    title="UNHCR Refugee Statistics API: refugees by origin and asylum, IDPs, returnees, yearly",
+    title="UNHCR Refugee Statistics API: refugees by asylum country, IDPs, returned IDPs",
     fetch=fetch,
     read=read,
     to_figures=to_figures,

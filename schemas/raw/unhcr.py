@@ -1,24 +1,98 @@
-"""UNHCR Refugee Statistics API (population/v1): what its `population` and `idmc` items promise."""
+"""UNHCR Refugee Statistics API (population/v1) items as served, `population` and `idmc`.
+
+Cells keep their JSON types (frames of dtype object). A count is a JSON number or a string
+("2347756", "0"), and "-" means not applicable: the type is checked here, the text of a
+string count when mapping (a non-numeric string refuses that cell, not the page). Fields
+from UNHCR's API page (api.unhcr.org/docs/refugee-statistics.html), the R package
+`refugees` and responses quoted by third parties.
+"""
 
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from schemas.raw.hdx_hapi import is_text
+
+NOT_APPLICABLE = "-"
+
+
+def is_year(value: object) -> bool:
+    """True for a JSON integer year UNHCR could hold (1951 onwards)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1950 <= value <= 2100
+
+
+def is_count(value: object) -> bool:
+    """True for a JSON number or string (what a count cell may be), or null."""
+    if value is None or isinstance(value, str):
+        return True
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
 
 class UnhcrItemModel(pa.DataFrameModel):
-    """One item: a year, a country of origin and one of asylum (ISO3, or "-" for all)."""
+    """One item: a year, a country of origin and a country of asylum ("-" when summed)."""
 
-    year: Series[int] = pa.Field(ge=1950, le=2100, description="The year the stock is for.")
-    coo_iso: Series[str] = pa.Field(description="Country of origin, ISO3 (or '-').")
-    coa_iso: Series[str] = pa.Field(description="Country of asylum, ISO3 (or '-').")
-    coo_name: Series[str] = pa.Field(nullable=True, description="Country of origin, name.")
-    coa_name: Series[str] = pa.Field(nullable=True, description="Country of asylum, name.")
+    year: Series[object] = pa.Field(description="The year of the end-year (or mid-year) stock.")
+    coo_iso: Series[object] = pa.Field(
+        description="Country of origin, ISO 3166 alpha-3 (or UNHCR's XXA, UNK, ...), '-' if summed."
+    )
+    coo_name: Series[object] = pa.Field(nullable=True, description="Country of origin, name.")
+    coa_iso: Series[object] = pa.Field(
+        description="Country of asylum, ISO 3166 alpha-3, '-' when summed over asylum countries."
+    )
+    coa_name: Series[object] = pa.Field(nullable=True, description="Country of asylum, name.")
 
     class Config:
-        strict = False  # counts vary by endpoint; they are read by name when mapping
+        strict = False  # ids, UNHCR's own codes and counts not used are kept, not checked
+
+    @pa.check("year", name="year")
+    @classmethod
+    def _year(cls, s: Series[object]) -> Series[bool]:
+        return s.map(is_year)
+
+    @pa.check("coo_iso", "coa_iso", name="country_code")
+    @classmethod
+    def _code(cls, s: Series[object]) -> Series[bool]:
+        return s.map(lambda v: isinstance(v, str) and (v == NOT_APPLICABLE or len(v) == 3))
+
+    @pa.check("coo_name", "coa_name", name="text")
+    @classmethod
+    def _name(cls, s: Series[object]) -> Series[bool]:
+        return s.map(is_text)
 
 
-# The counts each endpoint carries (numbers or strings; "-" means not applicable).
-COUNTS = {
-    "population": ("refugees", "idps", "returned_idps"),
-    "idmc": ("total",),
+class UnhcrPopulationModel(UnhcrItemModel):
+    """An item of `population/`: UNHCR's own stocks (and returns over the year)."""
+
+    refugees: Series[object] = pa.Field(
+        nullable=True, description="Refugees under UNHCR's mandate (incl. refugee-like), end-year."
+    )
+    idps: Series[object] = pa.Field(
+        nullable=True, description="IDPs of concern to UNHCR (conflict-induced), end-year."
+    )
+    returned_idps: Series[object] = pa.Field(
+        nullable=True, description="IDPs of concern who returned home during the year."
+    )
+
+    @pa.check("refugees", "idps", "returned_idps", name="count")
+    @classmethod
+    def _count(cls, s: Series[object]) -> Series[bool]:
+        return s.map(is_count)
+
+
+class UnhcrIdmcModel(UnhcrItemModel):
+    """An item of `idmc/`: IDMC's IDPs displaced by conflict and violence, as UNHCR republishes."""
+
+    total: Series[object] = pa.Field(
+        nullable=True, description="IDPs (conflict, violence) in the country of origin, end-year."
+    )
+
+    @pa.check("total", name="count")
+    @classmethod
+    def _count(cls, s: Series[object]) -> Series[bool]:
+        return s.map(is_count)
+
+
+# Endpoint (the dataset name) -> the model of its items.
+MODELS: dict[str, type[UnhcrItemModel]] = {
+    "population": UnhcrPopulationModel,
+    "idmc": UnhcrIdmcModel,
 }

@@ -42,3 +42,14 @@ clean:
 # Every benchmark on this machine (never part of `make test`): bench/results/latest.{json,md}.
 bench: $(VENV)/.installed-dev
 	$(PY) -m bench
+
+.PHONY: test-pg-up test-pg
+# A PostgreSQL server for the tests, as CI makes it: installs the system package if missing,
+# starts the cluster on 127.0.0.1, creates the `dashboard` role (needs root or sudo).
+test-pg-up:
+	.ci/run postgres
+
+# The suite on both backends against that server (its default URL; override TEST_POSTGRES_URL).
+TEST_POSTGRES_URL ?= postgresql+psycopg://dashboard:dashboard@127.0.0.1:5432/postgres
+test-pg: $(VENV)/.installed-dev
+	TEST_POSTGRES_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest tests/unit tests/integration tests/sources

@@ -27,7 +27,7 @@ from etl.reference import load_reference
 from etl.settings import EtlSettings
 from etl.sources import REGISTRY
 from etl.sources.base import SourceConfig
-from etl.store import Store, open_store, reads
+from etl.store import Store, display_url, migrate, open_store, reads
 from etl.transport import HttpClient
 
 EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED = 1, 2, 3
@@ -142,7 +142,7 @@ def refresh(
     ]
     client = HttpClient(settings.http())
     try:
-        with run_lock(settings.lock_file()):
+        with run_lock(settings.lock_file(), settings.database_url):
             store = _store(settings)
             if not dry_run:
                 places = load_reference(store, settings.data_dir)
@@ -170,7 +170,7 @@ def import_file(
     _check_source([source])
     settings = EtlSettings()
     try:
-        with run_lock(settings.lock_file()):
+        with run_lock(settings.lock_file(), settings.database_url):
             report = pipeline_import(
                 _store(settings),
                 source,
@@ -197,7 +197,7 @@ def schedule() -> None:
     client = HttpClient(settings.http())
 
     def refresh_source(name: str) -> bool:
-        with run_lock(settings.lock_file()):
+        with run_lock(settings.lock_file(), settings.database_url):
             report = _refresh_one(_store(settings), settings, configs[name], client, False)
         _print_report(report)
         return report.ok
@@ -322,6 +322,43 @@ def synth(
         f"wrote {data.figures:,} figures in {len(data.rows):,} rows to {output}; "
         f"{len(data.places):,} places, {len(data.events)} events in {written[1].parent}"
     )
+
+
+db_app = typer.Typer(
+    no_args_is_help=True, help="The store's schema: Alembic migrations, SQLite or PostgreSQL."
+)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Option(help="The revision to reach.")] = "head",
+) -> None:
+    """Bring the store's schema (DATABASE_URL) to the latest migration."""
+    url = EtlSettings().database_url
+    try:
+        before = migrate.revision_at(url)
+        after = migrate.upgrade(url, revision)
+    except sqlalchemy.exc.SQLAlchemyError as exc:
+        raise _fail(str(exc).splitlines()[0]) from exc
+    where = f"{display_url(url)}: revision {after}" + (" (head)" if after == migrate.head() else "")
+    typer.echo(f"{where}, unchanged" if before == after else f"{where}, was {before or 'empty'}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the store's schema revision and whether it is the latest."""
+    url = EtlSettings().database_url
+    try:
+        found = migrate.revision_at(url)
+    except sqlalchemy.exc.SQLAlchemyError as exc:
+        raise _fail(str(exc).splitlines()[0]) from exc
+    head = migrate.head()
+    if found == head:
+        state = f"{found} (head)"
+    else:
+        state = f"{found or 'none'} (head is {head}: run `python -m etl db upgrade`)"
+    typer.echo(f"{display_url(url)}: revision {state}")
 
 
 def main() -> None:

@@ -1,13 +1,23 @@
-"""Small factories for tests: a store on a real SQLite file, HXL files, canonical figures."""
+"""Small factories for tests: a store on a real database, HXL files, canonical figures.
+
+A store is a SQLite file under tmp_path, or a throwaway database on the PostgreSQL server of
+TEST_POSTGRES_URL, by the backend the `backend` fixture (tests/conftest.py) selects.
+"""
 
 import csv
 import datetime as dt
+import hashlib
+import itertools
+import os
 import shutil
+import socket
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 import sqlalchemy as sa
 
 from etl.figure_ids import figure_id
@@ -116,9 +126,175 @@ def write_hxl(
     return path
 
 
-def make_store(tmp_path: Path, *, name: str = "store.db", reference: bool = True) -> Store:
-    """A store on a real SQLite file under tmp_path, with the fixture gazetteer loaded."""
-    store = open_store(f"sqlite:///{tmp_path / name}")
+BACKENDS = ("sqlite", "postgresql")
+POSTGRES_HOWTO = (
+    "PostgreSQL tests need a server: run `make test-pg-up` (or .ci/run), then "
+    "export TEST_POSTGRES_URL=postgresql+psycopg://dashboard:dashboard@127.0.0.1:5432/postgres"
+)
+
+
+def postgres_admin_url() -> str:
+    """TEST_POSTGRES_URL; without it the test fails in CI and is skipped elsewhere."""
+    url = os.environ.get("TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("TEST_POSTGRES_URL is not set: .ci/run starts PostgreSQL and sets it")
+        pytest.skip(POSTGRES_HOWTO)
+    return url
+
+
+class PostgresServer:
+    """Throwaway databases on the test server, cloned from one migrated template per session.
+
+    Each test gets a database of its own, made by CREATE DATABASE ... TEMPLATE (a file copy,
+    no migration to run) and dropped after it. Both cost tens of ms of the server's fsyncs, so
+    a background thread makes the next database while a test runs and drops the last one.
+    Names are ddtest_<host>_<pid>_<n>: leftovers of a crashed session on this host are dropped.
+    """
+
+    SPARES = 3
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = sa.make_url(admin_url)
+        self.admin = sa.create_engine(
+            self.admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+        )
+        host = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]
+        self.prefix = f"ddtest_{host}_"
+        self.session = f"{self.prefix}{os.getpid()}_"
+        self.created: list[str] = []
+        self._numbers = itertools.count(1)
+        self._worker = ThreadPoolExecutor(max_workers=3, thread_name_prefix="pg-test-dbs")
+        self._spares: list[Future[str]] = []
+        self._drops: list[Future[None]] = []
+        self._drop_leftovers()
+        self.template = self._make_template()
+
+    def url(self, database: str) -> str:
+        """The URL of `database` on this server, password included."""
+        return self.admin_url.set(database=database).render_as_string(hide_password=False)
+
+    def _execute(self, sql: str) -> None:
+        with self.admin.connect() as conn:
+            conn.exec_driver_sql(sql)
+
+    def _drop_leftovers(self) -> None:
+        with self.admin.connect() as conn:
+            names = conn.execute(
+                sa.text("SELECT datname FROM pg_database WHERE starts_with(datname, :prefix)"),
+                {"prefix": self.prefix},
+            ).scalars()
+            for name in list(names):
+                pid = name.removeprefix(self.prefix).split("_")[0]
+                if pid.isdigit() and not _alive(int(pid)):
+                    conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def _make_template(self) -> str:
+        """An empty database brought to the latest migration, as the application does it."""
+        name = f"{self.session}template"
+        self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self._execute(f'CREATE DATABASE "{name}"')
+        open_store(self.url(name)).dispose()
+        return name
+
+    def _create(self, migrated: bool) -> str:
+        name = f"{self.session}{next(self._numbers)}"
+        template = f' TEMPLATE "{self.template}"' if migrated else ""
+        self._execute(f'CREATE DATABASE "{name}"{template}')
+        return name
+
+    def _drop(self, name: str) -> None:
+        self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def new_database(self, *, migrated: bool = True) -> str:
+        """A fresh database of its own (at the latest migration, or empty); returns its URL."""
+        if not migrated:
+            name = self._create(False)
+        else:
+            while len(self._spares) <= self.SPARES:
+                self._spares.append(self._worker.submit(self._create, True))
+            name = self._spares.pop(0).result()
+        self.created.append(name)
+        return self.url(name)
+
+    def drop(self, names: Sequence[str]) -> None:
+        """Drop these databases (in the background), closing the sessions a test left open."""
+        for name in names:
+            self.created.remove(name)
+            self._drops.append(self._worker.submit(self._drop, name))
+
+    def close(self) -> None:
+        """Drop every database of the session, the template last."""
+        self.drop(list(self.created))
+        for spare in self._spares:
+            self._drops.append(self._worker.submit(self._drop, spare.result()))
+        self._worker.shutdown(wait=True)
+        for future in self._drops:
+            future.result()  # a drop that failed says so
+        self._drop(self.template)
+        self.admin.dispose()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+_server: PostgresServer | None = None
+_backend = "sqlite"
+
+
+def postgres_server() -> PostgresServer:
+    """The session's PostgreSQL test server (skips or fails without TEST_POSTGRES_URL)."""
+    global _server
+    if _server is None:
+        _server = PostgresServer(postgres_admin_url())
+    return _server
+
+
+def close_postgres_server() -> None:
+    """Drop the session's databases, if it made any."""
+    global _server
+    if _server is not None:
+        _server.close()
+        _server = None
+
+
+def use_backend(name: str) -> None:
+    """Make `make_store` and `store_url` default to this backend (the `backend` fixture)."""
+    global _backend
+    if name not in BACKENDS:
+        raise ValueError(f"unknown backend {name!r}")
+    _backend = name
+
+
+def store_url(
+    tmp_path: Path, name: str = "store.db", *, backend: str | None = None, migrated: bool = True
+) -> str:
+    """A URL for a new, empty store: a SQLite file under tmp_path or a fresh database.
+
+    A PostgreSQL database is already at the latest migration (cloned from the session's
+    template) unless `migrated` is False; a SQLite file is made by whoever opens it.
+    """
+    if (backend or _backend) == "postgresql":
+        return postgres_server().new_database(migrated=migrated)
+    return f"sqlite:///{tmp_path / name}"
+
+
+def make_store(
+    tmp_path: Path, *, name: str = "store.db", reference: bool = True, backend: str | None = None
+) -> Store:
+    """A store on a real database, with the fixture gazetteer loaded.
+
+    A SQLite file under tmp_path, or a throwaway PostgreSQL database, by `backend` (default:
+    the one the `backend` fixture selected for this test, SQLite outside it).
+    """
+    store = open_store(store_url(tmp_path, name, backend=backend))
     if reference:
         load_reference(store, REFERENCE_DIR)
     return store

@@ -4,11 +4,23 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from etl.store import reads, writes
-from etl.store.connection import DATA_DIR, default_url, make_engine
-from schemas import tables
+from etl.store import migrate, reads, writes
+from etl.store.connection import DATA_DIR, backend, default_url, display_url, make_engine
+from etl.store.migrate import MigrationError
 
-__all__ = ["DATA_DIR", "Store", "StoreError", "default_url", "open_store", "reads", "writes"]
+__all__ = [
+    "DATA_DIR",
+    "MigrationError",
+    "Store",
+    "StoreError",
+    "backend",
+    "default_url",
+    "display_url",
+    "migrate",
+    "open_store",
+    "reads",
+    "writes",
+]
 
 
 @dataclass
@@ -18,9 +30,18 @@ class Store:
     url: str
     engine: sa.Engine
 
+    @property
+    def backend(self) -> str:
+        """`sqlite` or `postgresql`."""
+        return self.engine.dialect.name
+
     def create(self) -> None:
-        """Create the tables that do not exist yet."""
-        tables.metadata.create_all(self.engine)
+        """Bring the schema to the latest migration (a new database gets every table)."""
+        migrate.ensure_current(self.engine, self.url)
+
+    def revision(self) -> str | None:
+        """The schema's migration revision; None for a database never migrated."""
+        return migrate.current_revision(self.engine)
 
     def dispose(self) -> None:
         """Close every pooled connection."""
@@ -28,7 +49,11 @@ class Store:
 
 
 def open_store(url: str | None = None, *, create: bool = True) -> Store:
-    """Open (and by default create) the store at `url`, or the default SQLite file."""
+    """Open the store at `url` (default: the SQLite file under data/).
+
+    With `create` (the default) the schema is first brought to the latest migration, so a new
+    or older database works with no separate step.
+    """
     target = url or default_url()
     store = Store(target, make_engine(target))
     if create:
@@ -36,5 +61,5 @@ def open_store(url: str | None = None, *, create: bool = True) -> Store:
     return store
 
 
-# What a reader catches when the database is gone, locked or broken.
+# What a reader catches when the database is gone, locked, broken or of an unknown schema.
 StoreError = sa.exc.SQLAlchemyError

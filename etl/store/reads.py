@@ -21,6 +21,14 @@ def _dates(frame: pd.DataFrame, *cols: str) -> pd.DataFrame:
     return frame
 
 
+def _naive_utc(frame: pd.DataFrame, *cols: str) -> pd.DataFrame:
+    """Timestamps as naive UTC on every backend: what SQLite gives, PostgreSQL made to match."""
+    for col in cols:
+        if isinstance(frame[col].dtype, pd.DatetimeTZDtype):
+            frame[col] = frame[col].dt.tz_convert("UTC").dt.tz_localize(None)
+    return frame
+
+
 def known_places(engine: sa.Engine) -> set[str]:
     """Every P-code and area id of the gazetteer."""
     with engine.connect() as conn:
@@ -129,7 +137,7 @@ def runs(engine: sa.Engine, source: str | None = None, limit: int = 50) -> pd.Da
     if source:
         stmt = stmt.where(r.c.source == source)
     with engine.connect() as conn:
-        return _frame(conn, stmt)
+        return _naive_utc(_frame(conn, stmt), "started_at", "finished_at")
 
 
 def last_loads(engine: sa.Engine) -> pd.DataFrame:
@@ -145,7 +153,7 @@ def last_loads(engine: sa.Engine) -> pd.DataFrame:
         .order_by(r.c.source)
     )
     with engine.connect() as conn:
-        return _frame(conn, stmt)
+        return _naive_utc(_frame(conn, stmt), "last_loaded", "last_failed")
 
 
 def rejections(engine: sa.Engine, run_id: str) -> pd.DataFrame:

@@ -1,5 +1,6 @@
 """The bundled gazetteer and default input load cleanly and carry the reference case's figures."""
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -7,17 +8,24 @@ import pytest
 from etl.pipeline import RunReport, import_hxl
 from etl.reference import load_reference
 from etl.store import DATA_DIR, Store, open_store
-from tests.factories import stored_figures
+from tests.factories import BACKENDS, postgres_server, stored_figures
 
 BUNDLED = DATA_DIR / "bundled" / "nw_syria_2019_2020.csv"
 
 
-@pytest.fixture(scope="module")
-def loaded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, RunReport]:
-    folder: Path = tmp_path_factory.mktemp("bundled")
-    store = open_store(f"sqlite:///{folder / 'store.db'}")
+@pytest.fixture(scope="module", params=BACKENDS)
+def loaded(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Store, RunReport]]:
+    if request.param == "postgresql":
+        url = postgres_server().new_database()
+    else:
+        folder: Path = tmp_path_factory.mktemp("bundled")
+        url = f"sqlite:///{folder / 'store.db'}"
+    store = open_store(url)
     assert load_reference(store, DATA_DIR) > 0
-    return store, import_hxl(store, BUNDLED)
+    yield store, import_hxl(store, BUNDLED)
+    store.dispose()
 
 
 def _figures(store: Store, **match: object) -> list[dict[str, object]]:

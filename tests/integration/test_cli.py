@@ -1,4 +1,5 @@
-"""`python -m etl` driven through typer's CliRunner on a SQLite file under tmp_path."""
+"""`python -m etl` driven through typer's CliRunner on a store of each backend (SQLite file
+under tmp_path, or a throwaway PostgreSQL database)."""
 
 import csv
 import io
@@ -24,6 +25,7 @@ from tests.factories import (
     good_file,
     good_rows,
     runs,
+    store_url,
     write_hxl,
 )
 
@@ -31,16 +33,15 @@ from tests.factories import (
 class Cli:
     """Runs the ETL command line against one temporary store, data folder and lock."""
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, backend: str) -> None:
         self.tmp_path = tmp_path
-        self.db = tmp_path / "etl.db"
         self.lock = tmp_path / "locks" / "etl.lock"
         self.data_dir = copy_reference(tmp_path / "data")
         good_file(self.data_dir / "bundled", name="good.csv")
         self.sources = tmp_path / "sources.toml"
         self.sources.write_text('[hxl]\nenabled = true\nfiles = ["bundled/good.csv"]\n')
         self.env = {
-            "DATABASE_URL": f"sqlite:///{self.db}",
+            "DATABASE_URL": store_url(tmp_path, "etl.db", backend=backend),
             "DATA_DIR": str(self.data_dir),
             "SOURCES_CONFIG": str(self.sources),
             "ETL_LOCK_PATH": str(self.lock),
@@ -62,9 +63,9 @@ class Cli:
 
 
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: str) -> Cli:
     monkeypatch.chdir(tmp_path)  # no stray .env from the working directory
-    runner = Cli(tmp_path)
+    runner = Cli(tmp_path, backend)
     assert runner("refresh").exit_code == 0  # the gazetteer, and the bundled file
     return runner
 
@@ -76,9 +77,11 @@ def _error_line(result: Result) -> str:
     return lines[0]
 
 
-def test_refresh_loads_reference_and_bundled_inputs(tmp_path: Path, monkeypatch) -> None:
+def test_refresh_loads_reference_and_bundled_inputs(
+    tmp_path: Path, monkeypatch, backend: str
+) -> None:
     monkeypatch.chdir(tmp_path)
-    cli = Cli(tmp_path)
+    cli = Cli(tmp_path, backend)
     result = cli("refresh")
     assert result.exit_code == 0, result.output
     assert "reference: 10 places loaded" in result.stdout
@@ -223,9 +226,9 @@ def test_status_lists_runs(cli: Cli) -> None:
     assert oldest.split()[2:] == ["hxl", "loaded", "5", "loaded", "0", "rejected", "good.csv"]
 
 
-def test_status_without_runs(tmp_path: Path, monkeypatch) -> None:
+def test_status_without_runs(tmp_path: Path, monkeypatch, backend: str) -> None:
     monkeypatch.chdir(tmp_path)
-    result = Cli(tmp_path)("status")
+    result = Cli(tmp_path, backend)("status")
     assert result.exit_code == 0
     assert result.stdout.strip() == "no runs yet: try `python -m etl refresh`"
 
@@ -234,7 +237,7 @@ def test_held_lock_exits_3(cli: Cli) -> None:
     before = figure_summary(cli.store())
     rows = good_rows()
     rows[3][VALUE_COLUMN["idps"]] = "470,000"
-    with run_lock(cli.lock):
+    with run_lock(cli.lock, cli.env["DATABASE_URL"]):
         refreshed = cli("refresh")
         imported = cli("import", "--source", "hxl", str(cli.input_file(rows)))
     for result in (refreshed, imported):
@@ -257,9 +260,11 @@ def test_changes_are_reported_on_reimport(cli: Cli) -> None:
     assert expected in result.stdout
 
 
-def test_refresh_without_gazetteer_is_one_error_line(tmp_path: Path, monkeypatch) -> None:
+def test_refresh_without_gazetteer_is_one_error_line(
+    tmp_path: Path, monkeypatch, backend: str
+) -> None:
     monkeypatch.chdir(tmp_path)
-    cli = Cli(tmp_path)
+    cli = Cli(tmp_path, backend)
     (cli.data_dir / "places.csv").unlink()
     result = cli("refresh")
     assert result.exit_code == 1

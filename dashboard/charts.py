@@ -7,7 +7,7 @@ from dashboard.formatting import (
     METRIC_LABELS,
     format_date,
     format_value,
-    publisher_name,
+    publisher_names,
 )
 from schemas.enums import FLOW_METRICS
 
@@ -52,7 +52,7 @@ def series_of(figs: pd.DataFrame) -> list[tuple[str, str, str, pd.DataFrame]]:
     if rows.empty:
         return out
     rows = rows.assign(
-        org=rows["publisher"].map(publisher_name), origin=rows["origin_pcode"].fillna("")
+        org=publisher_names(rows["publisher"]), origin=rows["origin_pcode"].fillna("")
     )
     # One pass marks the cumulative runs; grouping once by series key avoids a group per start.
     run_size = rows.groupby(["metric", "org", "role", "period_start", "origin"])["value"].transform(
@@ -108,40 +108,40 @@ def timeseries_figure(figs: pd.DataFrame, events: pd.DataFrame) -> go.Figure:
     series = series_of(figs)
     if not series:
         return empty_figure("No figures for this place and period")
+    # Hover texts in one pass over every drawn row; each series then picks its own.
+    drawn = pd.concat([rows for *_, rows in series]).sort_values("period_end", kind="stable")
+    hover = pd.Series(_hover(drawn), index=drawn.index)
     colours: dict[str, str] = {}
-    traces: list[go.Bar | go.Scatter] = []
+    traces: list[dict] = []
     for name, kind, publisher, rows in series:
         colour = colours.setdefault(publisher, PALETTE[len(colours) % len(PALETTE)])
-        rows = rows.sort_values("period_end")
+        rows = rows.sort_values("period_end", kind="stable")
         triangulation = "(triangulation)" in name
-        common = {
-            "x": rows["period_end"],
-            "y": rows["value"].astype("float"),
+        trace: dict = {
+            "x": rows["period_end"].to_numpy(),
+            "y": rows["value"].to_numpy(dtype="float", na_value=float("nan")),
             "name": name,
-            "hovertext": _hover(rows),
+            "hovertext": hover.loc[rows.index].tolist(),
             "hoverinfo": "text",
         }
         if kind == "flow":
             # A bar spans the period it counts, so overlapping periods are seen to overlap.
             span = rows["period_end"] - rows["period_start"] + pd.Timedelta(days=1)
-            common["x"] = rows["period_start"] + span / 2
-            traces.append(
-                go.Bar(
-                    **common,
-                    width=span.dt.total_seconds() * 1000,
-                    marker={"color": colour, "opacity": 0.45 if triangulation else 0.75},
-                )
-            )
+            trace |= {
+                "type": "bar",
+                "x": (rows["period_start"] + span / 2).to_numpy(),
+                "width": (span.dt.total_seconds() * 1000).to_numpy(),
+                "marker": {"color": colour, "opacity": 0.45 if triangulation else 0.75},
+            }
         else:
             dash = "dot" if triangulation else ("dash" if kind == "cumulative" else "solid")
             shape = "hv" if kind == "stock" else "linear"
-            traces.append(
-                go.Scatter(
-                    **common,
-                    mode="lines+markers",
-                    line={"color": colour, "dash": dash, "shape": shape},
-                )
-            )
+            trace |= {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "line": {"color": colour, "dash": dash, "shape": shape},
+            }
+        traces.append(trace)
     # Shapes and annotations go in at once: adding them one by one re-validates the layout
     # each time, which grows with the square of the number of events.
     shapes = [
@@ -172,8 +172,11 @@ def timeseries_figure(figs: pd.DataFrame, events: pd.DataFrame) -> go.Figure:
         }
         for event in events.itertuples(index=False)
     ]
+    # Built here from known-good parts, so plotly's per-property validation (most of the
+    # time of a figure with a hundred series) is skipped.
     return go.Figure(
         data=traces,
+        _validate=False,
         layout={
             "barmode": "overlay",
             "yaxis": {"tickformat": ",d", "rangemode": "tozero"},

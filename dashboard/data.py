@@ -20,7 +20,9 @@ class View:
     """Everything one state of the page needs."""
 
     place: pd.Series
-    figures: pd.DataFrame  # the selected place and its children, up to the end date
+    # The selected place and its children: every figure of the range, and the latest
+    # earlier reports of each stock (the stock as of the range, and the change since).
+    figures: pd.DataFrame
     kids: pd.DataFrame
     events: pd.DataFrame
 
@@ -55,7 +57,13 @@ def view(store: Store, ref: Reference, state: ViewState) -> View:
         places.index[0],
     )
     kids = children(ref.places, ref.members, pcode)
-    figs = reads.figures(store.engine, pcodes=[pcode, *kids["pcode"]], date_to=state.date_to)
+    figs = reads.figures(
+        store.engine,
+        pcodes=[pcode, *kids["pcode"]],
+        date_from=state.date_from,
+        date_to=state.date_to,
+        with_earlier_stocks=True,
+    )
     events = reads.events(store.engine, state.date_from, state.date_to)
     return View(places.loc[pcode], figs, kids, events)
 
@@ -84,20 +92,19 @@ def map_flows(figs: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
     if figs.empty:
         return pd.DataFrame(columns=columns)
     moves = figs[figs["origin_pcode"].notna() & (figs["role"] == "recommended")]
-    coords = places.set_index("pcode")[["lat", "lon"]]
+    coords = places.dropna(subset=["lat", "lon"]).set_index("pcode")[["lat", "lon"]]
+    located = {str(p): (float(r.lat), float(r.lon)) for p, r in coords.iterrows()}
     rows = []
     for r in moves.itertuples(index=False):
-        if r.origin_pcode not in coords.index or r.pcode not in coords.index:
+        if r.origin_pcode not in located or r.pcode not in located:
             continue
-        start, end = coords.loc[r.origin_pcode], coords.loc[r.pcode]
-        if pd.isna(start["lat"]) or pd.isna(end["lat"]):
-            continue
+        (origin_lat, origin_lon), (lat, lon) = located[r.origin_pcode], located[r.pcode]
         rows.append(
             {
-                "origin_lat": start["lat"],
-                "origin_lon": start["lon"],
-                "lat": end["lat"],
-                "lon": end["lon"],
+                "origin_lat": origin_lat,
+                "origin_lon": origin_lon,
+                "lat": lat,
+                "lon": lon,
                 "value": int(r.value),
                 "text": (
                     f"{format_value(r.value, r.qualifier)} from {r.origin_name or r.origin_pcode}"

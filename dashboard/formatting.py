@@ -58,3 +58,9 @@ def publisher_name(publisher: str | None) -> str:
         return "unknown publisher"
     head = publisher.split(",", 1)[0].strip()
     return head if len(head) <= 48 else head[:47] + "…"
+
+
+def publisher_names(publishers: pd.Series) -> pd.Series:
+    """`publisher_name` of each row, computed once per distinct publisher."""
+    names = {p: publisher_name(p) for p in publishers.dropna().unique()}
+    return publishers.map(names).fillna(publisher_name(None))

@@ -7,6 +7,7 @@ reported for an area stays on that area.
 """
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -18,6 +19,7 @@ from dashboard.formatting import (
     format_share,
     format_value,
     publisher_name,
+    publisher_names,
 )
 from schemas.enums import Qualifier, Role
 
@@ -52,18 +54,44 @@ class Card:
     source_url: str | None = None
 
 
+# The columns the headline rules read: narrowing to them first keeps every later step cheap.
+_RULE_COLUMNS = [
+    "figure_id",
+    "pcode",
+    "metric",
+    "origin_pcode",
+    "period_start",
+    "period_end",
+    "value",
+    "qualifier",
+    "publisher",
+    "source_url",
+]
+
+
+def counted(figs: pd.DataFrame, metrics: Sequence[str] | None = None) -> pd.DataFrame:
+    """Recommended, undisaggregated figures in people (of `metrics`), with the rule columns."""
+    if figs.empty:
+        return figs
+    if "role" in figs.columns:
+        keep = (
+            (figs["role"] == Role.RECOMMENDED.value)
+            & figs["sex"].isna()
+            & figs["age_group"].isna()
+            & (figs["unit"] == "people")
+        )
+    else:  # already counted: only the metrics to choose
+        keep = pd.Series(True, index=figs.index)
+    if metrics is not None:
+        keep &= figs["metric"].isin(list(metrics))
+    return figs.loc[keep, [c for c in _RULE_COLUMNS if c in figs.columns]]
+
+
 def _counted(figs: pd.DataFrame, metric: str) -> pd.DataFrame:
     """Recommended, undisaggregated figures of one metric, in people."""
     if figs.empty:
         return figs
-    keep = (
-        (figs["metric"] == metric)
-        & (figs["role"] == Role.RECOMMENDED.value)
-        & figs["sex"].isna()
-        & figs["age_group"].isna()
-        & (figs["unit"] == "people")
-    )
-    return figs[keep]
+    return counted(figs, [metric])
 
 
 def combine_qualifiers(qualifiers: list[str]) -> str:
@@ -94,19 +122,23 @@ def latest_stock(figs: pd.DataFrame, metric: str, date_to: dt.date | None) -> To
     )
 
 
-def _non_overlapping(rows: pd.DataFrame) -> pd.DataFrame:
+def _non_overlapping(rows: list[dict]) -> list[dict]:
     """Longest periods first, then any period that does not overlap one already taken."""
     # A cumulative run (same start, later ends) counts once, by its latest report.
-    latest = rows.sort_values("period_end").groupby("period_start", as_index=False).tail(1)
-    latest = latest.assign(span=latest["period_end"] - latest["period_start"])
-    taken: list[tuple[pd.Timestamp, pd.Timestamp]] = []
-    keep = []
-    for index, row in latest.sort_values(["span", "period_end"], ascending=False).iterrows():
+    latest: dict[object, dict] = {}
+    for row in sorted(rows, key=lambda r: r["period_end"]):
+        latest[row["period_start"]] = row
+    by_length = sorted(
+        latest.values(),
+        key=lambda r: (r["period_end"] - r["period_start"], r["period_end"]),
+        reverse=True,
+    )
+    taken: list[dict] = []
+    for row in by_length:
         start, end = row["period_start"], row["period_end"]
-        if all(end < s or start > e for s, e in taken):
-            taken.append((start, end))
-            keep.append(index)
-    return latest.loc[keep]
+        if all(end < t["period_start"] or start > t["period_end"] for t in taken):
+            taken.append(row)
+    return taken
 
 
 def flow_total(
@@ -120,20 +152,30 @@ def flow_total(
         rows = rows[rows["period_start"] >= pd.Timestamp(date_from)]
     if date_to is not None:
         rows = rows[rows["period_end"] <= pd.Timestamp(date_to)]
+    # One place's flows are few: plain records are faster to walk than frames per group.
+    by_org: dict[str, list[dict]] = {}
+    for record in rows.assign(org=publisher_names(rows["publisher"])).to_dict("records"):
+        by_org.setdefault(record["org"], []).append(record)
     best: Total | None = None
     # One organisation's reports may be summed with each other, never with another's.
-    for _name, group in rows.groupby(rows["publisher"].map(publisher_name), sort=True):
+    for org in sorted(by_org):
+        group = by_org[org]
         # Arrivals from named origins are parts of an all-origins figure: use one or the other.
-        totals = group[group["origin_pcode"].isna()]
-        parts = [totals] if not totals.empty else [g for _, g in group.groupby("origin_pcode")]
-        chosen = pd.concat([_non_overlapping(p) for p in parts])
+        totals = [r for r in group if not isinstance(r["origin_pcode"], str)]
+        parts: dict[object, list[dict]] = {}
+        for r in group if not totals else []:
+            parts.setdefault(r["origin_pcode"], []).append(r)
+        chosen = [
+            r for part in ([totals] if totals else parts.values()) for r in _non_overlapping(part)
+        ]
+        last = max(chosen, key=lambda r: r["period_end"])
         total = Total(
-            int(chosen["value"].sum()),
-            combine_qualifiers(list(chosen["qualifier"])),
-            chosen.sort_values("period_end")["publisher"].iloc[-1],
-            chosen.sort_values("period_end")["source_url"].iloc[-1],
-            chosen["period_start"].min(),
-            chosen["period_end"].max(),
+            int(sum(int(r["value"]) for r in chosen)),
+            combine_qualifiers([r["qualifier"] for r in chosen]),
+            last["publisher"],
+            last["source_url"],
+            min(r["period_start"] for r in chosen),
+            max(r["period_end"] for r in chosen),
             len(chosen),
         )
         if best is None or (total.end, total.value) > (best.end, best.value):
@@ -220,9 +262,12 @@ def breakdown(
 ) -> pd.DataFrame:
     """Per child place: the latest people displaced and the newly displaced in the range."""
     rows = []
-    by_place = dict(tuple(figs.groupby("pcode", sort=False))) if not figs.empty else {}
+    # The rule columns of the three metrics only, grouped once: each child is then a lookup.
+    relevant = counted(figs, ["idps", "new_displacements", "population"])
+    empty = relevant.iloc[0:0]
+    by_place = dict(tuple(relevant.groupby("pcode", sort=False))) if not relevant.empty else {}
     for kid in kids.itertuples(index=False):
-        own = by_place.get(kid.pcode, figs.iloc[0:0])
+        own = by_place.get(kid.pcode, empty)
         idps = latest_stock(own, "idps", date_to)
         new = flow_total(own, "new_displacements", date_from, date_to)
         population = latest_stock(own, "population", date_to)
@@ -324,7 +369,7 @@ def change_since_previous(figs: pd.DataFrame, metric: str, total: Total | None) 
         return ""
     rows = _counted(figs, metric)
     same = rows[
-        (rows["publisher"].map(publisher_name) == publisher_name(total.publisher))
+        (publisher_names(rows["publisher"]) == publisher_name(total.publisher))
         & (rows["period_end"] < total.end)
     ]
     if same.empty:
@@ -355,7 +400,8 @@ def disagreements(figs: pd.DataFrame, threshold: float = 0.10, limit: int = 50) 
         "age_group",
         "unit",
     ]
-    data = figs.assign(org=figs["publisher"].map(publisher_name), group=0)
+    wanted = [*keys, "value", "qualifier", "role", "publisher", "place_name", "origin_name"]
+    data = figs[wanted].assign(org=publisher_names(figs["publisher"]))
     # One vectorised pass finds the disputed keys; strings are built for the shown ones only.
     data["group"] = data.groupby(keys, dropna=False, sort=False).ngroup()
     stats = data.groupby("group").agg(
@@ -365,11 +411,19 @@ def disagreements(figs: pd.DataFrame, threshold: float = 0.10, limit: int = 50) 
     stats["spread"] = (high - stats["low"].astype("float")) / high.where(high > 0)
     shown = stats[(stats["orgs"] >= 2) & (stats["spread"] > threshold)]
     shown = shown.sort_values("spread", ascending=False).head(limit)
+    # The disputed rows as plain records, sorted once: per-group frames cost more than the rest.
+    disputed: dict[int, list[dict]] = {}
+    ordered = data[data["group"].isin(shown.index)].sort_values(
+        ["group", "value"], ascending=[True, False], kind="stable"
+    )
+    for record in ordered.to_dict("records"):
+        disputed.setdefault(record["group"], []).append(record)
     rows = []
-    for group_id, stat in shown.iterrows():
-        group = data[data["group"] == group_id].sort_values("value", ascending=False)
-        first = group.iloc[0]
+    for group_id, spread in shown["spread"].items():
+        group = disputed[group_id]
+        first = group[0]
         origin = first["origin_pcode"]
+        origin_name = first["origin_name"] if isinstance(first["origin_name"], str) else None
         rows.append(
             {
                 "pcode": first["pcode"],
@@ -377,13 +431,13 @@ def disagreements(figs: pd.DataFrame, threshold: float = 0.10, limit: int = 50) 
                 if isinstance(first["place_name"], str)
                 else first["pcode"],
                 "metric": METRIC_LABELS.get(first["metric"], first["metric"])
-                + (f" from {first['origin_name'] or origin}" if isinstance(origin, str) else ""),
+                + (f" from {origin_name or origin}" if isinstance(origin, str) else ""),
                 "period": format_period(first["period_start"], first["period_end"]),
-                "spread": float(stat["spread"]),
+                "spread": float(spread),
                 "values": "; ".join(
-                    f"{r.org}: {format_value(r.value, r.qualifier)}"
-                    + (" (triangulation)" if r.role == Role.TRIANGULATION.value else "")
-                    for r in group.itertuples()
+                    f"{r['org']}: {format_value(r['value'], r['qualifier'])}"
+                    + (" (triangulation)" if r["role"] == Role.TRIANGULATION.value else "")
+                    for r in group
                 ),
             }
         )
@@ -407,8 +461,12 @@ def quality_flags(
             f"exceed its population ({population.text}, {publisher_name(population.publisher)})."
         )
     if idps is not None:
+        stocks = counted(figs, ["idps"])
+        by_place = dict(tuple(stocks.groupby("pcode", sort=False))) if not stocks.empty else {}
         for kid in kids.itertuples(index=False):
-            theirs = latest_stock(figs[figs["pcode"] == kid.pcode], "idps", date_to)
+            if kid.pcode not in by_place:
+                continue
+            theirs = latest_stock(by_place[kid.pcode], "idps", date_to)
             if theirs and theirs.value > idps.value:
                 flags.append(
                     f"{kid.name} reports more people displaced ({theirs.text}, "

@@ -7,12 +7,19 @@ import pandas as pd
 import sqlalchemy as sa
 
 from schemas import tables
+from schemas.enums import FLOW_METRICS
 from schemas.figures import COLUMNS
 
 
 def _frame(conn: sa.Connection, stmt: sa.Select) -> pd.DataFrame:
     result = conn.execute(stmt)
-    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    keys = list(result.keys())
+    rows = result.fetchall()
+    if not rows:
+        return pd.DataFrame(columns=keys)
+    # Column by column: pandas probing each Row object for named-tuple fields costs more
+    # than the query itself on tens of thousands of rows.
+    return pd.DataFrame(dict(zip(keys, map(list, zip(*rows, strict=True)), strict=True)))
 
 
 def _dates(frame: pd.DataFrame, *cols: str) -> pd.DataFrame:
@@ -64,6 +71,32 @@ def events(
         return _dates(_frame(conn, stmt), "date")
 
 
+# Stocks reported before a range that a view of the range still needs: the latest (the
+# stock as of the range) and the one before it (the change since the previous report).
+EARLIER_STOCKS = 2
+
+
+def _earlier_stocks(where: list[sa.ColumnElement[bool]], date_from: dt.date) -> sa.Select:
+    """The ids of the EARLIER_STOCKS latest stocks per series reported before `date_from`."""
+    f = tables.figures
+    series = [f.c.pcode, f.c.metric, f.c.publisher, f.c.role, f.c.sex, f.c.age_group, f.c.unit]
+    ranked = (
+        sa.select(
+            f.c.figure_id,
+            sa.func.row_number()
+            .over(partition_by=series, order_by=[f.c.period_end.desc(), f.c.figure_id.desc()])
+            .label("rank"),
+        )
+        .where(
+            *where,
+            f.c.period_end < date_from,
+            f.c.metric.not_in(sorted(m.value for m in FLOW_METRICS)),
+        )
+        .subquery()
+    )
+    return sa.select(ranked.c.figure_id).where(ranked.c.rank <= EARLIER_STOCKS)
+
+
 def figures(
     engine: sa.Engine,
     *,
@@ -72,8 +105,13 @@ def figures(
     sources: Sequence[str] | None = None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
+    with_earlier_stocks: bool = False,
 ) -> pd.DataFrame:
-    """Figures matching the filters, with place names; periods overlapping the dates."""
+    """Figures matching the filters, with place names; periods overlapping the dates.
+
+    `with_earlier_stocks` adds, for each series of stocks, the latest reports before
+    `date_from`: what a view of the range needs to say how many people are displaced as of it.
+    """
     f = tables.figures
     place = tables.places.alias("place")
     origin = tables.places.alias("origin")
@@ -91,16 +129,21 @@ def figures(
         )
         .order_by(f.c.period_end, f.c.pcode, f.c.metric, f.c.figure_id)
     )
+    where: list[sa.ColumnElement[bool]] = []
     if pcodes is not None:
-        stmt = stmt.where(f.c.pcode.in_(list(pcodes)))
+        where.append(f.c.pcode.in_(list(pcodes)))
     if metrics:
-        stmt = stmt.where(f.c.metric.in_(list(metrics)))
+        where.append(f.c.metric.in_(list(metrics)))
     if sources:
-        stmt = stmt.where(f.c.source.in_(list(sources)))
-    if date_from:
-        stmt = stmt.where(f.c.period_end >= date_from)
+        where.append(f.c.source.in_(list(sources)))
     if date_to:
-        stmt = stmt.where(f.c.period_start <= date_to)
+        where.append(f.c.period_start <= date_to)
+    stmt = stmt.where(*where)
+    if date_from and with_earlier_stocks:
+        earlier = _earlier_stocks(where, date_from)
+        stmt = stmt.where(sa.or_(f.c.period_end >= date_from, f.c.figure_id.in_(earlier)))
+    elif date_from:
+        stmt = stmt.where(f.c.period_end >= date_from)
     with engine.connect() as conn:
         frame = _frame(conn, stmt)
     frame = _dates(frame, "period_start", "period_end")

@@ -178,11 +178,16 @@ def import_file(
                 dataset=dataset,
                 max_rejected_share=settings.max_rejected_share,
                 notes=_note,
+                max_input_bytes=settings.max_input_bytes(),
             )
     except RunLockedError as exc:
         raise _fail(str(exc), EXIT_LOCKED) from exc
     except (EtlError, sqlalchemy.exc.SQLAlchemyError) as exc:
         raise _fail(str(exc).splitlines()[0]) from exc
+    except MemoryError as exc:
+        raise _fail(
+            f"{file.name}: out of memory while loading it; split the file or lower ETL_MAX_INPUT_MB"
+        ) from exc
     _print_report(report)
     if not report.ok:
         raise typer.Exit(EXIT_FAILED)

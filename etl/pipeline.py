@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from etl import sources
-from etl.errors import EtlError
+from etl.errors import EtlError, InputError
 from etl.sources.base import Connector, Fetched, MapContext
 from etl.store import Store, reads, writes
 from etl.store.writes import Changes
@@ -178,11 +178,16 @@ def import_file(
     dataset: str | None = None,
     max_rejected_share: float = 0.25,
     notes: Callable[[str], None] | None = None,
+    max_input_bytes: int | None = None,
 ) -> RunReport:
-    """Import one response saved from `source` (as the upstream served it)."""
+    """Import one response saved from `source` (as the upstream served it).
+
+    A file bigger than `max_input_bytes` fails the run before a byte of it is read.
+    """
     connector = sources.connector(source)
 
     def responses() -> Iterator[Fetched]:
+        check_input_size(path, max_input_bytes)
         yield Fetched.from_file(path)
 
     return run_source(
@@ -194,6 +199,19 @@ def import_file(
         label=path.name,
         notes=notes,
     )
+
+
+def check_input_size(path: Path, max_bytes: int | None) -> None:
+    """Refuse a file bigger than `max_bytes` (ETL_MAX_INPUT_MB) before reading it."""
+    if max_bytes is None or not path.is_file():
+        return  # a missing file or a folder: Fetched.from_file says which
+    size = path.stat().st_size
+    if size > max_bytes:
+        limit = round(max_bytes / 2**20, 3)
+        raise InputError(
+            f"{path.name}: {size / 2**20:,.2f} MB, over the {limit:g} MB limit "
+            "(ETL_MAX_INPUT_MB); split the file, or raise the limit if the machine has the memory"
+        )
 
 
 def import_hxl(

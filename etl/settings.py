@@ -30,6 +30,12 @@ class EtlSettings(BaseSettings):
         alias="ETL_MAX_REJECTED_SHARE",
         description="A load whose rejected share of figures is above this loads nothing.",
     )
+    max_input_mb: float = Field(
+        default=100,
+        gt=0,
+        alias="ETL_MAX_INPUT_MB",
+        description="`etl import` refuses a file bigger than this (MB) before reading it.",
+    )
     lock_path: Path | None = Field(
         default=None, alias="ETL_LOCK_PATH", description="Lock file; default data_dir/etl.lock."
     )
@@ -62,6 +68,10 @@ class EtlSettings(BaseSettings):
         return HttpSettings(
             read_timeout=self.http_timeout, retries=self.http_retries, backoff=self.http_backoff
         )
+
+    def max_input_bytes(self) -> int:
+        """The biggest file `etl import` reads, in bytes."""
+        return int(self.max_input_mb * 2**20)
 
     def lock_file(self) -> Path:
         """The lock file that keeps ETL runs one at a time."""

@@ -44,6 +44,8 @@ _MULTIPLIERS = {
     "bn": 1_000_000_000,
     "billion": 1_000_000_000,
 }
+# More people than live on Earth: a typo, a phone number or a sum gone wrong, never a count.
+MAX_COUNT = 10_000_000_000
 # 1,000 or 1 000 grouping, a plain integer, or a decimal before a multiplier word.
 _GROUPED = re.compile(r"^\d{1,3}(?:[, \u00a0\u202f]\d{3})+$")
 _PLAIN = re.compile(r"^\d+$")
@@ -79,9 +81,36 @@ def parse_number(text: str) -> Number:
         number = round(float(cell) * multiplier)
         multiplier = 1
     else:
-        raise CellError("number_format", "not a whole number")
+        raise CellError("number_format", _why_not_a_number(cell))
     number *= multiplier
+    if number > MAX_COUNT:
+        raise CellError(
+            "number_range", f"too large for a count of people (more than {MAX_COUNT:,})"
+        )
     return Number(-number if negative else number, qualifier)
+
+
+_NOT_AVAILABLE = frozenset({"n/a", "na", "n.a.", "-", "--", "?", "none", "null", "unknown", "nd"})
+_NAN = frozenset({"nan", "inf", "+inf", "-inf", "infinity"})
+_SCIENTIFIC = re.compile(r"^\d+(?:\.\d+)?e[+-]?\d+$", re.I)
+_DOT_GROUPED = re.compile(r"^\d{1,3}(?:\.\d{3})+$")
+
+
+def _why_not_a_number(cell: str) -> str:
+    """Why a cell is not read as a whole number, in words its author can act on."""
+    word = cell.strip().lower()
+    if word in _NOT_AVAILABLE:
+        return "not a number: leave the cell empty when there is no figure"
+    if word in _NAN:
+        return "not a number (NaN or infinity)"
+    if _SCIENTIFIC.match(word):
+        return "scientific notation: write the whole number (e.g. 1000000000 for 1e9)"
+    if _DOT_GROUPED.match(word):
+        return (
+            "ambiguous: a dot may group thousands (1.000 = one thousand) or mark decimals "
+            "(1.000 = one); write 1000 or 1,000"
+        )
+    return "not a whole number"
 
 
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ][0-9:.+\-Z]*)?$")

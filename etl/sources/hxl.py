@@ -1,11 +1,10 @@
-"""HXL-tagged CSV: columns read by their hashtags, never by their titles.
+"""HXL-tagged CSV, .xlsx or JSON: columns read by their hashtags, never by their titles.
 
-`read_hxl` is the only I/O; `map_hxl` turns the tagged rows into canonical figures.
+`read_hxl` is the only I/O (`etl.sources.hxl_files` reads each format's bytes into rows of
+text cells); `map_hxl` turns the tagged rows into canonical figures.
 """
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,14 +22,13 @@ from etl.sources.base import (
     MappedFigures,
     SourceConfig,
 )
+from etl.sources.hxl_files import Grid, csv_grid, read_grid
 from etl.transport import HttpClient
 from etl.values import CellError, parse_iso_date, parse_number, parse_qualifier
 from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import FLOW_METRICS, AgeGroup, Cause, Metric, Qualifier, Role, Sex, Unit
 from schemas.pcodes import admin_level_of
 from schemas.runs import Rejection
-
-HEADER_SEARCH_ROWS = 25
 
 
 @dataclass(frozen=True)
@@ -103,7 +101,7 @@ _CROSS_CHECK = frozenset({"name"})
 
 
 def read_hxl(path: Path) -> HxlTable:
-    """Read a HXL-tagged CSV file: find the hashtag row and return the rows below it."""
+    """Read a HXL-tagged file (CSV, .xlsx or JSON): find the hashtag row, return the rows."""
     if not path.exists():
         raise InputError(f"{path}: no such file")
     if path.is_dir():
@@ -112,64 +110,65 @@ def read_hxl(path: Path) -> HxlTable:
 
 
 def decode_hxl(raw: bytes, name: str) -> HxlTable:
-    """Decode the bytes of a HXL-tagged CSV and split off its hashtag row."""
-    if b"\x00" in raw[:4096]:
-        raise InputError(f"{name}: not a CSV text file (binary content)")
+    """Read the bytes of a HXL-tagged CSV, .xlsx or JSON file and split off its hashtag row."""
+    return table_of(read_grid(raw, name, usable=_usable))
+
+
+def _usable(tags: list[str]) -> bool:
+    """True for a hashtag row with a place, a date and a value column."""
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{name}: not UTF-8 text (byte {exc.start}); save the CSV as UTF-8"
-        ) from exc
-    return parse_hxl_text(text, name=name)
+        locate_columns(tags)
+    except HxlError:
+        return False
+    return True
 
 
 def parse_hxl_text(text: str, name: str = "input") -> HxlTable:
     """Split CSV text into its hashtag row and the data rows below it."""
-    if not text.strip():
-        raise InputError(f"{name}: the file is empty")
-    try:
-        records = list(csv.reader(io.StringIO(text)))
-    except csv.Error as exc:
-        raise InputError(f"{name}: not a readable CSV file ({exc})") from exc
-    header = _find_hashtag_row(records[:HEADER_SEARCH_ROWS])
-    if header is None:
-        raise HxlError(
-            f"{name}: no row of HXL hashtags (#adm1+code, #date, #affected+idps, ...) "
-            f"in the first {HEADER_SEARCH_ROWS} rows"
-        )
-    tags = records[header]
-    width = len(tags)
+    return table_of(csv_grid(text, name))
+
+
+def table_of(grid: Grid) -> HxlTable:
+    """The rows below the hashtag row as a frame of text cells (blank rows skipped)."""
+    width = len(grid.tags)
     body = []
     numbers = []
-    for offset, record in enumerate(records[header + 1 :], start=header + 2):
+    for number, record in grid.body:
         if not any(cell.strip() for cell in record):
             continue
         body.append((record + [""] * width)[:width])
-        numbers.append(offset)
+        numbers.append(number)
     rows = pd.DataFrame(body, columns=range(width), index=numbers, dtype="str")
-    return HxlTable(tags=tags, rows=rows)
-
-
-def _find_hashtag_row(records: list[list[str]]) -> int | None:
-    for i, record in enumerate(records):
-        cells = [c.strip() for c in record if c.strip()]
-        if cells and sum(c.startswith("#") for c in cells) >= max(1, len(cells) // 2):
-            return i
-    return None
+    return HxlTable(tags=grid.tags, rows=rows)
 
 
 def locate_columns(tags: list[str]) -> HxlColumns:
-    """Read the hashtag row into a map of what each column holds."""
+    """Read the hashtag row into a map of what each column holds.
+
+    Two columns that would fill the same slot (the same hashtag twice, or `#date` beside
+    `#date+reported`, `#affected+idps` beside `#affected+idps+total`) are refused: which
+    one to believe cannot be guessed.
+    """
     cols = HxlColumns()
+    slots: dict[tuple[object, ...], tuple[int, Tag]] = {}
     for index, spec in enumerate(tags):
         tag = Tag.parse(spec) if spec.strip() else None
         if tag is None:
             if spec.strip():
                 cols.ignored.append(spec.strip())
             continue
-        if not _assign(cols, index, tag):
+        slot = _assign(cols, index, tag)
+        if slot is None:
             cols.ignored.append(str(tag))
+            continue
+        if slot in slots:
+            first, other = slots[slot]
+            if other == tag:
+                what = f"columns {first + 1} and {index + 1} are both {tag}"
+            else:
+                what = f"columns {first + 1} ({other}) and {index + 1} ({tag}) mean the same"
+            raise HxlError(f"{what}: keep one, or tell them apart with attributes (+f, +m, ...)")
+        slots[slot] = (index, tag)
     missing = []
     if not cols.place:
         missing.append("place (#adm1+code, #adm2+code, #adm3+code, #country+code or #loc+code)")
@@ -182,29 +181,33 @@ def locate_columns(tags: list[str]) -> HxlColumns:
     return cols
 
 
-def _assign(cols: HxlColumns, index: int, tag: Tag) -> bool:
+def _assign(cols: HxlColumns, index: int, tag: Tag) -> tuple[object, ...] | None:
+    """Record what column `index` holds; its slot, or None when the tag is not used."""
     attrs = tag.attributes
     if tag.hashtag in ("adm1", "adm2", "adm3", "country", "loc"):
         if "code" in attrs:
-            target = cols.origin if "origin" in attrs else cols.place
+            kind = "origin" if "origin" in attrs else "place"
+            target = cols.origin if kind == "origin" else cols.place
             target.setdefault(tag.hashtag, index)
-            return True
-        return bool(attrs & _CROSS_CHECK)
+            return (kind, tag.hashtag)
+        # +name columns only cross-check: a second one is harmless.
+        return ("name", index) if attrs & _CROSS_CHECK else None
     if tag.hashtag == "date":
         kind = "start" if "start" in attrs else "end" if "end" in attrs else "reported"
         cols.dates.setdefault(kind, index)
-        return True
+        return ("date", kind)
     if tag.hashtag == "meta":
         known = attrs & _META
         if len(known) == 1:
-            cols.meta.setdefault(next(iter(known)), index)
-            return True
-        return False
+            key = next(iter(known))
+            cols.meta.setdefault(key, index)
+            return ("meta", key)
+        return None
     value = _value_column(index, tag)
     if value is not None:
         cols.values.append(value)
-        return True
-    return False
+        return ("value", value.metric, value.sex, value.age_group, value.unit)
+    return None
 
 
 def _value_column(index: int, tag: Tag) -> ValueColumn | None:

@@ -1,5 +1,8 @@
 """Plotly figures built from frames: the time series and the breakdown."""
 
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -41,16 +44,26 @@ def empty_figure(message: str) -> go.Figure:
     return fig
 
 
-def series_of(figs: pd.DataFrame) -> list[tuple[str, str, str, pd.DataFrame]]:
-    """Split figures into drawable series: (name, kind, publisher, rows).
+@dataclass(frozen=True)
+class Series:
+    """One drawable series: rows start:stop of the frame `drawn_rows` returns."""
+
+    name: str
+    kind: str  # stock, flow or cumulative
+    publisher: str
+    start: int
+    stop: int
+
+
+def drawn_rows(figs: pd.DataFrame) -> tuple[pd.DataFrame, list[Series]]:
+    """The undisaggregated figures sorted into contiguous series, and the series.
 
     A run of flows with the same start and later ends is one cumulative series; other flows
     of a publisher are one series of bars; each stock metric of a publisher is one line.
     """
     rows = figs[figs["sex"].isna() & figs["age_group"].isna()] if not figs.empty else figs
-    out: list[tuple[str, str, str, pd.DataFrame]] = []
     if rows.empty:
-        return out
+        return rows, []
     rows = rows.assign(
         org=publisher_names(rows["publisher"]), origin=rows["origin_pcode"].fillna("")
     )
@@ -69,15 +82,27 @@ def series_of(figs: pd.DataFrame) -> list[tuple[str, str, str, pd.DataFrame]]:
         + "|"
         + rows.loc[cumulative, "origin"]
     )
-    for (metric, org, role, kind, run), group in rows.groupby(
-        ["metric", "org", "role", "kind", "run"], sort=True
-    ):
+    keys = ["metric", "org", "role", "kind", "run"]
+    # One sort makes every series a contiguous slice: slicing arrays is cheap, a frame per
+    # group is not when a national view has a hundred and more series.
+    rows = rows.sort_values([*keys, "period_end"], kind="stable")
+    ids = rows.groupby(keys, sort=False).ngroup().to_numpy()
+    bounds = [0, *(np.flatnonzero(np.diff(ids)) + 1).tolist(), len(rows)]
+    firsts = rows[keys].iloc[bounds[:-1]].itertuples(index=False)
+    out = []
+    for (metric, org, role, kind, run), lo, hi in zip(firsts, bounds[:-1], bounds[1:], strict=True):
         suffix = " (triangulation)" if role == "triangulation" else ""
         label = METRIC_LABELS.get(metric, metric)
         if kind == "cumulative":
             label = f"{label} since {run.split('|')[0]} (cumulative)"
-        out.append((f"{label} — {org}{suffix}", kind, org, group))
-    return out
+        out.append(Series(f"{label} — {org}{suffix}", kind, org, lo, hi))
+    return rows, out
+
+
+def series_of(figs: pd.DataFrame) -> list[tuple[str, str, str, pd.DataFrame]]:
+    """Split figures into drawable series: (name, kind, publisher, rows)."""
+    rows, series = drawn_rows(figs)
+    return [(s.name, s.kind, s.publisher, rows.iloc[s.start : s.stop]) for s in series]
 
 
 def _hover(rows: pd.DataFrame) -> list[str]:
@@ -105,37 +130,38 @@ def _hover(rows: pd.DataFrame) -> list[str]:
 
 def timeseries_figure(figs: pd.DataFrame, events: pd.DataFrame) -> go.Figure:
     """Stocks as lines and flows as bars on one time axis, with events as annotations."""
-    series = series_of(figs)
+    rows, series = drawn_rows(figs)
     if not series:
         return empty_figure("No figures for this place and period")
-    # Hover texts in one pass over every drawn row; each series then picks its own.
-    drawn = pd.concat([rows for *_, rows in series]).sort_values("period_end", kind="stable")
-    hover = pd.Series(_hover(drawn), index=drawn.index)
+    hover = _hover(rows)
+    starts = rows["period_start"].to_numpy()
+    ends = rows["period_end"].to_numpy()
+    values = rows["value"].to_numpy(dtype="float", na_value=float("nan"))
     colours: dict[str, str] = {}
     traces: list[dict] = []
-    for name, kind, publisher, rows in series:
-        colour = colours.setdefault(publisher, PALETTE[len(colours) % len(PALETTE)])
-        rows = rows.sort_values("period_end", kind="stable")
-        triangulation = "(triangulation)" in name
+    for one in series:
+        colour = colours.setdefault(one.publisher, PALETTE[len(colours) % len(PALETTE)])
+        part = slice(one.start, one.stop)
+        triangulation = "(triangulation)" in one.name
         trace: dict = {
-            "x": rows["period_end"].to_numpy(),
-            "y": rows["value"].to_numpy(dtype="float", na_value=float("nan")),
-            "name": name,
-            "hovertext": hover.loc[rows.index].tolist(),
+            "x": ends[part],
+            "y": values[part],
+            "name": one.name,
+            "hovertext": hover[part],
             "hoverinfo": "text",
         }
-        if kind == "flow":
+        if one.kind == "flow":
             # A bar spans the period it counts, so overlapping periods are seen to overlap.
-            span = rows["period_end"] - rows["period_start"] + pd.Timedelta(days=1)
+            span = ends[part] - starts[part] + np.timedelta64(1, "D")
             trace |= {
                 "type": "bar",
-                "x": (rows["period_start"] + span / 2).to_numpy(),
-                "width": (span.dt.total_seconds() * 1000).to_numpy(),
+                "x": starts[part] + span / 2,
+                "width": span / np.timedelta64(1, "ms"),
                 "marker": {"color": colour, "opacity": 0.45 if triangulation else 0.75},
             }
         else:
-            dash = "dot" if triangulation else ("dash" if kind == "cumulative" else "solid")
-            shape = "hv" if kind == "stock" else "linear"
+            dash = "dot" if triangulation else ("dash" if one.kind == "cumulative" else "solid")
+            shape = "hv" if one.kind == "stock" else "linear"
             trace |= {
                 "type": "scatter",
                 "mode": "lines+markers",

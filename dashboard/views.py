@@ -104,14 +104,7 @@ def combine_qualifiers(qualifiers: list[str]) -> str:
     return Qualifier.APPROXIMATELY.value
 
 
-def latest_stock(figs: pd.DataFrame, metric: str, date_to: dt.date | None) -> Total | None:
-    """The latest recommended stock reported as of `date_to`."""
-    rows = _counted(figs, metric)
-    if date_to is not None and not rows.empty:
-        rows = rows[rows["period_end"] <= pd.Timestamp(date_to)]
-    if rows.empty:
-        return None
-    row = rows.sort_values(["period_end", "figure_id"]).iloc[-1]
+def _total(row: dict) -> Total:
     return Total(
         int(row["value"]),
         row["qualifier"],
@@ -120,6 +113,29 @@ def latest_stock(figs: pd.DataFrame, metric: str, date_to: dt.date | None) -> To
         row["period_start"],
         row["period_end"],
     )
+
+
+def latest_stocks(
+    figs: pd.DataFrame, metrics: Sequence[str], date_to: dt.date | None
+) -> dict[tuple[str, str], Total]:
+    """Per (place, metric): the latest recommended stock reported as of `date_to`."""
+    rows = counted(figs, metrics)
+    if date_to is not None and not rows.empty:
+        rows = rows[rows["period_end"] <= pd.Timestamp(date_to)]
+    if rows.empty:
+        return {}
+    last = rows.sort_values(["period_end", "figure_id"]).groupby(["pcode", "metric"]).tail(1)
+    return {(r["pcode"], r["metric"]): _total(r) for r in last.to_dict("records")}
+
+
+def latest_stock(figs: pd.DataFrame, metric: str, date_to: dt.date | None) -> Total | None:
+    """The latest recommended stock reported as of `date_to`."""
+    rows = _counted(figs, metric)
+    if date_to is not None and not rows.empty:
+        rows = rows[rows["period_end"] <= pd.Timestamp(date_to)]
+    if rows.empty:
+        return None
+    return _total(rows.sort_values(["period_end", "figure_id"]).iloc[-1].to_dict())
 
 
 def _non_overlapping(rows: list[dict]) -> list[dict]:
@@ -152,9 +168,14 @@ def flow_total(
         rows = rows[rows["period_start"] >= pd.Timestamp(date_from)]
     if date_to is not None:
         rows = rows[rows["period_end"] <= pd.Timestamp(date_to)]
+    return _flow_total(rows.assign(org=publisher_names(rows["publisher"])).to_dict("records"))
+
+
+def _flow_total(records: list[dict]) -> Total | None:
+    """`flow_total` over counted flows as plain records, each with its `org`."""
     # One place's flows are few: plain records are faster to walk than frames per group.
     by_org: dict[str, list[dict]] = {}
-    for record in rows.assign(org=publisher_names(rows["publisher"])).to_dict("records"):
+    for record in records:
         by_org.setdefault(record["org"], []).append(record)
     best: Total | None = None
     # One organisation's reports may be summed with each other, never with another's.
@@ -261,16 +282,21 @@ def breakdown(
     date_to: dt.date | None,
 ) -> pd.DataFrame:
     """Per child place: the latest people displaced and the newly displaced in the range."""
+    stocks = latest_stocks(figs, ["idps", "population"], date_to)
+    flows = counted(figs, ["new_displacements"])
+    if date_from is not None and not flows.empty:
+        flows = flows[flows["period_start"] >= pd.Timestamp(date_from)]
+    if date_to is not None and not flows.empty:
+        flows = flows[flows["period_end"] <= pd.Timestamp(date_to)]
+    flows_of: dict[str, list[dict]] = {}
+    if not flows.empty:
+        for record in flows.assign(org=publisher_names(flows["publisher"])).to_dict("records"):
+            flows_of.setdefault(record["pcode"], []).append(record)
     rows = []
-    # The rule columns of the three metrics only, grouped once: each child is then a lookup.
-    relevant = counted(figs, ["idps", "new_displacements", "population"])
-    empty = relevant.iloc[0:0]
-    by_place = dict(tuple(relevant.groupby("pcode", sort=False))) if not relevant.empty else {}
     for kid in kids.itertuples(index=False):
-        own = by_place.get(kid.pcode, empty)
-        idps = latest_stock(own, "idps", date_to)
-        new = flow_total(own, "new_displacements", date_from, date_to)
-        population = latest_stock(own, "population", date_to)
+        idps = stocks.get((kid.pcode, "idps"))
+        population = stocks.get((kid.pcode, "population"))
+        new = _flow_total(flows_of[kid.pcode]) if kid.pcode in flows_of else None
         if idps is None and new is None:
             continue
         rows.append(
@@ -461,12 +487,9 @@ def quality_flags(
             f"exceed its population ({population.text}, {publisher_name(population.publisher)})."
         )
     if idps is not None:
-        stocks = counted(figs, ["idps"])
-        by_place = dict(tuple(stocks.groupby("pcode", sort=False))) if not stocks.empty else {}
+        stocks = latest_stocks(figs, ["idps"], date_to)
         for kid in kids.itertuples(index=False):
-            if kid.pcode not in by_place:
-                continue
-            theirs = latest_stock(by_place[kid.pcode], "idps", date_to)
+            theirs = stocks.get((kid.pcode, "idps"))
             if theirs and theirs.value > idps.value:
                 flags.append(
                     f"{kid.name} reports more people displaced ({theirs.text}, "

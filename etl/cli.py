@@ -59,6 +59,14 @@ def _store(settings: EtlSettings) -> Store:
     return open_store(settings.database_url)
 
 
+def _store_error(exc: sqlalchemy.exc.SQLAlchemyError) -> str:
+    """The database's own words, on one line: "the store: database or disk is full"."""
+    orig = getattr(exc, "orig", None)
+    words = str(orig if orig is not None else exc).strip().splitlines()
+    detail = words[0] if words else type(exc).__name__
+    return f"the store: {detail}"
+
+
 def _print_report(report: RunReport, limit: int = 50) -> None:
     if report.ok:
         typer.echo(report.summary())
@@ -150,8 +158,10 @@ def refresh(
             reports = [_refresh_one(store, settings, c, client, dry_run) for c in chosen]
     except RunLockedError as exc:
         raise _fail(str(exc), EXIT_LOCKED) from exc
-    except (EtlError, sqlalchemy.exc.SQLAlchemyError) as exc:
+    except EtlError as exc:
         raise _fail(str(exc).splitlines()[0]) from exc
+    except sqlalchemy.exc.SQLAlchemyError as exc:
+        raise _fail(_store_error(exc)) from exc
     for report in reports:
         _print_report(report)
     if not all(r.ok for r in reports):
@@ -182,8 +192,10 @@ def import_file(
             )
     except RunLockedError as exc:
         raise _fail(str(exc), EXIT_LOCKED) from exc
-    except (EtlError, sqlalchemy.exc.SQLAlchemyError) as exc:
+    except EtlError as exc:
         raise _fail(str(exc).splitlines()[0]) from exc
+    except sqlalchemy.exc.SQLAlchemyError as exc:
+        raise _fail(_store_error(exc)) from exc
     except MemoryError as exc:
         raise _fail(
             f"{file.name}: out of memory while loading it; split the file or lower ETL_MAX_INPUT_MB"

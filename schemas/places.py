@@ -6,7 +6,7 @@ from pandera.typing import Series
 
 from schemas.enums import PlaceKind, values
 from schemas.figures import PLACE_PATTERN
-from schemas.pcodes import level_matches
+from schemas.pcodes import level_matches, parent_of
 
 PLACE_COLUMNS = ["pcode", "kind", "name", "name_ar", "admin_level", "parent_pcode", "lat", "lon"]
 
@@ -45,8 +45,7 @@ class PlaceModel(pa.DataFrameModel):
     @classmethod
     def _parent(cls, df: pd.DataFrame) -> Series[bool]:
         ok = [
-            not isinstance(parent, str)
-            or (code.startswith(parent) and len(code) == len(parent) + 2)
+            not isinstance(parent, str) or parent == parent_of(code)
             for code, parent in zip(df["pcode"], df["parent_pcode"], strict=True)
         ]
         return pd.Series(ok, index=df.index)

@@ -13,6 +13,7 @@ import pytest
 
 from etl.reference import read_reference
 from etl.store import DATA_DIR
+from schemas.pcodes import ancestor_at
 
 # Syria: about 32.3-37.3 N, 35.7-42.4 E.
 SYRIA = (32.0, 37.5, 35.5, 42.5)
@@ -66,7 +67,9 @@ def _inside(lat: float, lon: float, box: tuple[float, float, float, float]) -> b
 
 
 def _governorate(pcode: str) -> str:
-    return pcode[:4]
+    governorate = ancestor_at(pcode, 1)
+    assert governorate is not None, pcode
+    return governorate
 
 
 def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -167,7 +167,10 @@ def locate_columns(tags: list[str]) -> HxlColumns:
                 what = f"columns {first + 1} and {index + 1} are both {tag}"
             else:
                 what = f"columns {first + 1} ({other}) and {index + 1} ({tag}) mean the same"
-            raise HxlError(f"{what}: keep one, or tell them apart with attributes (+f, +m, ...)")
+            hint = (
+                ", or tell them apart with attributes (+f, +m, ...)" if slot[0] == "value" else ""
+            )
+            raise HxlError(f"{what}: keep one{hint}")
         slots[slot] = (index, tag)
     missing = []
     if not cols.place:

@@ -282,8 +282,10 @@ def _sheet_rows(book: Any, name: str, usable: Callable[[list[str]], bool]) -> li
     try:
         chosen = None
         for sheet in book.worksheets:
+            # Trailing empty cells trimmed: openpyxl pads every row to the sheet's declared
+            # dimension, which one stray cell at XFD1048576 makes 16,384 columns wide.
             head = [
-                [excel_text(v) for v in values]
+                _trimmed([excel_text(v) for v in values])
                 for values in sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True)
             ]
             found = find_hashtag_row(head)
@@ -303,13 +305,20 @@ def _sheet_rows(book: Any, name: str, usable: Callable[[list[str]], bool]) -> li
         width = len(head[found])
         rows: list[Row] = [(i + 1, cells) for i, cells in enumerate(head[: found + 1])]
         body = sheet.iter_rows(min_row=found + 2, max_col=width, values_only=True)
-        rows += [
-            (number, [excel_text(v) for v in values])
-            for number, values in enumerate(body, start=found + 2)
-        ]
+        for number, values in enumerate(body, start=found + 2):
+            if any(v is not None and v != "" for v in values):  # blank rows are not kept
+                rows.append((number, [excel_text(v) for v in values]))
         return rows
     finally:
         book.close()
+
+
+def _trimmed(cells: list[str]) -> list[str]:
+    """`cells` without its trailing empty cells."""
+    end = len(cells)
+    while end and not cells[end - 1]:
+        end -= 1
+    return cells[:end]
 
 
 # --- JSON -------------------------------------------------------------------------------------
@@ -363,7 +372,8 @@ def json_grid(raw: bytes, name: str) -> Grid:
         "or an array of objects keyed by hashtags"
     )
     if not isinstance(data, list):
-        raise InputError(f"{name}: the JSON is a {type(data).__name__}, not an array; {shape}")
+        kind = {dict: "an object", str: "a string"}.get(type(data), "a single value")
+        raise InputError(f"{name}: the JSON is {kind}, not an array; {shape}")
     if not data:
         raise InputError(f"{name}: the file is empty (an empty JSON array)")
     if all(isinstance(item, list) for item in data):

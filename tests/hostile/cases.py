@@ -114,15 +114,33 @@ def empty_workbook(tmp_path: Path) -> Path:
 
 
 def zip_bomb(tmp_path: Path) -> Path:
-    """A .xlsx-named zip whose sheet unzips to 1.1 GB of zeros (1 MB on disk)."""
+    """A real workbook whose sheet was swapped for 1.1 GB of empty rows (about 1 MB zipped)."""
+    real = workbook(tmp_path, "real.xlsx", {"Data": [TAGS, *TEXT_ROWS]})
     path = tmp_path / "report.xlsx"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
-        zf.writestr("[Content_Types].xml", "<Types/>")
-        zf.writestr("xl/workbook.xml", "<workbook/>")
-        with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member:
-            chunk = b"\0" * (1 << 24)
-            for _ in range(72):
+    sheet = "xl/worksheets/sheet1.xml"
+    with (
+        zipfile.ZipFile(real) as source,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as bomb,
+    ):
+        for info in source.infolist():
+            if info.filename != sheet:
+                bomb.writestr(info.filename, source.read(info.filename))
+        with bomb.open(sheet, "w", force_zip64=True) as member:
+            member.write(b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/')
+            member.write(b'2006/main"><sheetData>')
+            chunk = b"<row/>" * (1 << 22)
+            for _ in range(46):  # 46 x 24 MiB
                 member.write(chunk)
+            member.write(b"</sheetData></worksheet>")
+    return path
+
+
+def far_cell(tmp_path: Path) -> Path:
+    """A workbook of two figures and one stray cell at the sheet's last row and column."""
+    path = workbook(tmp_path, "far.xlsx", {"Data": [TAGS, *TEXT_ROWS]})
+    book = openpyxl.load_workbook(path)
+    book["Data"]["XFD1048576"] = "stray"
+    book.save(path)
     return path
 
 
@@ -451,6 +469,7 @@ CASES: list[Case] = [
         _xlsx("dup.xlsx", {"Data": [[*TAGS, "#affected+idps"], ["SY07", D28, 5, AR, 6]]}),
         Fails("columns 3 and 5 are both #affected+idps"),
     ),
+    Case("xlsx-far-stray-cell", far_cell, Loads(TWO), limited=True),
     Case("xlsx-not-a-zip", "not_a_zip.xlsx", Fails("damaged zip")),
     Case("xlsx-zip-of-a-csv", zip_not_workbook, Fails("a zip file, not an Excel workbook")),
     Case("xlsx-zip-bomb", zip_bomb, Fails("a zip bomb?); refused unread"), limited=True),
@@ -482,7 +501,9 @@ CASES: list[Case] = [
     Case("json-empty-array", "empty_array.json", Fails("the file is empty")),
     Case("json-header-only", "header_only.json", Fails("no figures in the response")),
     Case("json-no-hxl-row", "no_hxl_row.json", Fails("no row of HXL hashtags")),
-    Case("json-object-at-top", "top_level_object.json", Fails("the JSON is a dict, not an array")),
+    Case(
+        "json-object-at-top", "top_level_object.json", Fails("the JSON is an object, not an array")
+    ),
     Case("json-invalid", "invalid.json", Fails("not valid JSON (line 2")),
     Case("json-nested-cell", "nested_cell.json", Fails("row 2: a nested array or object")),
     Case("json-duplicate-key", "duplicate_key.json", Fails("the key '#affected+idps' twice")),

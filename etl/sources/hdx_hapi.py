@@ -303,16 +303,35 @@ def _metadata(dataset: str, row: Record, places: _Places) -> None:
     _admin(row["code"], row["name"], int(dataset[-1]), parent, "code", places)
 
 
-def _prefer_baseline(records: list[Record]) -> None:
-    """Where a baseline and another assessment count the same thing, the baseline counts."""
-    groups: dict[tuple[str, ...], list[Record]] = defaultdict(list)
-    for record in records:
-        groups[tuple(str(record[k]) for k in RECOMMENDED_KEY)].append(record)
-    for group in groups.values():
-        if len(group) > 1 and any("baseline" in str(r["publisher"]) for r in group):
-            for record in group:
-                if "baseline" not in str(record["publisher"]):
-                    record["role"] = Role.TRIANGULATION.value
+def prefer_baseline(figures: pd.DataFrame) -> pd.DataFrame:
+    """Where an IOM DTM baseline assessment and another assessment count the same thing (the
+    same place, metric, period and disaggregation), the baseline counts and the others are kept
+    for triangulation.
+
+    Works on any set of this source's figures: one page (to_figures applies it) or every page of
+    a run, which is where a baseline on one page and a site assessment on the next meet. Rows,
+    their order and everything but `role` are kept; other sources and datasets are untouched.
+    """
+    if figures.empty:
+        return figures
+    scope = (figures["source"] == NAME) & (figures["dataset"] == "idps")
+    if not scope.any():
+        return figures
+    # One string per figure for its key, with every kind of missing value (None, NaN, NaT, NA)
+    # read alike, so figures mapped from different pages group together.
+    cells = figures.loc[scope, RECOMMENDED_KEY]
+    keys = pd.Series(
+        ["\x1f".join("" if pd.isna(v) else str(v) for v in row) for row in cells.itertuples(False)],
+        index=cells.index,
+    )
+    publisher = figures.loc[scope, "publisher"].astype(str)
+    baseline = publisher.str.contains(ASSESSMENTS["BA"], regex=False)
+    demote = baseline.groupby(keys).transform("any") & ~baseline
+    if not demote.any():
+        return figures
+    out = figures.copy()
+    out.loc[demote[demote].index, "role"] = Role.TRIANGULATION.value
+    return out
 
 
 def to_figures(raw: pd.DataFrame, ctx: MapContext, places: pd.DataFrame) -> MappedFigures:
@@ -343,10 +362,8 @@ def to_figures(raw: pd.DataFrame, ctx: MapContext, places: pd.DataFrame) -> Mapp
             continue
         records += made
         rows += [int(number)] * len(made)
-    if dataset == "idps":
-        _prefer_baseline(records)
     notes = [f"{text} ({count} records)" for text, count in sorted(ignored.items())]
-    frame = to_figure_frame(records)
+    frame = prefer_baseline(to_figure_frame(records))
     return MappedFigures(frame, rows, rejections, notes, len(raw), known.frame())
 
 

@@ -290,8 +290,9 @@ def test_pages_are_fetched_until_a_short_page_and_each_record_loads_once(
 def test_a_baseline_and_site_count_on_different_pages_are_both_refused_not_chosen(
     tmp_path, upstream
 ) -> None:
-    # The baseline preference works within a response; across pages the validator refuses
-    # both of the pair as two recommended figures (see the README: a pipeline-level pass).
+    # to_figures applies the baseline preference within a response; the pipeline does not yet
+    # run hdx_hapi.prefer_baseline over the whole run (the next test shows it would settle the
+    # pair), so across pages the validator refuses both as two recommended figures.
     _serve_idps_in_pages(upstream, 4)  # Bourem's BA is record 8, its SA record 9
     cfg = _cfg(upstream, limit=4, endpoints=["idps"])
     store = make_store(tmp_path)
@@ -301,6 +302,38 @@ def test_a_baseline_and_site_count_on_different_pages_are_both_refused_not_chose
     clash = [r for r in report.rejections if r.check == "one_recommended_per_key"]
     assert sorted(r.record["value"] for r in clash) == [7550, 9870]
     assert "ML0702" not in {f["pcode"] for f in stored_figures(store)}
+
+
+def test_the_baseline_preference_over_a_runs_pages_keeps_the_baseline(upstream) -> None:
+    _serve_idps_in_pages(upstream, 4)  # Bourem's BA is record 8 (page 2), its SA record 9 (page 3)
+    cfg = _cfg(upstream, limit=4, endpoints=["idps"])
+    pages = []
+    for fetched in hdx_hapi.fetch(HttpClient(FAST), cfg, CREDS):
+        ctx = MapContext("hdx-hapi", "idps", "run-1", NOW, fetched.url)
+        pages.append(hdx_hapi.to_figures(hdx_hapi.read(fetched), ctx, NO_PLACES).figures)
+    assert len(pages) == 3
+    # Each page alone has one of the pair, so each page keeps its own as recommended ...
+    alone = [_one(page, "ML0702") for page in pages[1:]]
+    assert [(f["value"], f["role"]) for f in alone] == [
+        (9870, "recommended"),
+        (7550, "recommended"),
+    ]
+    # ... and the pass over the whole run settles it: the baseline counts, the site count is
+    # kept for triangulation, every other figure is left as it was.
+    run = pd.concat(pages, ignore_index=True)
+    settled = hdx_hapi.prefer_baseline(run)
+    assert _one(settled, "ML0702", role="recommended")["source_record_id"].endswith("/BA")
+    assert _one(settled, "ML0702", role="triangulation")["source_record_id"].endswith("/SA")
+    changed = settled["role"] != run["role"]
+    assert run.loc[changed, "pcode"].tolist() == ["ML0702"]
+    assert settled.drop(columns="role").equals(run.drop(columns="role"))
+
+
+def test_the_baseline_preference_leaves_other_datasets_alone() -> None:
+    population = _mapped("baseline-population").figures
+    refugees = _mapped("refugees-persons-of-concern").figures
+    for figures in (population, refugees, population.iloc[0:0]):
+        assert hdx_hapi.prefer_baseline(figures).equals(figures)
 
 
 def test_a_full_page_then_an_empty_page_ends_the_paging(upstream) -> None:

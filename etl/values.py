@@ -73,6 +73,11 @@ def parse_number(text: str) -> Number:
     suffix = _SUFFIX.match(cell)
     if suffix and suffix.group("body"):
         cell, multiplier = suffix.group("body").strip(), _MULTIPLIERS[suffix.group("mult").lower()]
+    if len(re.sub(r"\D", "", cell).lstrip("0")) > len(str(MAX_COUNT)):
+        # Checked on the digits: int() of thousands of digits is refused (or slow) anyway.
+        raise CellError(
+            "number_range", f"too large for a count of people (more than {MAX_COUNT:,})"
+        )
     if _GROUPED.match(cell):
         number = int(re.sub(r"\D", "", cell))
     elif _PLAIN.match(cell):

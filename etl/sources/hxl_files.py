@@ -367,6 +367,8 @@ def json_grid(raw: bytes, name: str) -> Grid:
         raise InputError(
             f"{name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from exc
+    except ValueError as exc:  # e.g. a number of more digits than Python converts
+        raise InputError(f"{name}: not readable JSON ({str(exc).split(';')[0]})") from exc
     shape = (
         "HXL JSON is an array of arrays (the hashtag row among the first) "
         "or an array of objects keyed by hashtags"

@@ -311,6 +311,20 @@ CASES: list[Case] = [
         env=ALL_REJECTED,
     ),
     Case(
+        "csv-5000-digits",
+        "huge_digits.csv",
+        Loads(
+            frozenset(
+                {
+                    fig("SY07", 1000),
+                    fig("SY07", 2000, date="2020-01-29"),
+                    fig("SY07", 3000, date="2020-01-30"),
+                }
+            ),
+            rejected=((3, NUMBER, "too large for a count of people"),),
+        ),
+    ),
+    Case(
         "csv-numbers-over-the-share",
         "numbers.csv",
         Fails(
@@ -497,6 +511,7 @@ CASES: list[Case] = [
         ),
         env=ALL_REJECTED,
     ),
+    Case("json-5000-digits", "huge_digits.json", Fails("not readable JSON (Exceeds the limit")),
     Case("json-empty", "empty.json", Fails("the file is empty")),
     Case("json-empty-array", "empty_array.json", Fails("the file is empty")),
     Case("json-header-only", "header_only.json", Fails("no figures in the response")),

@@ -162,6 +162,8 @@ def refresh(
         raise _fail(str(exc).splitlines()[0]) from exc
     except sqlalchemy.exc.SQLAlchemyError as exc:
         raise _fail(_store_error(exc)) from exc
+    except MemoryError as exc:
+        raise _fail("out of memory while loading a source; see `etl status` for which") from exc
     for report in reports:
         _print_report(report)
     if not all(r.ok for r in reports):

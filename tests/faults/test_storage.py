@@ -19,7 +19,14 @@ from typer.testing import CliRunner, Result
 from etl.cli import app
 from etl.reference import load_reference
 from etl.store import Store, open_store
-from tests.factories import REFERENCE_DIR, good_file, runs, stored_figures, write_hxl
+from tests.factories import (
+    REFERENCE_DIR,
+    copy_reference,
+    good_file,
+    runs,
+    stored_figures,
+    write_hxl,
+)
 
 
 class Cli:
@@ -141,4 +148,35 @@ def test_a_read_only_store_fails_the_load_cleanly_and_keeps_the_old_data(
     assert stored_figures(store) == before
     # A read-only store cannot record the run: the log is as it was.
     assert runs(store) == runs_before
+    store.dispose()
+
+
+@pytest.mark.parametrize("command", ["import", "refresh"])
+def test_running_out_of_memory_is_one_error_line_and_keeps_the_old_data(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    store = _store(cli)
+    before = stored_figures(store)
+    runs_before = runs(store)
+    many = _many_figures(tmp_path, 10)
+
+    def exhausted(*_args: object, **_kwargs: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr("etl.pipeline.validate_figures", exhausted)
+    if command == "import":
+        result = cli("import", "--source", "hxl", str(many))
+    else:
+        config = tmp_path / "sources.toml"
+        config.write_text(f'[hxl]\nenabled = true\nfiles = ["{many}"]\n', encoding="utf-8")
+        data = copy_reference(tmp_path / "data")
+        cli.env |= {"SOURCES_CONFIG": str(config), "DATA_DIR": str(data)}
+        result = cli("refresh")
+    assert result.exit_code == 1, result.output
+    assert "out of memory" in _one_error_line(result)
+    assert stored_figures(store) == before
+    log = runs(store)
+    assert log[: len(runs_before)] == runs_before
+    assert log[-1]["status"] == "failed"
+    assert log[-1]["message"].startswith("MemoryError")
     store.dispose()

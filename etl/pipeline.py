@@ -119,6 +119,8 @@ def run_source(
         note(_rate("read and mapped", records, clock))
         clock = time.perf_counter()
         figures = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        if connector.settle is not None and not figures.empty:
+            figures = connector.settle(figures)
         report.figures_mapped = len(figures)
         new_places = (
             pd.concat(added_places, ignore_index=True).drop_duplicates("pcode")

@@ -81,6 +81,10 @@ class Connector:
     to_figures: Callable[[pd.DataFrame, MapContext, pd.DataFrame], MappedFigures]
     dataset_of: Callable[[Fetched], str]
     credentials: tuple[str, ...] = ()  # settings names this source needs
+    # A pass over every figure of a run, after mapping and before validation, for rules a
+    # page cannot settle alone (one page of a paged API may hold one half of a pair); it keeps
+    # the rows and their order and may change only their roles.
+    settle: Callable[[pd.DataFrame], pd.DataFrame] | None = None
 
 
 Credentials = Mapping[str, str | None]

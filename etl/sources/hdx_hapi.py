@@ -375,4 +375,5 @@ CONNECTOR = Connector(
     to_figures=to_figures,
     dataset_of=dataset_of,
     credentials=(CREDENTIAL,),
+    settle=prefer_baseline,
 )

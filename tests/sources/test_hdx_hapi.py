@@ -287,21 +287,22 @@ def test_pages_are_fetched_until_a_short_page_and_each_record_loads_once(
     assert len({f["source_url"] for f in stored_figures(store)}) == 3  # each figure, its page
 
 
-def test_a_baseline_and_site_count_on_different_pages_are_both_refused_not_chosen(
+def test_a_baseline_and_site_count_on_different_pages_settle_over_the_run(
     tmp_path, upstream
 ) -> None:
-    # to_figures applies the baseline preference within a response; the pipeline does not yet
-    # run hdx_hapi.prefer_baseline over the whole run (the next test shows it would settle the
-    # pair), so across pages the validator refuses both as two recommended figures.
+    # to_figures sees one page at a time; the connector's settle pass runs over the whole
+    # run, so the baseline on one page wins over the site count on the next.
     _serve_idps_in_pages(upstream, 4)  # Bourem's BA is record 8, its SA record 9
     cfg = _cfg(upstream, limit=4, endpoints=["idps"])
     store = make_store(tmp_path)
     fetched = hdx_hapi.fetch(HttpClient(FAST), cfg, CREDS)
     report = run_source(store, hdx_hapi.CONNECTOR, fetched, max_rejected_share=0.5)
     assert report.ok, report.message
-    clash = [r for r in report.rejections if r.check == "one_recommended_per_key"]
-    assert sorted(r.record["value"] for r in clash) == [7550, 9870]
-    assert "ML0702" not in {f["pcode"] for f in stored_figures(store)}
+    assert not [r for r in report.rejections if r.check == "one_recommended_per_key"]
+    bourem = sorted(
+        (f["value"], f["role"]) for f in stored_figures(store) if f["pcode"] == "ML0702"
+    )
+    assert bourem == [(7550, "triangulation"), (9870, "recommended")]
 
 
 def test_the_baseline_preference_over_a_runs_pages_keeps_the_baseline(upstream) -> None:

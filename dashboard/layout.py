@@ -96,9 +96,14 @@ def freshness_line(loads: pd.DataFrame) -> str:
 
 
 def graph_config(name: str) -> dict:
-    """Chart options: PNG download named for the chart, no plotly logo."""
+    """Chart options: PNG download named for the chart, no plotly logo, nothing sent anywhere.
+
+    plotly.js 4 adds a "Share chart" button that uploads the figure to Plotly Cloud; a
+    self-hosted dashboard of humanitarian figures must not offer that.
+    """
     return {
         "displaylogo": False,
+        "showSendToCloud": False,
         "toImageButtonOptions": {"format": "png", "filename": f"displacement-{name}", "scale": 2},
     }
 
@@ -312,7 +317,7 @@ def page(ref: Reference, loads: pd.DataFrame) -> html.Div:
                 },
                 style_table={"overflowX": "auto"},
             ),
-            html.H2("Sources and freshness"),
+            html.H2("Sources and freshness", id="sources-heading"),
             html.Div(sources_panel(loads), id="sources-panel"),
             html.Footer(freshness_line(loads), id="freshness"),
         ],

@@ -21,7 +21,7 @@ from etl import schedule as scheduler
 from etl.config import load_sources
 from etl.errors import EtlError, RunLockedError
 from etl.lock import run_lock
-from etl.pipeline import RunReport, new_run_id, run_source
+from etl.pipeline import RunReport, ignored_text, new_run_id, run_source
 from etl.pipeline import import_file as pipeline_import
 from etl.reference import load_reference
 from etl.settings import EtlSettings
@@ -74,7 +74,7 @@ def _print_report(report: RunReport, limit: int = 50) -> None:
         # A failed run is an error like any other: one line on stderr that starts "error:".
         typer.echo(f"error: {report.summary()}", err=True)
     if report.ignored_columns:
-        typer.echo("  ignored columns: " + ", ".join(report.ignored_columns))
+        typer.echo("  ignored columns: " + ignored_text(report.ignored_columns))
     for rejection in report.rejections[:limit]:
         typer.echo(f"  rejected {rejection.describe()}")
     if len(report.rejections) > limit:

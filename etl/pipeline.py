@@ -112,9 +112,9 @@ def run_source(
             refused |= {(i, r.row) for r in mapped.rejections}
             records += mapped.rows_read or len(raw)
             mapped_rejections += mapped.rejections
-            report.ignored_columns += [
-                c for c in mapped.ignored_columns if c not in report.ignored_columns
-            ]
+            report.ignored_columns = list(
+                dict.fromkeys([*report.ignored_columns, *mapped.ignored_columns])
+            )
         report.dataset = ", ".join(dict.fromkeys(datasets)) or report.dataset
         note(_rate("read and mapped", records, clock))
         clock = time.perf_counter()
@@ -241,6 +241,12 @@ def import_hxl(
     )
 
 
+def ignored_text(columns: list[str], limit: int = 20) -> str:
+    """The ignored columns for a message: the first `limit`, then how many more."""
+    shown = ", ".join(columns[:limit])
+    return shown + (f" and {len(columns) - limit:,} more" if len(columns) > limit else "")
+
+
 def _rate(stage: str, count: int, since: float) -> str:
     seconds = max(time.perf_counter() - since, 1e-6)
     return f"{stage} {count:,} rows in {seconds:.1f} s ({count / seconds:,.0f} rows/s)"
@@ -249,7 +255,7 @@ def _rate(stage: str, count: int, since: float) -> str:
 def _message(report: RunReport) -> str:
     parts = [report.summary()]
     if report.ignored_columns:
-        parts.append("ignored columns: " + ", ".join(report.ignored_columns))
+        parts.append("ignored columns: " + ignored_text(report.ignored_columns))
     return "; ".join(parts)
 
 

@@ -4,6 +4,7 @@
 text cells); `map_hxl` turns the tagged rows into canonical figures.
 """
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -78,8 +79,10 @@ class HxlColumns:
 class HxlTable:
     """The cells of an HXL file below its hashtag row, as text."""
 
-    tags: list[str]
-    rows: pd.DataFrame  # str cells, "" for empty; index = 1-based row number in the file
+    tags: list[str]  # the whole hashtag row
+    # str cells, "" for empty; index = 1-based row number in the file; columns labelled by
+    # their position in `tags` (only the columns the import reads, see `table_of`)
+    rows: pd.DataFrame
 
 
 PLACE_LEVELS = ("adm3", "adm2", "adm1", "loc", "country")
@@ -129,17 +132,43 @@ def parse_hxl_text(text: str, name: str = "input") -> HxlTable:
 
 
 def table_of(grid: Grid) -> HxlTable:
-    """The rows below the hashtag row as a frame of text cells (blank rows skipped)."""
-    width = len(grid.tags)
+    """The rows below the hashtag row as a frame of text cells (blank rows skipped).
+
+    Only the columns the import reads are kept (frame columns labelled by their position in
+    the hashtag row), so a file thousands of columns wide costs what its used columns cost.
+    A hashtag row the import cannot use fails here, before the rows are read.
+    """
+    keep = used_columns(locate_columns(grid.tags))
     body = []
     numbers = []
     for number, record in grid.body:
         if not any(cell.strip() for cell in record):
             continue
-        body.append((record + [""] * width)[:width])
+        width = len(record)
+        body.append([record[i] if i < width else "" for i in keep])
         numbers.append(number)
-    rows = pd.DataFrame(body, columns=range(width), index=numbers, dtype="str")
+    rows = pd.DataFrame(body, columns=keep, index=numbers, dtype="str")
     return HxlTable(tags=grid.tags, rows=rows)
+
+
+def used_columns(cols: "HxlColumns") -> list[int]:
+    """The positions of the columns a mapping reads, in order."""
+    used = {*cols.place.values(), *cols.origin.values(), *cols.dates.values()}
+    used |= {*cols.meta.values(), *(v.index for v in cols.values)}
+    return sorted(used)
+
+
+def _rebased(cols: "HxlColumns", labels: list[int]) -> "HxlColumns":
+    """`cols` with each column's position in the hashtag row turned into its frame position."""
+    at = {label: pos for pos, label in enumerate(labels)}
+    return HxlColumns(
+        place={k: at[i] for k, i in cols.place.items()},
+        origin={k: at[i] for k, i in cols.origin.items()},
+        dates={k: at[i] for k, i in cols.dates.items()},
+        meta={k: at[i] for k, i in cols.meta.items()},
+        values=[dataclasses.replace(v, index=at[v.index]) for v in cols.values],
+        ignored=cols.ignored,
+    )
 
 
 def locate_columns(tags: list[str]) -> HxlColumns:
@@ -239,8 +268,9 @@ def map_hxl(
     progress: Callable[[Iterable], Iterable] | None = None,
 ) -> MappedFigures:
     """Turn the rows of an HXL table into canonical figures and refused cells."""
-    cols = locate_columns(table.tags)
-    tags = [str(Tag.parse(t)) if Tag.parse(t) else t for t in table.tags]
+    labels = [int(label) for label in table.rows.columns]
+    cols = _rebased(locate_columns(table.tags), labels)
+    tags = [str(Tag.parse(t)) if Tag.parse(t) else t for t in (table.tags[i] for i in labels)]
     records: list[dict[str, object]] = []
     rejections: list[Rejection] = []
     rows: Iterable = zip(table.rows.index, table.rows.itertuples(index=False), strict=True)

@@ -14,8 +14,6 @@ the very long line, the 10,000-deep JSON), and the outcome it must get:
 """
 
 import datetime as dt
-import io
-import json
 import struct
 import zipfile
 from collections.abc import Callable
@@ -227,10 +225,20 @@ def small_limit(tmp_path: Path) -> Path:
     return path
 
 
-def _json_bytes(data: object) -> bytes:
-    buf = io.StringIO()
-    json.dump(data, buf, ensure_ascii=False)
-    return buf.getvalue().encode("utf-8")
+WIDE_ROWS = 300
+WIDE_DAYS = [dt.date(2000, 1, 1) + dt.timedelta(days=i) for i in range(WIDE_ROWS)]
+
+
+def wide_file(tmp_path: Path) -> Path:
+    """16,384 columns (Excel's widest), three of them used, 300 rows: about 10 MB."""
+    path = tmp_path / "wide.csv"
+    unused = 16_384 - 3
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write(",".join(TAGS[:3] + [f"#x{i}" for i in range(unused)]) + "\r\n")
+        tail = ",1" * unused
+        for day in WIDE_DAYS:
+            handle.write(f"SY07,{day.isoformat()},5{tail}\r\n")
+    return path
 
 
 D28 = dt.datetime(2020, 1, 28)
@@ -364,6 +372,17 @@ CASES: list[Case] = [
         "csv-one-long-line",
         one_long_line,
         Fails("line 1 is longer than 1,048,576 characters"),
+        limited=True,
+    ),
+    Case(
+        "csv-16384-columns",
+        wide_file,
+        Loads(
+            frozenset(fig("SY07", 5, date=day.isoformat()) for day in WIDE_DAYS),
+            stdout="ignored columns: "
+            + ", ".join(f"#x{i}" for i in range(20))
+            + " and 16,361 more",
+        ),
         limited=True,
     ),
     Case("csv-200mb", big_file, Fails("over the 100 MB limit (ETL_MAX_INPUT_MB)"), limited=True),

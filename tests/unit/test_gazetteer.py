@@ -41,12 +41,8 @@ GOVERNORATES = {
 MAX_SUBDISTRICT_KM = 65.0
 
 # Admin units whose seat point was not found in a citable source (data/README.md, "Not
-# included"). Filling one means removing it here; a new gap fails until it is documented.
-KNOWN_WITHOUT_POINT = {
-    "SY070202",  # Sanjar
-    "SY070204",  # Tamanaah
-    "SY070205",  # Heish
-}
+# included"). Every admin place has a point today; a new gap fails until it is documented here.
+KNOWN_WITHOUT_POINT: set[str] = set()
 
 
 @pytest.fixture(scope="module")

@@ -51,15 +51,19 @@ DRAWN_SIZE = """(id) => {
 }"""
 
 
+# A first render can take seconds on a busy two-core machine; waits, not timing asserts.
+LOAD = 30_000
+
+
 def _open(watched, base: str, query: str) -> None:
     watched.page.goto(f"{base}/{query}")
-    expect(watched.page.locator("#card-population-value")).to_be_visible()
+    expect(watched.page.locator("#card-population-value")).to_be_visible(timeout=LOAD)
 
 
 def _wait_for_charts(page) -> None:
     """Every chart drawn from the server's figure (an empty chart has no trace)."""
     for chart, _ in CHARTS:
-        expect(page.locator(f"#{chart} .main-svg").first).to_be_visible()
+        expect(page.locator(f"#{chart} .main-svg").first).to_be_visible(timeout=LOAD)
     page.wait_for_load_state("networkidle")
 
 
@@ -96,7 +100,7 @@ def test_each_chart_downloads_as_a_png_from_its_toolbar(watched, live_server, ch
     page = watched.page
     _wait_for_charts(page)
     graph = page.locator(f"#{chart}")
-    expect(graph.locator("g.trace").first).to_be_attached()
+    expect(graph.locator("g.trace").first).to_be_attached(timeout=LOAD)
     toolbar = graph.locator(".modebar-group").first
     page.mouse.move(0, 0)
     expect(toolbar).to_have_css("opacity", "0")  # out of the way until wanted
@@ -186,8 +190,8 @@ def test_the_view_prints_on_one_a4_page_with_its_numbers_and_sources(watched, li
     page = watched.page
     page.set_viewport_size({"width": width, "height": 1000})
     _open(watched, live_server, PRINT_VIEW)
-    expect(page.locator("#place-heading")).to_contain_text("Idleb")
-    expect(page.locator("#figures-count")).to_contain_text("figures")
+    expect(page.locator("#place-heading")).to_contain_text("Idleb", timeout=LOAD)
+    expect(page.locator("#figures-count")).to_contain_text("figures", timeout=LOAD)
     _wait_for_charts(page)
     screen = page.evaluate(DRAWN_SIZE, "timeseries")
 

@@ -6,12 +6,13 @@ import pandas as pd
 from dash import Dash, Input, Output, State, ctx, dcc, no_update
 from flask_caching import Cache
 
-from dashboard import charts, data, layout, views
+from dashboard import charts, data, layout, table_filter, views
 from dashboard.cache import cached
 from dashboard.settings import DashboardSettings
 from dashboard.state import ViewState, decode_state, encode_state
 from etl.export import to_csv
 from etl.store import Store, StoreError
+from schemas.pcodes import ancestor_at
 
 
 def _date(value: object) -> dt.date | None:
@@ -45,7 +46,8 @@ def drill_target(ref: data.Reference, pcode: str) -> tuple[str, str | None] | No
     level = rows.iloc[0]["admin_level"]
     if pd.isna(level) or level <= 1:
         return pcode, None
-    governorate = pcode[:4]
+    # Digits per level differ by country (Nigeria NG008, NG008003): the P-code rules know.
+    governorate = ancestor_at(pcode, 1) or pcode[:4]
     return governorate, pcode
 
 
@@ -174,31 +176,38 @@ def register(app: Dash, store: Store, settings: DashboardSettings, cache: Cache)
         Output("figures-table", "data"),
         Output("figures-table", "page_count"),
         Output("figures-table", "page_current"),
+        Output("table-message", "children"),
         Input("filter-place", "value"),
         Input("filter-district", "value"),
         Input("filter-dates", "start_date"),
         Input("filter-dates", "end_date"),
         Input("figures-table", "page_current"),
         Input("figures-table", "sort_by"),
+        Input("figures-table", "filter_query"),
         Input("heartbeat", "n_intervals"),
         prevent_initial_call=True,
     )
-    def table(place, district, start, end, page, sort_by, _beat):
-        """One page of the figures behind the view; a new view starts at page one."""
+    def table(place, district, start, end, page, sort_by, query, _beat):
+        """One page of the figures behind the view, filtered and sorted on the server."""
         s = _state(place, district, start, end)
-        # A new view or a new order starts at page one; only paging moves between pages.
+        # A new view, order or filter starts at page one; only paging moves between pages.
         if "figures-table.page_current" not in ctx.triggered_prop_ids:
             page = 0
         try:
             shown = data.shown(view(s).figures, s.date_from)
         except StoreError:
-            return [], 1, 0
+            return [], 1, 0, ""
+        try:
+            shown = table_filter.apply_filter(shown, table_filter.parse_filter(query))
+            message = f"{len(shown):,} match the filter" if query else ""
+        except table_filter.FilterError as exc:
+            message = f"Filter not applied: {exc}."
         size = layout.PAGE_SIZE
         rows, pages = views.table_page(
             shown, page, size, sort_by if isinstance(sort_by, list) else None
         )
         current = page if isinstance(page, int) else 0
-        return rows, pages, min(max(current, 0), pages - 1)
+        return rows, pages, min(max(current, 0), pages - 1), message
 
     @app.callback(
         Output("breakdown-sort", "data"),

@@ -278,6 +278,7 @@ def page(ref: Reference, loads: pd.DataFrame) -> html.Div:
                 [
                     html.H2("Figures and their sources"),
                     html.Span(id="figures-count", className="count", **{"aria-live": "polite"}),
+                    html.Span(id="table-message", className="count", role="status"),
                     html.Div(
                         [
                             html.Button("Download CSV", id="download-button", className="button"),
@@ -308,6 +309,10 @@ def page(ref: Reference, loads: pd.DataFrame) -> html.Div:
                 sort_action="custom",
                 sort_mode="single",
                 sort_by=[],
+                # Filtered on the server too: the filter row's text is parsed, never evaluated.
+                filter_action="custom",
+                filter_query="",
+                filter_options={"case": "insensitive"},
                 markdown_options={"link_target": "_blank"},
                 style_cell={
                     "textAlign": "left",

@@ -1,8 +1,10 @@
 """Where a click on a bar of the breakdown leads."""
 
+import pandas as pd
 import pytest
 
 from dashboard.callbacks import drill_target
+from dashboard.data import Reference
 from tests.dashboard.pure_factories import make_reference
 
 
@@ -26,3 +28,18 @@ def test_a_district_opens_within_its_governorate(pcode: str, target: tuple[str, 
 @pytest.mark.parametrize("pcode", ["SY0799", "XX", "", "SY07' OR 1=1 --"])
 def test_an_unknown_place_leads_nowhere(pcode: str) -> None:
     assert drill_target(make_reference(), pcode) is None
+
+
+def test_a_district_of_a_country_with_three_digit_levels_opens_within_its_state() -> None:
+    ref = make_reference()
+    nigeria = pd.DataFrame(
+        [
+            ("NG", "admin", "Nigeria", None, 0, None, 9.1, 7.4),
+            ("NG008", "admin", "Borno", None, 1, "NG", 11.8, 13.1),
+            ("NG008003", "admin", "Bama", None, 2, "NG008", 11.5, 13.7),
+        ],
+        columns=ref.places.columns[:8],
+    )
+    ref = Reference(pd.concat([ref.places, nigeria]), ref.members, ref.date_from, ref.date_to)
+    assert drill_target(ref, "NG008003") == ("NG008", "NG008003")
+    assert drill_target(ref, "NG008") == ("NG008", None)

@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pandera.pandas as pa
 
-from etl.errors import InputError
+from etl.errors import InputError, SourceFormatError
 from etl.transport import HttpClient
+from schemas.raw.hdx_hapi import failures
 from schemas.runs import Rejection
 
 
@@ -89,3 +91,31 @@ class Connector:
 
 Credentials = Mapping[str, str | None]
 Progress = Callable[[Iterable], Iterable]
+
+
+def checked_records(
+    rows: list[dict[str, object]], model: type[pa.DataFrameModel], where: str
+) -> pd.DataFrame:
+    """Records as served, checked against what the upstream promises (its raw model).
+
+    Every key any record has becomes a column of objects, values untouched; an empty response
+    gets the promised columns and nothing to check. The index is each record's position,
+    from 1, so a rejection can name it.
+    """
+    columns = list(dict.fromkeys(k for r in rows for k in r)) or list(model.to_schema().columns)
+    frame = pd.DataFrame({c: pd.Series([r.get(c) for r in rows], dtype=object) for c in columns})
+    if rows:
+        try:
+            model.validate(frame, lazy=True)
+        except pa.errors.SchemaErrors as exc:
+            raise SourceFormatError(f"{where}: {failures(exc)}") from None
+    frame.index = range(1, len(frame) + 1)
+    return frame
+
+
+class Refused(Exception):
+    """A record that cannot become a figure: the column, check, reason and value."""
+
+    def __init__(self, column: str, check: str, reason: str, value: object = None) -> None:
+        super().__init__(reason)
+        self.parts = (column, check, reason, value)

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pandas as pd
-import pandera.pandas as pa
 
 from etl.errors import SourceAuthError, SourceError, SourceFormatError
 from etl.figure_ids import figure_id
@@ -25,7 +24,9 @@ from etl.sources.base import (
     Fetched,
     MapContext,
     MappedFigures,
+    Refused,
     SourceConfig,
+    checked_records,
 )
 from etl.transport import HttpClient
 from schemas.countries import ISO3_TO_PCODE
@@ -34,7 +35,6 @@ from schemas.figures import RECOMMENDED_KEY
 from schemas.pcodes import admin_level_of
 from schemas.places import PLACE_COLUMNS
 from schemas.raw.dtm import MODELS
-from schemas.raw.hdx_hapi import failures
 from schemas.runs import Rejection
 
 NAME = "dtm"
@@ -113,24 +113,9 @@ def read(fetched: Fetched) -> pd.DataFrame:
     rows = _result(fetched)
     level = _level(fetched, rows)
     model = MODELS[level]
-    columns = list(dict.fromkeys(k for r in rows for k in r)) or list(model.to_schema().columns)
-    frame = pd.DataFrame({c: pd.Series([r.get(c) for r in rows], dtype=object) for c in columns})
-    if rows:
-        try:
-            model.validate(frame, lazy=True)
-        except pa.errors.SchemaErrors as exc:
-            raise SourceFormatError(f"{NAME}: {fetched.name}: {failures(exc)}") from None
-    frame.index = range(1, len(frame) + 1)  # the record's position in the result
+    frame = checked_records(rows, model, f"{NAME}: {fetched.name}")
     frame.attrs["level"] = level
     return frame
-
-
-class _Refused(Exception):
-    """A record that cannot become a figure, with the field and reason."""
-
-    def __init__(self, column: str, check: str, reason: str, value: object = None) -> None:
-        super().__init__(reason)
-        self.parts = (column, check, reason, value)
 
 
 class _Places:
@@ -144,7 +129,7 @@ class _Places:
         if pcode in self.known or pcode in self.new:
             return
         if not isinstance(name, str) or not name.strip():
-            raise _Refused("name", "place_name", f"{pcode} is not in the gazetteer and has no name")
+            raise Refused("name", "place_name", f"{pcode} is not in the gazetteer and has no name")
         cells = [pcode, "admin", name.strip(), None, level, parent, None, None]
         self.new[pcode] = dict(zip(PLACE_COLUMNS, cells, strict=True))
 
@@ -156,10 +141,10 @@ def _code(row: Record, field: str, level: int, parent: str, places: _Places) -> 
     """The admin P-code in `field`Pcode, checked against the COD pattern and its parent."""
     code = str(row.get(f"{field}Pcode") or "").strip().upper()
     if code.lower() in NOT_GIVEN:
-        raise _Refused(f"{field}Pcode", "place_unspecified", f"no admin {level} P-code")
+        raise Refused(f"{field}Pcode", "place_unspecified", f"no admin {level} P-code")
     if admin_level_of(code) != level or not code.startswith(parent):
         reason = f"not an admin-{level} COD P-code under {parent}"
-        raise _Refused(f"{field}Pcode", "pcode_format", reason, code)
+        raise Refused(f"{field}Pcode", "pcode_format", reason, code)
     places.add(code, row.get(f"{field}Name"), level, parent)
     return code
 
@@ -169,7 +154,7 @@ def _where(row: Record, level: int, places: _Places) -> tuple[str, str | None]:
     country = ISO3_TO_PCODE.get(str(row["admin0Pcode"]))
     if country is None:
         reason = "no admin-0 P-code for this ISO3 code in schemas.countries"
-        raise _Refused("admin0Pcode", "country_code", reason, row["admin0Pcode"])
+        raise Refused("admin0Pcode", "country_code", reason, row["admin0Pcode"])
     places.add(country, row["admin0Name"], 0, None)
     pcode = country
     for depth in range(1, level + 1):
@@ -184,7 +169,7 @@ def _whole(value: object, column: str) -> int | None:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
     if isinstance(value, float) and not value.is_integer():
-        raise _Refused(column, "number_format", "not a whole number of people", value)
+        raise Refused(column, "number_format", "not a whole number of people", value)
     return int(value)  # type: ignore[call-overload]
 
 
@@ -205,7 +190,7 @@ def _cause(reason: object) -> str | None:
 def _figures(row: Record, level: int, ctx: MapContext, places: _Places) -> list[Record]:
     total = _whole(row["numPresentIdpInd"], "numPresentIdpInd")
     if total is None:
-        raise _Refused("numPresentIdpInd", "value_missing", "no number of IDPs present")
+        raise Refused("numPresentIdpInd", "value_missing", "no number of IDPs present")
     pcode, origin = _where(row, level, places)
     as_of = _day(str(row["reportingDate"]))
     kind = str(row["assessmentType"])
@@ -270,7 +255,7 @@ def to_figures(raw: pd.DataFrame, ctx: MapContext, places: pd.DataFrame) -> Mapp
         row = dict(zip(columns, values, strict=True))
         try:
             made = _figures(row, level, ctx, known)
-        except _Refused as refused:
+        except Refused as refused:
             column, check, reason, value = refused.parts
             rejections.append(Rejection(int(number), column, check, reason, value, row))
             continue

@@ -24,7 +24,9 @@ from etl.sources.base import (
     Fetched,
     MapContext,
     MappedFigures,
+    Refused,
     SourceConfig,
+    checked_records,
 )
 from etl.transport import HttpClient
 from schemas.countries import ISO3_TO_PCODE
@@ -132,24 +134,9 @@ def read(fetched: Fetched) -> pd.DataFrame:
     rows = _records(fetched)
     model = ENDPOINTS[dataset][1]
     # Every key any record has; an empty page gets the promised columns and nothing to check.
-    columns = list(dict.fromkeys(k for r in rows for k in r)) or list(model.to_schema().columns)
-    frame = pd.DataFrame({c: pd.Series([r.get(c) for r in rows], dtype=object) for c in columns})
-    if rows:
-        try:
-            model.validate(frame, lazy=True)
-        except pa.errors.SchemaErrors as exc:
-            raise SourceFormatError(f"{NAME}: {fetched.name}: {raw.failures(exc)}") from None
-    frame.index = range(1, len(frame) + 1)  # the record's position in the page
+    frame = checked_records(rows, model, f"{NAME}: {fetched.name}")
     frame.attrs["dataset"] = dataset
     return frame
-
-
-class _Refused(Exception):
-    """A record that cannot become a figure, with the column and reason."""
-
-    def __init__(self, column: str, check: str, reason: str, value: object = None) -> None:
-        super().__init__(reason)
-        self.parts = (column, check, reason, value)
 
 
 class _Places:
@@ -163,7 +150,7 @@ class _Places:
         if pcode in self.known or pcode in self.new:
             return
         if not isinstance(name, str) or not name.strip():
-            raise _Refused("name", "place_name", f"{pcode} is not in the gazetteer and has no name")
+            raise Refused("name", "place_name", f"{pcode} is not in the gazetteer and has no name")
         cells = [pcode, "admin", name.strip(), None, level, parent, None, None]
         self.new[pcode] = dict(zip(PLACE_COLUMNS, cells, strict=True))
 
@@ -175,7 +162,7 @@ def _country(iso3: object, name: object, places: _Places, column: str) -> str:
     pcode = ISO3_TO_PCODE.get(str(iso3))
     if pcode is None:
         reason = "no admin-0 P-code for this ISO3 code in schemas.countries"
-        raise _Refused(column, "country_code", reason, iso3)
+        raise Refused(column, "country_code", reason, iso3)
     places.add(pcode, name, 0, None)
     return pcode
 
@@ -184,11 +171,11 @@ def _admin(
     code: object, name: object, level: int, parent: str, column: str, places: _Places
 ) -> str:
     if not code:
-        raise _Refused(column, "place_unspecified", f"admin {level} not specified upstream")
+        raise Refused(column, "place_unspecified", f"admin {level} not specified upstream")
     pcode = str(code).strip().upper()
     if admin_level_of(pcode) != level or not pcode.startswith(parent):
         reason = f"not an admin-{level} COD P-code under {parent}"
-        raise _Refused(column, "pcode_format", reason, pcode)
+        raise Refused(column, "pcode_format", reason, pcode)
     places.add(pcode, name, level, parent)
     return pcode
 
@@ -206,7 +193,7 @@ def _as_of(row: Record) -> pd.Timestamp:
     """A stock's as-of date: the reference period's end, or its start when open."""
     when = row.get("reference_period_end") or row.get("reference_period_start")
     if not when:
-        raise _Refused("reference_period_start", "date_missing", "no reference period")
+        raise Refused("reference_period_start", "date_missing", "no reference period")
     return _day(str(when))
 
 
@@ -356,7 +343,7 @@ def to_figures(raw: pd.DataFrame, ctx: MapContext, places: pd.DataFrame) -> Mapp
                 ignored[f"records ending before start_date {since}"] += 1
                 continue
             made = _map(dataset, row, ctx, known, ignored)
-        except _Refused as refused:
+        except Refused as refused:
             column, check, reason, value = refused.parts
             rejections.append(Rejection(int(number), column, check, reason, value, row))
             continue

@@ -19,7 +19,6 @@ from collections.abc import Iterator
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pandas as pd
-import pandera.pandas as pa
 
 from etl.errors import SourceAuthError, SourceError, SourceFormatError
 from etl.figure_ids import figure_id
@@ -30,14 +29,15 @@ from etl.sources.base import (
     Fetched,
     MapContext,
     MappedFigures,
+    Refused,
     SourceConfig,
+    checked_records,
 )
 from etl.transport import HttpClient
 from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import Cause, Metric, Qualifier, Role, Unit
 from schemas.figures import RECOMMENDED_KEY
 from schemas.places import PLACE_COLUMNS
-from schemas.raw.hdx_hapi import failures
 from schemas.raw.idmc import GiddDisplacementModel, IduModel
 from schemas.runs import Rejection
 
@@ -186,27 +186,12 @@ def read(fetched: Fetched) -> pd.DataFrame:
         rows, model = _json(fetched), IduModel
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise SourceFormatError(f"{NAME}: {fetched.name}: not a JSON array of IDU entries")
-    columns = list(dict.fromkeys(k for r in rows for k in r)) or list(model.to_schema().columns)
-    frame = pd.DataFrame({c: pd.Series([r.get(c) for r in rows], dtype=object) for c in columns})
-    if rows:
-        try:
-            model.validate(frame, lazy=True)
-        except pa.errors.SchemaErrors as exc:
-            raise SourceFormatError(f"{NAME}: {fetched.name}: {failures(exc)}") from None
-    frame.index = range(1, len(frame) + 1)  # the record's position in the response
+    frame = checked_records(rows, model, f"{NAME}: {fetched.name}")
     wanted = parse_qs(fetched.name.split("?", 1)[1]) if "?" in fetched.name else {}
     frame.attrs["dataset"] = dataset
     frame.attrs["iso3"] = wanted["iso3"][0].split(",") if "iso3" in wanted else []
     frame.attrs["since"] = wanted["since"][0] if "since" in wanted else None
     return frame
-
-
-class _Refused(Exception):
-    """A record that cannot become a figure: the column, check, reason and value."""
-
-    def __init__(self, column: str, check: str, reason: str, value: object = None) -> None:
-        super().__init__(reason)
-        self.parts = (column, check, reason, value)
 
 
 class _Countries:
@@ -219,10 +204,10 @@ class _Countries:
     def pcode(self, iso3: object, name: object) -> str:
         code = ISO3_TO_PCODE.get(str(iso3))
         if code is None:
-            raise _Refused("iso3", "country_code", "no admin-0 P-code for this code", iso3)
+            raise Refused("iso3", "country_code", "no admin-0 P-code for this code", iso3)
         if code not in self.known and code not in self.new:
             if not isinstance(name, str) or not name.strip():
-                raise _Refused("iso3", "place_name", f"{code} is not in the gazetteer, no name")
+                raise Refused("iso3", "place_name", f"{code} is not in the gazetteer, no name")
             cells = [code, "admin", name.strip(), None, 0, None, None, None]
             self.new[code] = dict(zip(PLACE_COLUMNS, cells, strict=True))
         return code
@@ -259,7 +244,7 @@ def _idu(row: Record, ctx: MapContext, countries: _Countries) -> Record:
     if start is None:
         start = end = _day(row.get("displacement_date"))
     if start is None:
-        raise _Refused("displacement_start_date", "date_missing", "no date for the flow")
+        raise Refused("displacement_start_date", "date_missing", "no date for the flow")
     excerpt = _words(row["standard_popup_text"]) or row.get("event_name")
     return _common(
         ctx,
@@ -332,7 +317,7 @@ def to_figures(raw: pd.DataFrame, ctx: MapContext, places: pd.DataFrame) -> Mapp
             continue  # the IDU dump holds every country: only the configured ones are read
         try:
             made = _gidd(row, ctx, countries) if gidd else [_idu(row, ctx, countries)]
-        except _Refused as refused:
+        except Refused as refused:
             column, check, reason, value = refused.parts
             rejections.append(Rejection(int(number), column, check, reason, value, row))
             read += 1

@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pandas as pd
-import pandera.pandas as pa
 
 from etl.errors import SourceError, SourceFormatError
 from etl.figure_ids import figure_id
@@ -29,13 +28,14 @@ from etl.sources.base import (
     Fetched,
     MapContext,
     MappedFigures,
+    Refused,
     SourceConfig,
+    checked_records,
 )
 from etl.transport import HttpClient
 from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import Cause, Metric, Qualifier, Role, Unit
 from schemas.places import PLACE_COLUMNS
-from schemas.raw.hdx_hapi import failures
 from schemas.raw.unhcr import MODELS, NOT_APPLICABLE
 from schemas.runs import Rejection
 
@@ -131,24 +131,9 @@ def read(fetched: Fetched) -> pd.DataFrame:
     rows = _envelope(fetched)["items"]
     assert isinstance(rows, list)
     model = MODELS[endpoint]
-    columns = list(dict.fromkeys(k for r in rows for k in r)) or list(model.to_schema().columns)
-    frame = pd.DataFrame({c: pd.Series([r.get(c) for r in rows], dtype=object) for c in columns})
-    if rows:
-        try:
-            model.validate(frame, lazy=True)
-        except pa.errors.SchemaErrors as exc:
-            raise SourceFormatError(f"{NAME}: {fetched.name}: {failures(exc)}") from None
-    frame.index = range(1, len(frame) + 1)  # the item's place on the page
+    frame = checked_records(rows, model, f"{NAME}: {fetched.name}")
     frame.attrs["endpoint"] = endpoint
     return frame
-
-
-class _Refused(Exception):
-    """A cell that cannot become a figure: the column, check, reason and value."""
-
-    def __init__(self, column: str, check: str, reason: str, value: object = None) -> None:
-        super().__init__(reason)
-        self.parts = (column, check, reason, value)
 
 
 def _count(value: object, column: str) -> int | None:
@@ -160,12 +145,12 @@ def _count(value: object, column: str) -> int | None:
         if text in (NOT_APPLICABLE, ""):
             return None
         if not text.isdigit():
-            raise _Refused(column, "number_format", "not a whole number of people", value)
+            raise Refused(column, "number_format", "not a whole number of people", value)
         return int(text)
     if isinstance(value, float) and not value.is_integer():
-        raise _Refused(column, "number_format", "not a whole number of people", value)
+        raise Refused(column, "number_format", "not a whole number of people", value)
     if int(value) < 0:  # type: ignore[call-overload]
-        raise _Refused(column, "number_format", "a negative count", value)
+        raise Refused(column, "number_format", "a negative count", value)
     return int(value)  # type: ignore[call-overload]
 
 
@@ -187,10 +172,10 @@ class _Countries:
         code = ISO3_TO_PCODE.get(str(iso3))
         if code is None:
             reason = "no admin-0 P-code for this code (UNHCR's XXA, UNK, ... are not countries)"
-            raise _Refused(column, "country_code", reason, iso3)
+            raise Refused(column, "country_code", reason, iso3)
         if code not in self.known and code not in self.new:
             if not isinstance(name, str) or name.strip() in ("", NOT_APPLICABLE):
-                raise _Refused(column, "place_name", f"{code} is not in the gazetteer, no name")
+                raise Refused(column, "place_name", f"{code} is not in the gazetteer, no name")
             cells = [code, "admin", name.strip(), None, 0, None, None, None]
             self.new[code] = dict(zip(PLACE_COLUMNS, cells, strict=True))
         return code
@@ -214,7 +199,7 @@ def _figure(
         if value == 0:
             return None  # a zero where the count cannot apply says nothing
         where = f"origin {origin}, asylum {asylum}"
-        raise _Refused(column, "place_mismatch", f"{label} counted for {where}", value)
+        raise Refused(column, "place_mismatch", f"{label} counted for {where}", value)
     if refugees and asylum != NOT_APPLICABLE:
         pcode = countries.pcode(asylum, row["coa_name"], "coa_iso")
     else:
@@ -268,7 +253,7 @@ def to_figures(raw: pd.DataFrame, ctx: MapContext, places: pd.DataFrame) -> Mapp
         for column in CELLS[endpoint]:
             try:
                 record = _figure(row, column, endpoint, ctx, countries)
-            except _Refused as refused:
+            except Refused as refused:
                 column_, check, reason, value = refused.parts
                 rejections.append(Rejection(int(number), column_, check, reason, value, row))
                 continue

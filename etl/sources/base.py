@@ -11,6 +11,7 @@ import pandera.pandas as pa
 
 from etl.errors import InputError, SourceFormatError
 from etl.transport import HttpClient
+from schemas.places import PLACE_COLUMNS
 from schemas.raw.hdx_hapi import failures
 from schemas.runs import Rejection
 
@@ -119,3 +120,24 @@ class Refused(Exception):
     def __init__(self, column: str, check: str, reason: str, value: object = None) -> None:
         super().__init__(reason)
         self.parts = (column, check, reason, value)
+
+
+class NewPlaces:
+    """Admin units an upstream names that the gazetteer lacks, gathered as the mapping runs."""
+
+    def __init__(self, places: pd.DataFrame) -> None:
+        self.known = set(places["pcode"]) if "pcode" in places else set()
+        self.new: dict[str, dict[str, object]] = {}
+
+    def add(self, pcode: str, name: object, level: int, parent: str | None) -> None:
+        """Note `pcode` unless known; a place to add needs a name, else the record is refused."""
+        if pcode in self.known or pcode in self.new:
+            return
+        if not isinstance(name, str) or not name.strip():
+            raise Refused("name", "place_name", f"{pcode} is not in the gazetteer and has no name")
+        cells = [pcode, "admin", name.strip(), None, level, parent, None, None]
+        self.new[pcode] = dict(zip(PLACE_COLUMNS, cells, strict=True))
+
+    def frame(self) -> pd.DataFrame | None:
+        """The places to add, as gazetteer rows; None when there are none."""
+        return pd.DataFrame(list(self.new.values()), columns=PLACE_COLUMNS) if self.new else None

@@ -24,6 +24,7 @@ from etl.sources.base import (
     Fetched,
     MapContext,
     MappedFigures,
+    NewPlaces,
     Refused,
     SourceConfig,
     checked_records,
@@ -33,7 +34,6 @@ from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import Cause, Metric, Qualifier, Role, Unit
 from schemas.figures import RECOMMENDED_KEY
 from schemas.pcodes import admin_level_of
-from schemas.places import PLACE_COLUMNS
 from schemas.raw.dtm import MODELS
 from schemas.runs import Rejection
 
@@ -118,26 +118,7 @@ def read(fetched: Fetched) -> pd.DataFrame:
     return frame
 
 
-class _Places:
-    """Admin units the upstream names that the gazetteer lacks."""
-
-    def __init__(self, places: pd.DataFrame) -> None:
-        self.known = set(places["pcode"]) if "pcode" in places else set()
-        self.new: dict[str, Record] = {}
-
-    def add(self, pcode: str, name: object, level: int, parent: str | None) -> None:
-        if pcode in self.known or pcode in self.new:
-            return
-        if not isinstance(name, str) or not name.strip():
-            raise Refused("name", "place_name", f"{pcode} is not in the gazetteer and has no name")
-        cells = [pcode, "admin", name.strip(), None, level, parent, None, None]
-        self.new[pcode] = dict(zip(PLACE_COLUMNS, cells, strict=True))
-
-    def frame(self) -> pd.DataFrame | None:
-        return pd.DataFrame(list(self.new.values()), columns=PLACE_COLUMNS) if self.new else None
-
-
-def _code(row: Record, field: str, level: int, parent: str, places: _Places) -> str:
+def _code(row: Record, field: str, level: int, parent: str, places: NewPlaces) -> str:
     """The admin P-code in `field`Pcode, checked against the COD pattern and its parent."""
     code = str(row.get(f"{field}Pcode") or "").strip().upper()
     if code.lower() in NOT_GIVEN:
@@ -149,7 +130,7 @@ def _code(row: Record, field: str, level: int, parent: str, places: _Places) -> 
     return code
 
 
-def _where(row: Record, level: int, places: _Places) -> tuple[str, str | None]:
+def _where(row: Record, level: int, places: NewPlaces) -> tuple[str, str | None]:
     """(P-code where the IDPs are, P-code of the admin 1 they came from or None)."""
     country = ISO3_TO_PCODE.get(str(row["admin0Pcode"]))
     if country is None:
@@ -187,7 +168,7 @@ def _cause(reason: object) -> str | None:
     return None  # an unknown reason is kept in the excerpt, not guessed into a cause
 
 
-def _figures(row: Record, level: int, ctx: MapContext, places: _Places) -> list[Record]:
+def _figures(row: Record, level: int, ctx: MapContext, places: NewPlaces) -> list[Record]:
     total = _whole(row["numPresentIdpInd"], "numPresentIdpInd")
     if total is None:
         raise Refused("numPresentIdpInd", "value_missing", "no number of IDPs present")
@@ -245,7 +226,7 @@ def _prefer_baseline(records: list[Record]) -> None:
 def to_figures(raw: pd.DataFrame, ctx: MapContext, places: pd.DataFrame) -> MappedFigures:
     """IDP stocks (and the places they need) from one response."""
     level = int(raw.attrs.get("level", 0))
-    known = _Places(places)
+    known = NewPlaces(places)
     records: list[Record] = []
     rows: list[int] = []
     rejections: list[Rejection] = []

@@ -24,6 +24,7 @@ from etl.sources.base import (
     Fetched,
     MapContext,
     MappedFigures,
+    NewPlaces,
     Refused,
     SourceConfig,
     checked_records,
@@ -33,7 +34,6 @@ from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import Metric, Qualifier, Role, Unit
 from schemas.figures import RECOMMENDED_KEY
 from schemas.pcodes import admin_level_of
-from schemas.places import PLACE_COLUMNS
 from schemas.raw import hdx_hapi as raw
 from schemas.runs import Rejection
 
@@ -139,26 +139,7 @@ def read(fetched: Fetched) -> pd.DataFrame:
     return frame
 
 
-class _Places:
-    """Admin units the upstream names that the gazetteer lacks."""
-
-    def __init__(self, places: pd.DataFrame) -> None:
-        self.known = set(places["pcode"]) if "pcode" in places else set()
-        self.new: dict[str, dict[str, object]] = {}
-
-    def add(self, pcode: str, name: object, level: int, parent: str | None) -> None:
-        if pcode in self.known or pcode in self.new:
-            return
-        if not isinstance(name, str) or not name.strip():
-            raise Refused("name", "place_name", f"{pcode} is not in the gazetteer and has no name")
-        cells = [pcode, "admin", name.strip(), None, level, parent, None, None]
-        self.new[pcode] = dict(zip(PLACE_COLUMNS, cells, strict=True))
-
-    def frame(self) -> pd.DataFrame | None:
-        return pd.DataFrame(list(self.new.values()), columns=PLACE_COLUMNS) if self.new else None
-
-
-def _country(iso3: object, name: object, places: _Places, column: str) -> str:
+def _country(iso3: object, name: object, places: NewPlaces, column: str) -> str:
     pcode = ISO3_TO_PCODE.get(str(iso3))
     if pcode is None:
         reason = "no admin-0 P-code for this ISO3 code in schemas.countries"
@@ -168,7 +149,7 @@ def _country(iso3: object, name: object, places: _Places, column: str) -> str:
 
 
 def _admin(
-    code: object, name: object, level: int, parent: str, column: str, places: _Places
+    code: object, name: object, level: int, parent: str, column: str, places: NewPlaces
 ) -> str:
     if not code:
         raise Refused(column, "place_unspecified", f"admin {level} not specified upstream")
@@ -180,7 +161,7 @@ def _admin(
     return pcode
 
 
-def _place(row: Record, places: _Places) -> str:
+def _place(row: Record, places: NewPlaces) -> str:
     """The most specific P-code of a record with the location/admin block."""
     where = _country(row["location_code"], row["location_name"], places, "location_code")
     for depth in range(1, int(row["admin_level"]) + 1):  # type: ignore[call-overload]
@@ -239,7 +220,7 @@ def _figure(ctx: MapContext, **fields: object) -> Record:
 
 
 def _map(
-    dataset: str, row: Record, ctx: MapContext, places: _Places, ignored: dict[str, int]
+    dataset: str, row: Record, ctx: MapContext, places: NewPlaces, ignored: dict[str, int]
 ) -> list[Record]:
     """The figures of one data record (none for a disaggregation the model does not carry)."""
     origin, sex, ident = None, "", str(row["resource_hdx_id"])
@@ -282,7 +263,7 @@ def _map(
     ]
 
 
-def _metadata(dataset: str, row: Record, places: _Places) -> None:
+def _metadata(dataset: str, row: Record, places: NewPlaces) -> None:
     """A unit of metadata/admin1 or admin2, added with its parents when the gazetteer lacks it."""
     parent = _country(row["location_code"], row["location_name"], places, "location_code")
     if dataset == "admin2":
@@ -326,7 +307,7 @@ def to_figures(raw: pd.DataFrame, ctx: MapContext, places: pd.DataFrame) -> Mapp
     dataset = str(raw.attrs.get("dataset", ctx.dataset))
     query = parse_qs(urlsplit(ctx.source_url or "").query)
     since = dt.date.fromisoformat(query["start_date"][0]) if "start_date" in query else None
-    known = _Places(places)
+    known = NewPlaces(places)
     records: list[Record] = []
     rows: list[int] = []
     rejections: list[Rejection] = []

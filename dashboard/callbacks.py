@@ -154,19 +154,34 @@ def register(app: Dash, store: Store, settings: DashboardSettings, cache: Cache)
         loads = data.freshness(store)
         stale = dt.timedelta(days=settings.stale_after_days)
         flags = views.quality_flags(own, v.figures, v.kids, str(v.place["name"]), s.date_to)
+        own_shown = data.shown(own, s.date_from)
+        # A chart downloaded as PNG for a briefing still says where, when and whose numbers.
+        place = str(v.place["name"])
+        series_caption = charts.caption_text(place, s.date_from, s.date_to, own_shown["publisher"])
+        within = charts.caption_text(
+            f"Within {place}",
+            s.date_from,
+            s.date_to,
+            shown.loc[shown["pcode"] != v.place["pcode"], "publisher"],
+        )
         return (
             name,
             layout.breadcrumb(views.breadcrumb(ref.places, str(v.place["pcode"]))),
             layout.banners(views.freshness_banners(loads, dt.datetime.now(dt.UTC), stale)),
             cards,
             layout.quality(flags),
-            charts.timeseries_figure(data.shown(own, s.date_from), v.events),
+            charts.with_caption(charts.timeseries_figure(own_shown, v.events), *series_caption),
             f"Within {v.place['name']}",
-            charts.breakdown_figure(views.sort_breakdown(kids, str(sort_by)), str(v.place["name"])),
-            charts.map_figure(
-                data.map_points(kids, ref.places),
-                data.map_flows(shown, ref.places),
-                data.boundaries(settings.boundaries),
+            charts.with_caption(
+                charts.breakdown_figure(views.sort_breakdown(kids, str(sort_by)), place), *within
+            ),
+            charts.with_caption(
+                charts.map_figure(
+                    data.map_points(kids, ref.places),
+                    data.map_flows(shown, ref.places),
+                    data.boundaries(settings.boundaries),
+                ),
+                *within,
             ),
             layout.disagreement_table(views.disagreements(shown, settings.disagreement_threshold)),
             f"{len(shown):,} figure{'s' if len(shown) != 1 else ''}",

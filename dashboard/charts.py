@@ -363,3 +363,33 @@ def map_figure(
         **_LAYOUT,
     )
     return fig
+
+
+MAX_CAPTION_SOURCES = 4
+
+
+def caption_text(
+    place: str, date_from: object, date_to: object, publishers: pd.Series
+) -> tuple[str, str]:
+    """A chart's title and subtitle: place and dates, then who published what it draws."""
+    names = sorted(set(publisher_names(publishers.dropna()))) if len(publishers) else []
+    shown = ", ".join(names[:MAX_CAPTION_SOURCES])
+    if len(names) > MAX_CAPTION_SOURCES:
+        shown += f" and {len(names) - MAX_CAPTION_SOURCES} more"
+    sources = f"Sources: {shown}" if shown else "No published figures"
+    return f"{place} · {format_date(date_from)} to {format_date(date_to)}", sources
+
+
+def with_caption(fig: go.Figure, title: str, subtitle: str) -> go.Figure:
+    """The figure titled with its place, dates and sources: a downloaded PNG keeps them."""
+    fig.update_layout(
+        title={
+            "text": title,
+            "subtitle": {"text": subtitle, "font": {"size": 11, "color": "#555"}},
+            "x": 0.01,
+            "xanchor": "left",
+            "font": {"size": 14},
+        },
+        margin={"t": 70},
+    )
+    return fig

@@ -265,3 +265,17 @@ def test_printing_without_print_emulation_also_fits_one_page(watched, live_serve
         arg=screen,
     )
     assert watched.console_errors == []
+
+
+def test_each_chart_is_titled_with_its_place_dates_and_sources(watched, live_server):
+    # The title is drawn into the chart, so a downloaded PNG keeps it.
+    _open(watched, live_server, "?place=SY07&from=2020-01-01&to=2020-03-31")
+    page = watched.page
+    _wait_for_charts(page)
+    titles = {"timeseries": "Idleb", "breakdown": "Within Idleb", "map": "Within Idleb"}
+    for chart, place in titles.items():
+        drawn = page.locator(f"#{chart} .infolayer")
+        expect(drawn).to_contain_text(f"{place} · 2020-01-01 to 2020-03-31")
+        # Idleb's districts published nothing in the range: the caption says so, not "Sources".
+        said = r"Sources: [A-Z]" if chart == "timeseries" else r"No published figures"
+        expect(drawn).to_contain_text(re.compile(said))

@@ -1,5 +1,7 @@
 """The time series and breakdown figures: what is drawn, how, and what an empty chart says."""
 
+import datetime as dt
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -153,3 +155,26 @@ def test_a_breakdown_draws_both_measures_per_child() -> None:
     assert list(idps.x) == [12_000.0, 30_000.0]
     assert list(idps.customdata) == ["SY0700", "SY0702"]
     assert list(fig.data[1].text) == ["–", "1,000"]
+
+
+def test_a_chart_caption_names_place_dates_and_publishers() -> None:
+    publishers = pd.Series(["OCHA, Flash update 8", "UNHCR, Syria fact sheet", None, "OCHA"])
+    start, end = dt.date(2020, 1, 1), dt.date(2020, 3, 31)
+    title, sources = charts.caption_text("Idleb", start, end, publishers)
+    assert title == "Idleb · 2020-01-01 to 2020-03-31"
+    assert sources == "Sources: OCHA, UNHCR"
+    many = pd.Series([f"Org {i}, report" for i in range(6)])
+    assert charts.caption_text("SY", None, None, many)[1] == (
+        "Sources: Org 0, Org 1, Org 2, Org 3 and 2 more"
+    )
+    assert charts.caption_text("SY", None, None, pd.Series([], dtype=object))[1] == (
+        "No published figures"
+    )
+
+
+def test_a_captioned_figure_carries_title_and_subtitle() -> None:
+    fig = charts.with_caption(
+        charts.timeseries_figure(make_figures(), make_events()), "Idleb · x", "Sources: OCHA"
+    )
+    assert fig.layout.title.text == "Idleb · x"
+    assert fig.layout.title.subtitle.text == "Sources: OCHA"

@@ -1,0 +1,140 @@
+"""Connector read-and-map speed: each source's saved responses grown to a realistic size.
+
+    python -m bench.connectors [--records 20000]
+
+For each source, every fixture under tests/fixtures/<source>/ (the upstream's own format) is
+grown by repeating its records inside the same envelope to about `--records` records, then
+read and mapped (`connector.read` then `connector.to_figures`, the pure steps; no database)
+three times. The floor, on the same bytes: `json.loads` (or `csv.reader`) and one
+`pandas.DataFrame` of the records, the least any connector must do. Prints records/s and the
+ratio, and writes bench/results/connectors.json.
+"""
+
+import argparse
+import csv
+import datetime as dt
+import io
+import json
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from etl.sources import REGISTRY
+from etl.sources.base import Fetched, MapContext
+from etl.store import DATA_DIR
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+RESULTS = ROOT / "bench" / "results" / "connectors.json"
+ENVELOPES = ("data", "result", "items", "results")
+SKIP = {"error.json"}  # an error envelope, no records
+RUNS = 3
+
+
+def _records_key(doc: Any) -> str | None:
+    """Where a JSON response keeps its records: None for a bare array."""
+    if isinstance(doc, list):
+        return None
+    return next(k for k in ENVELOPES if isinstance(doc.get(k), list))
+
+
+def grow(body: bytes, name: str, records: int) -> tuple[bytes, int]:
+    """The response with its records repeated to about `records`; and how many it holds."""
+    if name.endswith(".csv"):
+        rows = list(csv.reader(io.StringIO(body.decode("latin-1"))))
+        header, data = rows[0], rows[1:]
+        times = max(1, records // max(1, len(data)))
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows([header, *data * times])
+        return out.getvalue().encode("latin-1"), len(data) * times
+    doc = json.loads(body)
+    key = _records_key(doc)
+    items = doc if key is None else doc[key]
+    times = max(1, records // max(1, len(items)))
+    grown = items * times
+    return json.dumps(grown if key is None else {**doc, key: grown}).encode(), len(grown)
+
+
+def floor(body: bytes, name: str) -> int:
+    """The least work: parse the bytes and make one frame of the records."""
+    if name.endswith(".csv"):
+        rows = list(csv.reader(io.StringIO(body.decode("latin-1"))))
+        return len(pd.DataFrame(rows[1:], columns=rows[0]))
+    doc = json.loads(body)
+    key = _records_key(doc)
+    return len(pd.DataFrame(doc if key is None else doc[key]))
+
+
+def _median_seconds(work: Callable[[], object]) -> float:
+    times = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def bench_source(source: str, records: int, places: pd.DataFrame) -> list[dict[str, Any]]:
+    """Every fixture of one source, grown, read and mapped; with its floor."""
+    connector = REGISTRY[source]
+    out = []
+    for path in sorted((FIXTURES / source).iterdir()):
+        if path.suffix not in (".json", ".csv") or path.name in SKIP:
+            continue
+        body, count = grow(path.read_bytes(), path.name, records)
+        now = dt.datetime.now(dt.UTC)
+        fetched = Fetched(path.name, body, None, now)
+        ctx = MapContext(source, connector.dataset_of(fetched), "bench", now, None)
+        mapped: list[int] = []
+
+        def project(fetched: Fetched = fetched, ctx: MapContext = ctx) -> None:
+            result = connector.to_figures(connector.read(fetched), ctx, places)
+            mapped.append(len(result.figures))
+
+        project_s = _median_seconds(project)
+        floor_s = _median_seconds(lambda body=body, name=path.name: floor(body, name))
+        out.append(
+            {
+                "source": source,
+                "fixture": path.name,
+                "fixture_bytes": path.stat().st_size,
+                "grown_bytes": len(body),
+                "records": count,
+                "figures": mapped[-1],
+                "project_s": round(project_s, 4),
+                "records_per_s": round(count / project_s),
+                "floor_s": round(floor_s, 4),
+                "floor_records_per_s": round(count / floor_s),
+                "ratio": round(project_s / floor_s, 2),
+            }
+        )
+    return out
+
+
+def main() -> None:
+    """Run every source and print a table."""
+    parser = argparse.ArgumentParser(prog="python -m bench.connectors", description=__doc__)
+    parser.add_argument("--records", type=int, default=20_000)
+    args = parser.parse_args()
+    places = pd.read_csv(DATA_DIR / "places.csv", dtype={"pcode": str, "parent_pcode": str})
+    rows = []
+    for source in ("cccm-isimm", "hdx-hapi", "unhcr", "idmc", "dtm"):
+        rows += bench_source(source, args.records, places)
+    print("| source | fixture | fixture bytes | records | figures | records/s | floor records/s | ratio |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(
+            f"| {r['source']} | {r['fixture']} | {r['fixture_bytes']:,} | {r['records']:,} | "
+            f"{r['figures']:,} | {r['records_per_s']:,} | {r['floor_records_per_s']:,} | "
+            f"{r['ratio']}x |"
+        )
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(rows, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -91,7 +91,9 @@ def bench_source(source: str, records: int, places: pd.DataFrame) -> list[dict[s
         ctx = MapContext(source, connector.dataset_of(fetched), "bench", now, None)
         mapped: list[int] = []
 
-        def project(fetched: Fetched = fetched, ctx: MapContext = ctx) -> None:
+        def project(
+            fetched: Fetched = fetched, ctx: MapContext = ctx, mapped: list[int] = mapped
+        ) -> None:
             result = connector.to_figures(connector.read(fetched), ctx, places)
             mapped.append(len(result.figures))
 
@@ -124,8 +126,9 @@ def main() -> None:
     rows = []
     for source in ("cccm-isimm", "hdx-hapi", "unhcr", "idmc", "dtm"):
         rows += bench_source(source, args.records, places)
-    print("| source | fixture | fixture bytes | records | figures | records/s | floor records/s | ratio |")
-    print("|---|---|---|---|---|---|---|---|")
+    columns = ["source", "fixture", "bytes", "records", "figures", "records/s", "floor", "ratio"]
+    print("| " + " | ".join(columns) + " |")
+    print("|---" * len(columns) + "|")
     for r in rows:
         print(
             f"| {r['source']} | {r['fixture']} | {r['fixture_bytes']:,} | {r['records']:,} | "

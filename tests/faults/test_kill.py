@@ -1,4 +1,5 @@
-"""SIGKILL in the middle of a load never leaves a half-loaded source, and the next run works."""
+"""SIGKILL in the middle of a load never leaves a half-loaded source, and the next run works:
+on SQLite and on PostgreSQL (where the kill also drops the run's advisory lock)."""
 
 import datetime as dt
 import os
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from etl.reference import load_reference
 from etl.store import open_store, reads
-from tests.factories import REFERENCE_DIR
+from tests.factories import REFERENCE_DIR, store_url
 
 ROWS = 20_000
 KILLS = 20
@@ -58,7 +59,7 @@ def _import(env: dict[str, str], path: Path) -> subprocess.Popen:
 
 
 def test_sigkill_at_random_moments_leaves_old_or_new_data(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'kill.db'}"
+    url = store_url(tmp_path, "kill.db")  # a SQLite file, or a PostgreSQL database
     env = {**os.environ, "DATABASE_URL": url, "ETL_LOCK_PATH": str(tmp_path / "etl.lock")}
     store = open_store(url)
     load_reference(store, REFERENCE_DIR)

@@ -128,6 +128,35 @@ def _hover(rows: pd.DataFrame) -> list[str]:
     ]
 
 
+CLOSE_EVENTS = 0.025  # share of the time axis a vertical label takes, with a little air
+
+
+def event_labels(events: pd.DataFrame, first: object, last: object) -> list[dict[str, object]]:
+    """One label per run of events too close to tell apart on the axis: (x, text, hovertext).
+
+    A lone event is labelled with its title; a run says how many and when, and its hover
+    lists each one with its date, so nothing is written over anything else.
+    """
+    ordered = events.sort_values("date", kind="stable")
+    stamps = [pd.Timestamp(d) for d in ordered["date"]]
+    known = [pd.Timestamp(t) for t in (first, last) if t is not None and pd.notna(t)] + stamps
+    span = (max(known) - min(known)) if known else pd.Timedelta(0)
+    runs: list[list[tuple[pd.Timestamp, str]]] = []
+    for stamp, title in zip(stamps, ordered["title"], strict=True):
+        if runs and stamp - runs[-1][-1][0] < span * CLOSE_EVENTS:
+            runs[-1].append((stamp, str(title)))
+        else:
+            runs.append([(stamp, str(title))])
+    labels = []
+    for run in runs:
+        listed = "<br>".join(f"{format_date(d)}: {t}" for d, t in run)
+        first_day, last_day = format_date(run[0][0]), format_date(run[-1][0])
+        when = first_day if first_day == last_day else f"{first_day} to {last_day}"
+        text = run[0][1] if len(run) == 1 else f"{len(run)} events, {when}"
+        labels.append({"x": run[0][0], "text": text, "hovertext": listed})
+    return labels
+
+
 def timeseries_figure(figs: pd.DataFrame, events: pd.DataFrame) -> go.Figure:
     """Stocks as lines and flows as bars on one time axis, with events as annotations."""
     rows, series = drawn_rows(figs)
@@ -182,21 +211,20 @@ def timeseries_figure(figs: pd.DataFrame, events: pd.DataFrame) -> go.Figure:
         }
         for event in events.itertuples(index=False)
     ]
-    # Written along its line, so that events a few days apart do not cover each other.
+    # Written along its line; events too close to tell apart share one label.
+    ends = rows["period_end"]
     notes = [
         {
-            "x": event.date,
+            **label,
             "y": 1,
             "yref": "paper",
-            "text": event.title,
-            "hovertext": f"{format_date(event.date)}: {event.title}",
             "showarrow": False,
             "textangle": -90,
             "xanchor": "right",
             "yanchor": "top",
             "font": {"size": 10, "color": "#444"},
         }
-        for event in events.itertuples(index=False)
+        for label in event_labels(events, ends.min(), ends.max())
     ]
     # Built here from known-good parts, so plotly's per-property validation (most of the
     # time of a figure with a hundred series) is skipped.

@@ -178,3 +178,35 @@ def test_a_captioned_figure_carries_title_and_subtitle() -> None:
     )
     assert fig.layout.title.text == "Idleb · x"
     assert fig.layout.title.subtitle.text == "Sources: OCHA"
+
+
+def test_events_too_close_to_tell_apart_share_one_label() -> None:
+    events = make_events(
+        {"date": "2020-01-28", "title": "Government forces enter Ma'arrat al-Numan"},
+        {"date": "2020-02-27", "title": "Opposition fighters retake Saraqib"},
+        {"date": "2020-03-01", "title": "Operation Spring Shield"},
+        {"date": "2020-03-05", "title": "Moscow ceasefire agreement"},
+    )
+    labels = charts.event_labels(events, pd.Timestamp("2019-12-01"), pd.Timestamp("2020-05-31"))
+    assert [label["text"] for label in labels] == [
+        "Government forces enter Ma'arrat al-Numan",
+        "3 events, 2020-02-27 to 2020-03-05",
+    ]
+    assert labels[1]["hovertext"] == (
+        "2020-02-27: Opposition fighters retake Saraqib<br>"
+        "2020-03-01: Operation Spring Shield<br>2020-03-05: Moscow ceasefire agreement"
+    )
+    # Over a single week every event has room of its own.
+    first, last = pd.Timestamp("2020-02-27"), pd.Timestamp("2020-03-05")
+    week = charts.event_labels(events.iloc[1:], first, last)
+    assert len(week) == 3
+    day = "2020-02-27"
+    same_day = make_events({"date": day, "title": "A"}, {"date": day, "title": "B"})
+    assert charts.event_labels(same_day, first, last)[0]["text"] == "2 events, 2020-02-27"
+
+
+def test_the_time_series_draws_one_label_per_run_and_a_line_per_event() -> None:
+    events = make_events({"date": "2020-01-27", "title": "A"}, {"date": "2020-01-28", "title": "B"})
+    fig = charts.timeseries_figure(make_figures({"period_end": "2019-06-01"}, {}), events)
+    assert [a.text for a in fig.layout.annotations] == ["2 events, 2020-01-27 to 2020-01-28"]
+    assert len(fig.layout.shapes) == 2

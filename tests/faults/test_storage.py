@@ -178,5 +178,5 @@ def test_running_out_of_memory_is_one_error_line_and_keeps_the_old_data(
     log = runs(store)
     assert log[: len(runs_before)] == runs_before
     assert log[-1]["status"] == "failed"
-    assert log[-1]["message"].startswith("MemoryError")
+    assert log[-1]["message"].startswith("out of memory (MemoryError)")
     store.dispose()

@@ -387,6 +387,13 @@ CASES: list[Case] = [
     ),
     Case("csv-200mb", big_file, Fails("over the 100 MB limit (ETL_MAX_INPUT_MB)"), limited=True),
     Case(
+        "csv-200mb-limit-raised",
+        big_file,
+        Fails("MB of memory to load and"),
+        env={"ETL_MAX_INPUT_MB": "300"},
+        limited=True,
+    ),
+    Case(
         "csv-over-a-set-limit",
         small_limit,
         Fails("over the 0.05 MB limit (ETL_MAX_INPUT_MB)"),

@@ -91,7 +91,7 @@ def run(users: int, seconds: float, database_url: str | None) -> dict:
                 try:
                     if requests.get(base + "/healthz", timeout=2).ok:
                         break
-                except requests.ConnectionError:
+                except (requests.ConnectionError, requests.Timeout):
                     time.sleep(0.3)
             session = requests.Session()
             dep = callback(dependencies(session, base), "cards.children")

@@ -68,9 +68,9 @@ def serving(database_url: str) -> Iterator[str]:
         try:
             while True:
                 try:
-                    if requests.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    if requests.get(f"{base}/healthz", timeout=10).status_code == 200:
                         break
-                except requests.ConnectionError:
+                except (requests.ConnectionError, requests.Timeout):
                     time.sleep(0.2)
                 if proc.poll() is not None:
                     log.seek(0)

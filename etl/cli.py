@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
 
+import pydantic
 import sqlalchemy.exc
 import typer
 from tqdm import tqdm
@@ -43,6 +44,16 @@ app = typer.Typer(
 def _fail(message: str, code: int = EXIT_FAILED) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
+
+
+def _settings() -> EtlSettings:
+    """The settings; a bad value in the environment or .env is one usage error line."""
+    try:
+        return EtlSettings()
+    except pydantic.ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(part) for part in first["loc"]) or "settings"
+        raise _fail(f"setting {name}: {first['msg']}", EXIT_USAGE) from exc
 
 
 def _progress(rows: Iterable) -> Iterable:
@@ -135,7 +146,7 @@ def refresh(
     ] = False,
 ) -> None:
     """Load the gazetteer and every enabled source of the config (default: the bundled data)."""
-    settings = EtlSettings()
+    settings = _settings()
     _check_source(source or [])
     first = _date(since, "--since")
     configs = _configs(settings)
@@ -180,7 +191,7 @@ def import_file(
 ) -> None:
     """Validate one saved upstream response and load its figures; list the rows rejected."""
     _check_source([source])
-    settings = EtlSettings()
+    settings = _settings()
     try:
         with run_lock(settings.lock_file(), settings.database_url):
             report = pipeline_import(
@@ -211,7 +222,7 @@ def import_file(
 def schedule() -> None:
     """Run refreshes on each enabled source's cron `schedule`, in the foreground."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    settings = EtlSettings()
+    settings = _settings()
     configs = _configs(settings)
     client = HttpClient(settings.http())
 
@@ -235,7 +246,7 @@ def schedule() -> None:
 @app.command()
 def sources() -> None:
     """List the known sources: enabled or not, credentials present, last run."""
-    settings = EtlSettings()
+    settings = _settings()
     configs = _configs(settings)
     creds = settings.credentials()
     runs = reads.runs(_store(settings).engine, limit=1000)
@@ -263,7 +274,7 @@ def status(
     limit: Annotated[int, typer.Option(help="How many runs to show.")] = 20,
 ) -> None:
     """Show the last runs: when, which source, what loaded and rejected, and why a run failed."""
-    settings = EtlSettings()
+    settings = _settings()
     runs = reads.runs(_store(settings).engine, limit=limit)
     if runs.empty:
         typer.echo("no runs yet: try `python -m etl refresh`")
@@ -298,7 +309,7 @@ def export(
     hxl: Annotated[bool, typer.Option("--hxl", help="Add a row of HXL hashtags.")] = False,
 ) -> None:
     """Write figures as CSV: the same file the dashboard's download button gives."""
-    settings = EtlSettings()
+    settings = _settings()
     start, end = _date(date_from, "--from"), _date(date_to, "--to")
     frame = reads.figures(
         _store(settings).engine,
@@ -354,7 +365,7 @@ def db_upgrade(
     revision: Annotated[str, typer.Option(help="The revision to reach.")] = "head",
 ) -> None:
     """Bring the store's schema (DATABASE_URL) to the latest migration."""
-    url = EtlSettings().database_url
+    url = _settings().database_url
     try:
         before = migrate.revision_at(url)
         after = migrate.upgrade(url, revision)
@@ -367,7 +378,7 @@ def db_upgrade(
 @db_app.command("current")
 def db_current() -> None:
     """Show the store's schema revision and whether it is the latest."""
-    url = EtlSettings().database_url
+    url = _settings().database_url
     try:
         found = migrate.revision_at(url)
     except sqlalchemy.exc.SQLAlchemyError as exc:

@@ -132,3 +132,29 @@ def test_hostile_input(case: Case, store: Store, tmp_path: Path, monkeypatch) ->
         assert {r[column] for r in mine if r[column] is not None} == values, column
     assert [r for r in after if r["dataset"] != path.name] == before
     assert log[-1]["status"] == "loaded"
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "words"),
+    [
+        ("ETL_MAX_INPUT_MB", "abc", "setting ETL_MAX_INPUT_MB: Input should be a valid number"),
+        ("ETL_MAX_INPUT_MB", "0", "setting ETL_MAX_INPUT_MB: Input should be greater than 0"),
+        ("ETL_MAX_REJECTED_SHARE", "2", "setting ETL_MAX_REJECTED_SHARE: Input should be less"),
+    ],
+)
+def test_a_hostile_setting_is_one_usage_error_line(
+    tmp_path: Path, monkeypatch, setting: str, value: str, words: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}",
+        "ETL_LOCK_PATH": str(tmp_path / "etl.lock"),
+        setting: value,
+    }
+    path = good_file(tmp_path, name="good.csv")
+    outcome = _run(["import", "--source", "hxl", str(path)], env, False, tmp_path)
+    assert outcome.exit_code == 2, outcome
+    lines = outcome.stderr.strip().splitlines()
+    assert len(lines) == 1, outcome.stderr
+    assert lines[0].startswith(f"error: {words}"), lines[0]
+    assert not (tmp_path / "store.db").exists()  # refused before the store was opened

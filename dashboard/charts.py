@@ -409,7 +409,12 @@ def caption_text(
 
 
 def with_caption(fig: go.Figure, title: str, subtitle: str) -> go.Figure:
-    """The figure titled with its place, dates and sources: a downloaded PNG keeps them."""
+    """The figure titled with its place, dates and sources: a downloaded PNG keeps them.
+
+    A chart with nothing drawn keeps only its message: a title over no data says nothing.
+    """
+    if not fig.data:
+        return fig
     fig.update_layout(
         title={
             "text": title,

@@ -174,10 +174,12 @@ def test_a_chart_caption_names_place_dates_and_publishers() -> None:
 
 def test_a_captioned_figure_carries_title_and_subtitle() -> None:
     fig = charts.with_caption(
-        charts.timeseries_figure(make_figures(), make_events()), "Idleb · x", "Sources: OCHA"
+        charts.timeseries_figure(make_figures({}), make_events()), "Idleb · x", "Sources: OCHA"
     )
     assert fig.layout.title.text == "Idleb · x"
     assert fig.layout.title.subtitle.text == "Sources: OCHA"
+    blank = charts.with_caption(charts.empty_figure("No figures"), "Idleb · x", "Sources: OCHA")
+    assert blank.layout.title.text is None
 
 
 def test_events_too_close_to_tell_apart_share_one_label() -> None:

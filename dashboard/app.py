@@ -5,7 +5,7 @@ from pathlib import Path
 from dash import Dash
 from flask import jsonify, request
 
-from dashboard import callbacks, data, layout
+from dashboard import callbacks, data, layout, vendor
 from dashboard.cache import make_cache
 from dashboard.security import parse_users, protect
 from dashboard.settings import DashboardSettings
@@ -24,7 +24,9 @@ def create_app(settings: DashboardSettings | None = None, store: Store | None = 
         assets_folder=str(ASSETS),
         serve_locally=True,
         compress=True,
+        external_scripts=[vendor.ROUTE],
     )
+    vendor.register_plotly_bundle(app.server)
     app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
     cache = make_cache(app.server, settings.cache_url)
     app.layout = lambda: layout.page(*data.page_data(store))

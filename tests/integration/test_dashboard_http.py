@@ -1,10 +1,12 @@
 """The dashboard's HTTP surface without a browser: sign-in, security headers, /healthz."""
 
 import base64
+import gzip
 
 import pytest
 from werkzeug.security import generate_password_hash
 
+from dashboard import vendor
 from dashboard.app import create_app
 from dashboard.settings import DashboardSettings
 
@@ -86,3 +88,20 @@ def test_healthz_reports_the_last_load_of_each_source(store, tmp_path):
 def test_an_unknown_auth_mode_refuses_to_start(store):
     with pytest.raises(ValueError, match="DASHBOARD_AUTH"):
         _client(store, auth="magic")
+
+
+def test_the_page_loads_the_cartesian_plotly_bundle_gzipped_and_not_the_full_one(store):
+    client = _client(store)
+    page = client.get("/").get_data(as_text=True)
+    assert f'src="{vendor.ROUTE}"' in page
+    assert (
+        "plotly.min.js" not in page
+    )  # Dash's full bundle is left to dcc.Graph, which finds Plotly
+    packed = client.get(vendor.ROUTE, headers={"Accept-Encoding": "gzip, br"})
+    assert packed.status_code == 200
+    assert packed.headers["Content-Encoding"] == "gzip"
+    body = gzip.decompress(packed.get_data())
+    assert body.startswith(b"/**\n* plotly.js (cartesian - minified) v4.1.1")
+    assert len(packed.get_data()) < len(body) / 2
+    plain = client.get(vendor.ROUTE)
+    assert "Content-Encoding" not in plain.headers and plain.get_data() == body

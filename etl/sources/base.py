@@ -114,12 +114,25 @@ def checked_records(
     return frame
 
 
+def numbered_records(raw: pd.DataFrame) -> Iterator[tuple[int, dict[str, object]]]:
+    """Each record of a checked frame with its position, as a plain dict (fast to walk)."""
+    columns = [str(c) for c in raw.columns]
+    cells = zip(*(raw[c].tolist() for c in columns), strict=True)
+    for number, values in zip(raw.index, cells, strict=True):
+        yield int(number), dict(zip(columns, values, strict=True))
+
+
 class Refused(Exception):
     """A record that cannot become a figure: the column, check, reason and value."""
 
     def __init__(self, column: str, check: str, reason: str, value: object = None) -> None:
         super().__init__(reason)
         self.parts = (column, check, reason, value)
+
+    def rejection(self, number: int, record: dict[str, object]) -> Rejection:
+        """The rejection of record `number` for this reason."""
+        column, check, reason, value = self.parts
+        return Rejection(number, column, check, reason, value, record)
 
 
 class NewPlaces:

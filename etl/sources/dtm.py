@@ -28,6 +28,7 @@ from etl.sources.base import (
     Refused,
     SourceConfig,
     checked_records,
+    numbered_records,
 )
 from etl.transport import HttpClient
 from schemas.countries import ISO3_TO_PCODE
@@ -230,18 +231,14 @@ def to_figures(raw: pd.DataFrame, ctx: MapContext, places: pd.DataFrame) -> Mapp
     records: list[Record] = []
     rows: list[int] = []
     rejections: list[Rejection] = []
-    columns = [str(c) for c in raw.columns]
-    cells = zip(*(raw[c].tolist() for c in columns), strict=True)
-    for number, values in zip(raw.index, cells, strict=True):
-        row = dict(zip(columns, values, strict=True))
+    for number, row in numbered_records(raw):
         try:
             made = _figures(row, level, ctx, known)
         except Refused as refused:
-            column, check, reason, value = refused.parts
-            rejections.append(Rejection(int(number), column, check, reason, value, row))
+            rejections.append(refused.rejection(number, row))
             continue
         records += made
-        rows += [int(number)] * len(made)
+        rows += [number] * len(made)
     _prefer_baseline(records)
     return MappedFigures(to_figure_frame(records), rows, rejections, [], len(raw), known.frame())
 

@@ -28,6 +28,7 @@ from etl.sources.base import (
     Refused,
     SourceConfig,
     checked_records,
+    numbered_records,
 )
 from etl.transport import HttpClient
 from schemas.countries import ISO3_TO_PCODE
@@ -312,10 +313,7 @@ def to_figures(raw: pd.DataFrame, ctx: MapContext, places: pd.DataFrame) -> Mapp
     rows: list[int] = []
     rejections: list[Rejection] = []
     ignored: dict[str, int] = defaultdict(int)
-    columns = [str(c) for c in raw.columns]
-    cells = zip(*(raw[c].tolist() for c in columns), strict=True)
-    for number, values in zip(raw.index, cells, strict=True):
-        row = dict(zip(columns, values, strict=True))
+    for number, row in numbered_records(raw):
         try:
             if dataset in ("admin1", "admin2"):
                 _metadata(dataset, row, known)
@@ -325,11 +323,10 @@ def to_figures(raw: pd.DataFrame, ctx: MapContext, places: pd.DataFrame) -> Mapp
                 continue
             made = _map(dataset, row, ctx, known, ignored)
         except Refused as refused:
-            column, check, reason, value = refused.parts
-            rejections.append(Rejection(int(number), column, check, reason, value, row))
+            rejections.append(refused.rejection(number, row))
             continue
         records += made
-        rows += [int(number)] * len(made)
+        rows += [number] * len(made)
     notes = [f"{text} ({count} records)" for text, count in sorted(ignored.items())]
     frame = prefer_baseline(to_figure_frame(records))
     return MappedFigures(frame, rows, rejections, notes, len(raw), known.frame())

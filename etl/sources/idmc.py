@@ -32,6 +32,7 @@ from etl.sources.base import (
     Refused,
     SourceConfig,
     checked_records,
+    numbered_records,
 )
 from etl.transport import HttpClient
 from schemas.countries import ISO3_TO_PCODE
@@ -309,24 +310,20 @@ def to_figures(raw: pd.DataFrame, ctx: MapContext, places: pd.DataFrame) -> Mapp
     rows: list[int] = []
     rejections: list[Rejection] = []
     read = 0
-    columns = [str(c) for c in raw.columns]
-    cells = zip(*(raw[c].tolist() for c in columns), strict=True)
-    for number, values in zip(raw.index, cells, strict=True):
-        row = dict(zip(columns, values, strict=True))
+    for number, row in numbered_records(raw):
         if wanted and row["iso3"] not in wanted:
             continue  # the IDU dump holds every country: only the configured ones are read
         try:
             made = _gidd(row, ctx, countries) if gidd else [_idu(row, ctx, countries)]
         except Refused as refused:
-            column, check, reason, value = refused.parts
-            rejections.append(Rejection(int(number), column, check, reason, value, row))
+            rejections.append(refused.rejection(number, row))
             read += 1
             continue
         if since is not None and not gidd and made[0]["period_end"] < since:  # type: ignore[operator]
             continue  # before the configured window
         read += 1
         records += made
-        rows += [int(number)] * len(made)
+        rows += [number] * len(made)
     _one_recommended(records)
     figures = to_figure_frame(records)
     return MappedFigures(figures, rows, rejections, [], read, countries.frame())

@@ -31,6 +31,7 @@ from etl.sources.base import (
     Refused,
     SourceConfig,
     checked_records,
+    numbered_records,
 )
 from etl.transport import HttpClient
 from schemas.countries import ISO3_TO_PCODE
@@ -246,20 +247,16 @@ def to_figures(raw: pd.DataFrame, ctx: MapContext, places: pd.DataFrame) -> Mapp
     records: list[Record] = []
     rows: list[int] = []
     rejections: list[Rejection] = []
-    columns = [str(c) for c in raw.columns]
-    cells = zip(*(raw[c].tolist() for c in columns), strict=True)
-    for number, values in zip(raw.index, cells, strict=True):
-        row = dict(zip(columns, values, strict=True))
+    for number, row in numbered_records(raw):
         for column in CELLS[endpoint]:
             try:
                 record = _figure(row, column, endpoint, ctx, countries)
             except Refused as refused:
-                column_, check, reason, value = refused.parts
-                rejections.append(Rejection(int(number), column_, check, reason, value, row))
+                rejections.append(refused.rejection(number, row))
                 continue
             if record is not None:
                 records.append(record)
-                rows.append(int(number))
+                rows.append(number)
     figures = to_figure_frame(records)
     return MappedFigures(figures, rows, rejections, [], len(raw), countries.frame())
 

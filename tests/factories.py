@@ -398,3 +398,12 @@ def rejection_rows(store: Store, run_id: str | None = None) -> list[dict[str, ob
         stmt = stmt.where(j.c.run_id == run_id)
     with store.engine.connect() as conn:
         return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def one_row(figs: pd.DataFrame, **where: object) -> pd.Series:
+    """The one row of `figs` matching every column given (None matches a missing value)."""
+    rows = figs
+    for column, value in where.items():
+        rows = rows[rows[column].isna()] if value is None else rows[rows[column] == value]
+    assert len(rows) == 1, rows
+    return rows.iloc[0]

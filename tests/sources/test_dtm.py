@@ -13,7 +13,14 @@ from etl.sources import dtm
 from etl.sources.base import Fetched, MapContext, MappedFigures, SourceConfig
 from etl.store import reads
 from etl.transport import HttpClient, HttpSettings
-from tests.factories import figure_summary, make_store, rejection_rows, runs, stored_figures
+from tests.factories import (
+    figure_summary,
+    make_store,
+    one_row,
+    rejection_rows,
+    runs,
+    stored_figures,
+)
 from tests.upstream import Reply
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "dtm"
@@ -31,14 +38,6 @@ def _mapped(name: str, places: pd.DataFrame = NO_PLACES) -> MappedFigures:
     fetched = Fetched.from_file(FIXTURES / f"{name}.json")
     raw = dtm.read(fetched)
     return dtm.to_figures(raw, MapContext("dtm", name, "run-1", NOW, URL), places)
-
-
-def _one(figs: pd.DataFrame, pcode: str, **match: object) -> pd.Series:
-    rows = figs[figs["pcode"] == pcode]
-    for column, value in match.items():
-        rows = rows[rows[column].isna()] if value is None else rows[rows[column] == value]
-    assert len(rows) == 1, rows
-    return rows.iloc[0]
 
 
 def _body(name: str, transform=None) -> bytes:
@@ -62,7 +61,7 @@ def _serve_all(upstream) -> None:
 
 def test_country_rows_are_stocks_per_admin1_of_origin_with_a_sex_split() -> None:
     figs = _mapped("admin0").figures
-    oromia = _one(figs, "ET", origin_pcode="ET04", sex=None)
+    oromia = one_row(figs, pcode="ET", origin_pcode="ET04", sex=None)
     assert (oromia["value"], oromia["admin_level"], oromia["metric"]) == (772_924, 0, "idps")
     assert oromia["period_start"] == oromia["period_end"] == AS_OF
     assert (oromia["qualifier"], oromia["cause"], oromia["role"]) == (
@@ -73,8 +72,8 @@ def test_country_rows_are_stocks_per_admin1_of_origin_with_a_sex_split() -> None
     assert oromia["source_record_id"] == "Countrywide monitoring/R8"
     assert oromia["publisher"] == "IOM DTM, Countrywide monitoring, site assessment"
     assert oromia["source_url"] == URL
-    assert _one(figs, "ET", origin_pcode="ET04", sex="m")["value"] == 375_655
-    assert _one(figs, "ET", origin_pcode="ET04", sex="f")["value"] == 397_269
+    assert one_row(figs, pcode="ET", origin_pcode="ET04", sex="m")["value"] == 375_655
+    assert one_row(figs, pcode="ET", origin_pcode="ET04", sex="f")["value"] == 397_269
     totals = figs[figs["sex"].isna()].set_index("origin_pcode")["value"].to_dict()
     assert totals == {
         "ET02": 7823,
@@ -99,12 +98,12 @@ def test_origin_places_come_from_the_upstreams_codes_and_names() -> None:
 def test_admin1_rows_with_origin_not_available_and_without_a_count() -> None:
     mapped = _mapped("admin1")
     figs = mapped.figures
-    assert _one(figs, "ET04", origin_pcode="ET05")["value"] == 70_614
-    unknown = _one(figs, "ET05", origin_pcode=None)
+    assert one_row(figs, pcode="ET04", origin_pcode="ET05")["value"] == 70_614
+    unknown = one_row(figs, pcode="ET05", origin_pcode=None)
     assert unknown["value"] == 52_898
     assert unknown["source_record_id"] == "Countrywide monitoring/R8/20104"
-    assert _one(figs, "ET05", origin_pcode="ET04", sex="f")["value"] == 130_292
-    assert _one(figs, "ET02")["cause"] == "disaster"  # "Flash flood"
+    assert one_row(figs, pcode="ET05", origin_pcode="ET04", sex="f")["value"] == 130_292
+    assert one_row(figs, pcode="ET02")["cause"] == "disaster"  # "Flash flood"
     assert [(r.row, r.column, r.check) for r in mapped.rejections] == [
         (6, "numPresentIdpInd", "value_missing")
     ]
@@ -113,9 +112,9 @@ def test_admin1_rows_with_origin_not_available_and_without_a_count() -> None:
 def test_admin2_rows_need_their_pcode_and_take_whole_floats() -> None:
     mapped = _mapped("admin2")
     figs = mapped.figures
-    east = _one(figs, "ET0410")
+    east = one_row(figs, pcode="ET0410")
     assert (east["value"], east["admin_level"], east["origin_pcode"]) == (150_320, 2, "ET05")
-    liban = _one(figs, "ET0509")
+    liban = one_row(figs, pcode="ET0509")
     assert liban["value"] == 1200 and liban["cause"] == "conflict"  # 1200.0; "Social tension"
     assert "Social tension" in liban["excerpt"]
     [refused] = mapped.rejections

@@ -13,7 +13,14 @@ from etl.sources import hdx_hapi
 from etl.sources.base import Fetched, MapContext, MappedFigures, SourceConfig
 from etl.store import reads
 from etl.transport import HttpClient, HttpSettings
-from tests.factories import figure_summary, make_store, rejection_rows, runs, stored_figures
+from tests.factories import (
+    figure_summary,
+    make_store,
+    one_row,
+    rejection_rows,
+    runs,
+    stored_figures,
+)
 from tests.upstream import Reply
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "hdx-hapi"
@@ -31,14 +38,6 @@ def _mapped(name: str, places: pd.DataFrame = NO_PLACES, url: str | None = URL) 
     raw = hdx_hapi.read(fetched)
     ctx = MapContext("hdx-hapi", hdx_hapi.dataset_of(fetched), "run-1", NOW, url)
     return hdx_hapi.to_figures(raw, ctx, places)
-
-
-def _one(figs: pd.DataFrame, pcode: str, **match: object) -> pd.Series:
-    rows = figs[figs["pcode"] == pcode]
-    for column, value in match.items():
-        rows = rows[rows[column].isna()] if value is None else rows[rows[column] == value]
-    assert len(rows) == 1, rows
-    return rows.iloc[0]
 
 
 def _body(name: str, transform=None) -> bytes:
@@ -64,10 +63,10 @@ def _serve_all(upstream) -> None:
 
 def test_idps_are_stocks_on_the_most_specific_pcode() -> None:
     figs = _mapped("idps").figures
-    mali = _one(figs, "ML")
+    mali = one_row(figs, pcode="ML")
     assert (mali["value"], mali["admin_level"], mali["metric"]) == (378_363, 0, "idps")
     assert mali["period_start"] == mali["period_end"] == pd.Timestamp("2024-06-30")
-    bandiagara = _one(figs, "ML0501")
+    bandiagara = one_row(figs, pcode="ML0501")
     assert (bandiagara["value"], bandiagara["admin_level"]) == (45_010, 2)
     assert bandiagara["qualifier"] == "exact"
     assert bandiagara["source_record_id"] == (
@@ -75,19 +74,19 @@ def test_idps_are_stocks_on_the_most_specific_pcode() -> None:
     )
     assert bandiagara["publisher"] == "IOM DTM, Mali Crisis, baseline assessment (via HDX HAPI)"
     assert bandiagara["source_url"] == URL
-    assert _one(figs, "ML07")["value"] == 80_112
+    assert one_row(figs, pcode="ML07")["value"] == 80_112
 
 
 def test_an_open_reference_period_is_a_stock_as_of_its_start() -> None:
-    menaka = _one(_mapped("idps").figures, "ML10")
+    menaka = one_row(_mapped("idps").figures, "ML10")
     assert menaka["period_start"] == menaka["period_end"] == pd.Timestamp("2024-03-31")
     assert menaka["source_record_id"].endswith("/R150/BA")
 
 
 def test_a_site_assessment_beside_a_baseline_is_kept_for_triangulation() -> None:
     figs = _mapped("idps").figures
-    assert _one(figs, "ML0702", role="recommended")["value"] == 9870
-    site = _one(figs, "ML0702", role="triangulation")
+    assert one_row(figs, pcode="ML0702", role="recommended")["value"] == 9870
+    site = one_row(figs, pcode="ML0702", role="triangulation")
     assert site["value"] == 7550
     assert "site assessment" in site["publisher"]
 
@@ -147,12 +146,12 @@ def test_a_code_off_the_cod_pattern_is_refused_not_guessed(tmp_path: Path) -> No
 def test_refugees_sit_in_the_asylum_country_with_their_origin() -> None:
     mapped = _mapped("refugees-persons-of-concern")
     figs = mapped.figures
-    total = _one(figs, "ML", origin_pcode="BF", sex=None)
+    total = one_row(figs, pcode="ML", origin_pcode="BF", sex=None)
     assert (total["value"], total["metric"], total["admin_level"]) == (27_010, "refugees", 0)
     assert total["period_start"] == total["period_end"] == pd.Timestamp("2023-12-31")
     assert total["source_record_id"] == "0e1c3f5a-7b9d-4c2e-a6f8-2d4b6c8e0f12/BFA-MLI/REF"
-    assert _one(figs, "ML", origin_pcode="BF", sex="f")["value"] == 14_480
-    assert _one(figs, "ML", origin_pcode="BF", sex="m")["value"] == 12_530
+    assert one_row(figs, pcode="ML", origin_pcode="BF", sex="f")["value"] == 14_480
+    assert one_row(figs, pcode="ML", origin_pcode="BF", sex="m")["value"] == 12_530
     niger = figs[figs["origin_pcode"] == "NE"].set_index("period_end")["value"]
     assert niger.to_dict() == {
         pd.Timestamp("2022-12-31"): 49_215,
@@ -175,12 +174,12 @@ def test_population_keeps_totals_and_whole_population_sex_splits() -> None:
     mapped = _mapped("baseline-population")
     figs = mapped.figures
     assert set(figs["metric"]) == {"population"}
-    assert _one(figs, "ML", sex=None)["value"] == 22_395_489
-    assert _one(figs, "ML", sex="f")["value"] == 11_167_300
-    assert _one(figs, "ML", sex="m")["value"] == 11_228_189
-    gao = _one(figs, "ML07")
+    assert one_row(figs, pcode="ML", sex=None)["value"] == 22_395_489
+    assert one_row(figs, pcode="ML", sex="f")["value"] == 11_167_300
+    assert one_row(figs, pcode="ML", sex="m")["value"] == 11_228_189
+    gao = one_row(figs, pcode="ML07")
     assert gao["value"] == 869_214 and gao["period_end"] == pd.Timestamp("2024-12-31")
-    assert _one(figs, "ML0703")["value"] == 298_734
+    assert one_row(figs, pcode="ML0703")["value"] == 298_734
     assert len(figs) == 6 and not mapped.rejections
     assert len(mapped.ignored_columns) == 2  # the 80+ band and the 0-4 female band
 
@@ -314,7 +313,7 @@ def test_the_baseline_preference_over_a_runs_pages_keeps_the_baseline(upstream) 
         pages.append(hdx_hapi.to_figures(hdx_hapi.read(fetched), ctx, NO_PLACES).figures)
     assert len(pages) == 3
     # Each page alone has one of the pair, so each page keeps its own as recommended ...
-    alone = [_one(page, "ML0702") for page in pages[1:]]
+    alone = [one_row(page, pcode="ML0702") for page in pages[1:]]
     assert [(f["value"], f["role"]) for f in alone] == [
         (9870, "recommended"),
         (7550, "recommended"),
@@ -323,8 +322,10 @@ def test_the_baseline_preference_over_a_runs_pages_keeps_the_baseline(upstream) 
     # kept for triangulation, every other figure is left as it was.
     run = pd.concat(pages, ignore_index=True)
     settled = hdx_hapi.prefer_baseline(run)
-    assert _one(settled, "ML0702", role="recommended")["source_record_id"].endswith("/BA")
-    assert _one(settled, "ML0702", role="triangulation")["source_record_id"].endswith("/SA")
+    assert one_row(settled, pcode="ML0702", role="recommended")["source_record_id"].endswith("/BA")
+    assert one_row(settled, pcode="ML0702", role="triangulation")["source_record_id"].endswith(
+        "/SA"
+    )
     changed = settled["role"] != run["role"]
     assert run.loc[changed, "pcode"].tolist() == ["ML0702"]
     assert settled.drop(columns="role").equals(run.drop(columns="role"))

@@ -13,7 +13,14 @@ from etl.sources import unhcr
 from etl.sources.base import Fetched, MapContext, MappedFigures, SourceConfig
 from etl.store import reads
 from etl.transport import HttpClient, HttpSettings
-from tests.factories import figure_summary, make_store, rejection_rows, runs, stored_figures
+from tests.factories import (
+    figure_summary,
+    make_store,
+    one_row,
+    rejection_rows,
+    runs,
+    stored_figures,
+)
 from tests.upstream import Reply
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "unhcr"
@@ -33,14 +40,6 @@ def _mapped(file: str, when: dt.datetime = NOW) -> MappedFigures:
     return unhcr.to_figures(raw, ctx, KNOWN)
 
 
-def _one(figs: pd.DataFrame, **where: object) -> pd.Series:
-    rows = figs
-    for col, value in where.items():
-        rows = rows[rows[col].isna()] if value is None else rows[rows[col] == value]
-    assert len(rows) == 1, rows
-    return rows.iloc[0]
-
-
 def _edited(file: str, change) -> bytes:
     doc = json.loads((FIXTURES / file).read_bytes())
     doc["items"] = [change(dict(i)) for i in doc["items"]]
@@ -53,18 +52,18 @@ def _edited(file: str, change) -> bytes:
 def test_idps_returns_and_refugees_by_country_of_asylum() -> None:
     mapped = _mapped("population_p1.json")
     figs = mapped.figures
-    idps = _one(figs, metric="idps")
+    idps = one_row(figs, metric="idps")
     assert (idps["pcode"], idps["admin_level"], idps["value"]) == ("SY", 0, 6_183_920)
     assert idps["period_start"] == idps["period_end"] == END_2019
     assert (idps["role"], idps["cause"], idps["qualifier"]) == ("recommended", "conflict", "exact")
     assert idps["source_record_id"] == "population/2019/SYR-SYR/idps"
     assert idps["publisher"] == "UNHCR, Refugee Data Finder"
     assert idps["source_url"] == URL and pd.isna(idps["origin_pcode"])
-    returns = _one(figs, metric="returns")  # "443966": a string count, a flow over the year
+    returns = one_row(figs, metric="returns")  # "443966": a string count, a flow over the year
     assert (returns["value"], returns["pcode"]) == (443_966, "SY")
     assert returns["period_start"] == pd.Timestamp("2019-01-01")
     assert returns["period_end"] == END_2019
-    turkey = _one(figs, metric="refugees", pcode="TR")
+    turkey = one_row(figs, metric="refugees", pcode="TR")
     assert (turkey["value"], turkey["origin_pcode"], turkey["period_end"]) == (
         3_576_370,
         "SY",
@@ -72,7 +71,7 @@ def test_idps_returns_and_refugees_by_country_of_asylum() -> None:
     )
     words = "Refugees under UNHCR's mandate, end-2019: Syrian Arab Rep. -> Türkiye"
     assert turkey["excerpt"] == words
-    assert _one(figs, metric="refugees", pcode="LB")["value"] == 910_256
+    assert one_row(figs, metric="refugees", pcode="LB")["value"] == 910_256
     assert len(figs) == 4 and mapped.rejections == []  # refugees "0" at home is not a figure
     new = mapped.new_places.set_index("pcode")
     assert sorted(new.index) == ["LB", "TR"]  # SY is in the gazetteer already
@@ -102,10 +101,10 @@ def test_idmc_stocks_sit_on_the_country_as_triangulation() -> None:
 
 def test_a_year_not_over_when_fetched_is_a_mid_year_figure() -> None:
     figs = _mapped("population_p2.json", dt.datetime(2020, 12, 10, tzinfo=dt.UTC)).figures
-    idps = _one(figs, metric="idps")
+    idps = one_row(figs, metric="idps")
     assert idps["period_end"] == pd.Timestamp("2020-06-30") and idps["value"] == 6_658_863
-    assert "mid-2020" in _one(figs, pcode="TR", period_end=pd.Timestamp("2020-06-30"))["excerpt"]
-    assert _one(figs, pcode="JO")["period_end"] == END_2019  # 2019 had ended
+    assert "mid-2020" in one_row(figs, pcode="TR", period_end=pd.Timestamp("2020-06-30"))["excerpt"]
+    assert one_row(figs, pcode="JO")["period_end"] == END_2019  # 2019 had ended
 
 
 def test_counts_that_cannot_be_placed_are_refused() -> None:
@@ -121,7 +120,7 @@ def test_counts_that_cannot_be_placed_are_refused() -> None:
     mapped = unhcr.to_figures(unhcr.read(fetched), ctx, KNOWN)
     refused = {(r.row, r.column, r.check) for r in mapped.rejections}
     assert refused == {(2, "idps", "place_mismatch"), (3, "coo_iso", "country_code")}
-    assert _one(mapped.figures, pcode="TR")["value"] == 3_576_370  # the row's other count stays
+    assert one_row(mapped.figures, pcode="TR")["value"] == 3_576_370  # the row's other count stays
 
 
 # --- what the upstream promises --------------------------------------------------------------

@@ -78,7 +78,7 @@ def test_idps_are_stocks_on_the_most_specific_pcode() -> None:
 
 
 def test_an_open_reference_period_is_a_stock_as_of_its_start() -> None:
-    menaka = one_row(_mapped("idps").figures, "ML10")
+    menaka = one_row(_mapped("idps").figures, pcode="ML10")
     assert menaka["period_start"] == menaka["period_end"] == pd.Timestamp("2024-03-31")
     assert menaka["source_record_id"].endswith("/R150/BA")
 

@@ -73,25 +73,15 @@ def counted(figs: pd.DataFrame, metrics: Sequence[str] | None = None) -> pd.Data
     """Recommended, undisaggregated figures in people (of `metrics`), with the rule columns."""
     if figs.empty:
         return figs
-    if "role" in figs.columns:
-        keep = (
-            (figs["role"] == Role.RECOMMENDED.value)
-            & figs["sex"].isna()
-            & figs["age_group"].isna()
-            & (figs["unit"] == "people")
-        )
-    else:  # already counted: only the metrics to choose
-        keep = pd.Series(True, index=figs.index)
+    keep = (
+        (figs["role"] == Role.RECOMMENDED.value)
+        & figs["sex"].isna()
+        & figs["age_group"].isna()
+        & (figs["unit"] == "people")
+    )
     if metrics is not None:
         keep &= figs["metric"].isin(list(metrics))
     return figs.loc[keep, [c for c in _RULE_COLUMNS if c in figs.columns]]
-
-
-def _counted(figs: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """Recommended, undisaggregated figures of one metric, in people."""
-    if figs.empty:
-        return figs
-    return counted(figs, [metric])
 
 
 def combine_qualifiers(qualifiers: list[str]) -> str:
@@ -130,7 +120,7 @@ def latest_stocks(
 
 def latest_stock(figs: pd.DataFrame, metric: str, date_to: dt.date | None) -> Total | None:
     """The latest recommended stock reported as of `date_to`."""
-    rows = _counted(figs, metric)
+    rows = counted(figs, [metric])
     if date_to is not None and not rows.empty:
         rows = rows[rows["period_end"] <= pd.Timestamp(date_to)]
     if rows.empty:
@@ -161,14 +151,21 @@ def flow_total(
     figs: pd.DataFrame, metric: str, date_from: dt.date | None, date_to: dt.date | None
 ) -> Total | None:
     """Flows within the range, summed for one publisher without double counting."""
-    rows = _counted(figs, metric)
+    return _flow_total(_flow_records(figs, metric, date_from, date_to))
+
+
+def _flow_records(
+    figs: pd.DataFrame, metric: str, date_from: dt.date | None, date_to: dt.date | None
+) -> list[dict]:
+    """Counted flows that lie within the range, as plain records with their `org`."""
+    rows = counted(figs, [metric])
     if rows.empty:
-        return None
+        return []
     if date_from is not None:
         rows = rows[rows["period_start"] >= pd.Timestamp(date_from)]
     if date_to is not None:
         rows = rows[rows["period_end"] <= pd.Timestamp(date_to)]
-    return _flow_total(rows.assign(org=publisher_names(rows["publisher"])).to_dict("records"))
+    return rows.assign(org=publisher_names(rows["publisher"])).to_dict("records")
 
 
 def _flow_total(records: list[dict]) -> Total | None:
@@ -283,15 +280,9 @@ def breakdown(
 ) -> pd.DataFrame:
     """Per child place: the latest people displaced and the newly displaced in the range."""
     stocks = latest_stocks(figs, ["idps", "population"], date_to)
-    flows = counted(figs, ["new_displacements"])
-    if date_from is not None and not flows.empty:
-        flows = flows[flows["period_start"] >= pd.Timestamp(date_from)]
-    if date_to is not None and not flows.empty:
-        flows = flows[flows["period_end"] <= pd.Timestamp(date_to)]
     flows_of: dict[str, list[dict]] = {}
-    if not flows.empty:
-        for record in flows.assign(org=publisher_names(flows["publisher"])).to_dict("records"):
-            flows_of.setdefault(record["pcode"], []).append(record)
+    for record in _flow_records(figs, "new_displacements", date_from, date_to):
+        flows_of.setdefault(record["pcode"], []).append(record)
     rows = []
     for kid in kids.itertuples(index=False):
         idps = stocks.get((kid.pcode, "idps"))
@@ -393,7 +384,7 @@ def change_since_previous(figs: pd.DataFrame, metric: str, total: Total | None) 
     """How a stock moved since the previous report of the same publisher ("+12% since ...")."""
     if total is None:
         return ""
-    rows = _counted(figs, metric)
+    rows = counted(figs, [metric])
     same = rows[
         (publisher_names(rows["publisher"]) == publisher_name(total.publisher))
         & (rows["period_end"] < total.end)

@@ -57,8 +57,15 @@ def register(app: Dash, store: Store, settings: DashboardSettings, cache: Cache)
     def reference() -> data.Reference:
         return cached(cache, store, "reference", lambda: data.reference(store))
 
+    threshold = settings.disagreement_threshold
+
     def view(s: ViewState) -> data.View:
-        return cached(cache, store, f"view|{s}", lambda: data.view(store, reference(), s))
+        return cached(
+            cache, store, f"view|{s}", lambda: data.view(store, reference(), s, threshold)
+        )
+
+    def figures(s: ViewState) -> pd.DataFrame:
+        return cached(cache, store, f"figures|{s}", lambda: data.figures(store, reference(), s))
 
     @app.callback(
         Output("url", "search"),
@@ -147,22 +154,20 @@ def register(app: Dash, store: Store, settings: DashboardSettings, cache: Cache)
         ref = reference()
         v = view(s)
         name = layout.place_label(v.place)
-        own = v.figures[v.figures["pcode"] == v.place["pcode"]]
-        cards = [layout.card(c) for c in views.headline_cards(own, s.date_from, s.date_to)]
-        kids = views.breakdown(v.figures, v.kids, s.date_from, s.date_to)
-        shown = data.shown(v.figures, s.date_from)
+        cards = [layout.card(c) for c in views.headline_cards(v.own, s.date_from, s.date_to)]
+        below = data.within(v)
+        kids = views.breakdown(below, v.kids, s.date_from, s.date_to)
         loads = data.freshness(store)
         stale = dt.timedelta(days=settings.stale_after_days)
-        flags = views.quality_flags(own, v.figures, v.kids, str(v.place["name"]), s.date_to)
-        own_shown = data.shown(own, s.date_from)
-        # A chart downloaded as PNG for a briefing still says where, when and whose numbers.
         place = str(v.place["name"])
+        flags = views.quality_flags(v.own, v.stocks, v.kids, place, s.date_to)
+        own_shown = data.shown(v.own, s.date_from)
+        # A chart downloaded as PNG for a briefing still says where, when and whose numbers.
         series_caption = charts.caption_text(place, s.date_from, s.date_to, own_shown["publisher"])
-        within = charts.caption_text(
-            f"Within {place}",
-            s.date_from,
-            s.date_to,
-            shown.loc[shown["pcode"] != v.place["pcode"], "publisher"],
+        inside = f"Within {place}"
+        bars_caption = charts.caption_text(inside, s.date_from, s.date_to, below["publisher"])
+        map_caption = charts.caption_text(
+            inside, s.date_from, s.date_to, pd.concat([below["publisher"], v.moves["publisher"]])
         )
         return (
             name,
@@ -171,20 +176,21 @@ def register(app: Dash, store: Store, settings: DashboardSettings, cache: Cache)
             cards,
             layout.quality(flags),
             charts.with_caption(charts.timeseries_figure(own_shown, v.events), *series_caption),
-            f"Within {v.place['name']}",
+            inside,
             charts.with_caption(
-                charts.breakdown_figure(views.sort_breakdown(kids, str(sort_by)), place), *within
+                charts.breakdown_figure(views.sort_breakdown(kids, str(sort_by)), place),
+                *bars_caption,
             ),
             charts.with_caption(
                 charts.map_figure(
                     data.map_points(kids, ref.places),
-                    data.map_flows(shown, ref.places),
+                    data.map_flows(v.moves, ref.places),
                     data.boundaries(settings.boundaries),
                 ),
-                *within,
+                *map_caption,
             ),
-            layout.disagreement_table(views.disagreements(shown, settings.disagreement_threshold)),
-            f"{len(shown):,} figure{'s' if len(shown) != 1 else ''}",
+            layout.disagreement_table(views.disagreements(v.disputed, threshold)),
+            f"{v.count:,} figure{'s' if v.count != 1 else ''}",
         )
 
     @app.callback(
@@ -209,7 +215,7 @@ def register(app: Dash, store: Store, settings: DashboardSettings, cache: Cache)
         if "figures-table.page_current" not in ctx.triggered_prop_ids:
             page = 0
         try:
-            shown = data.shown(view(s).figures, s.date_from)
+            shown = figures(s)
         except StoreError:
             return [], 1, 0, ""
         try:
@@ -250,7 +256,7 @@ def register(app: Dash, store: Store, settings: DashboardSettings, cache: Cache)
     def download(_csv, _excel, _about, place, district, start, end, search):
         """The figures of the current view as CSV, as CSV for Excel, or the note about them."""
         s = _state(place, district, start, end)
-        ordered = views.newest_first(data.shown(view(s).figures, s.date_from))
+        ordered = views.newest_first(figures(s))
         name = f"displacement_{s.selected}"
         if ctx.triggered_id == "download-about":
             now = dt.datetime.now(dt.UTC)

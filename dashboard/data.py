@@ -8,22 +8,32 @@ from pathlib import Path
 
 import pandas as pd
 
+from dashboard import views
 from dashboard.formatting import format_period, format_value, publisher_name
 from dashboard.state import ViewState
-from dashboard.views import children
-from etl.store import Store, StoreError, reads
+from etl.store import Store, StoreError, aggregates, reads
 from schemas.places import PLACE_COLUMNS
 
 
 @dataclass
 class View:
-    """Everything one state of the page needs."""
+    """Everything one state of the page draws, aggregated in the store."""
 
     place: pd.Series
-    # The selected place and its children: every figure of the range, and the latest
-    # earlier reports of each stock (the stock as of the range, and the change since).
-    figures: pd.DataFrame
+    # The place's own figures of the range, and the latest earlier reports of each stock
+    # (the stock as of the range, and the change since): its cards and its time series.
+    own: pd.DataFrame
     kids: pd.DataFrame
+    # Per child: the latest counted people displaced and population as of the range's end.
+    stocks: pd.DataFrame
+    # The children's counted new displacements within the range.
+    flows: pd.DataFrame
+    # The place and its children: recommended figures with an origin (the map's arrows).
+    moves: pd.DataFrame
+    # The place and its children: every figure of the widest disagreements.
+    disputed: pd.DataFrame
+    # How many figures of the place and its children reach into the range.
+    count: int
     events: pd.DataFrame
 
 
@@ -48,24 +58,60 @@ def reference(store: Store) -> Reference:
     return Reference(reads.places(store.engine), reads.place_members(store.engine), start, end)
 
 
-def view(store: Store, ref: Reference, state: ViewState) -> View:
-    """The figures, child places and events for one state of the page."""
+def selected(ref: Reference, state: ViewState) -> tuple[pd.Series, pd.DataFrame]:
+    """The place a state shows and its children."""
     places = ref.places.set_index("pcode", drop=False)
     # A place the gazetteer does not know falls back one step: district, place, country.
     pcode = next(
         (p for p in (state.district, state.place, "SY") if p and p in places.index),
         places.index[0],
     )
-    kids = children(ref.places, ref.members, pcode)
-    figs = reads.figures(
+    return places.loc[pcode], views.children(ref.places, ref.members, pcode)
+
+
+def view(store: Store, ref: Reference, state: ViewState, threshold: float) -> View:
+    """What the page draws for one state; disagreements are those wider than `threshold`."""
+    place, kids = selected(ref, state)
+    pcode, below = str(place["pcode"]), list(kids["pcode"])
+    both = [pcode, *below]
+    start, end = state.date_from, state.date_to
+    return View(
+        place=place,
+        own=reads.figures(
+            store.engine,
+            pcodes=[pcode],
+            date_from=start,
+            date_to=end,
+            with_earlier_stocks=True,
+            columns=reads.VIEW_COLUMNS,
+        ),
+        kids=kids,
+        stocks=aggregates.latest_stocks(store.engine, below, views.BREAKDOWN_STOCKS, end),
+        flows=aggregates.flows_within(store.engine, below, views.BREAKDOWN_FLOW, start, end),
+        moves=aggregates.moves(store.engine, both, start, end),
+        disputed=aggregates.disputed(
+            store.engine, both, start, end, threshold, views.DISAGREEMENTS_SHOWN
+        ),
+        count=aggregates.count_figures(store.engine, both, start, end),
+        events=reads.events(store.engine, start, end),
+    )
+
+
+def figures(store: Store, ref: Reference, state: ViewState) -> pd.DataFrame:
+    """Every figure behind a view, for its table and its CSV export."""
+    place, kids = selected(ref, state)
+    return reads.figures(
         store.engine,
-        pcodes=[pcode, *kids["pcode"]],
+        pcodes=[str(place["pcode"]), *kids["pcode"]],
         date_from=state.date_from,
         date_to=state.date_to,
-        with_earlier_stocks=True,
     )
-    events = reads.events(store.engine, state.date_from, state.date_to)
-    return View(places.loc[pcode], figs, kids, events)
+
+
+def within(v: View) -> pd.DataFrame:
+    """The children's figures the breakdown and the map rest on: stocks and flows."""
+    parts = [frame for frame in (v.stocks, v.flows) if not frame.empty]
+    return pd.concat(parts, ignore_index=True) if parts else v.stocks
 
 
 def shown(figs: pd.DataFrame, date_from: dt.date | None) -> pd.DataFrame:

@@ -5,6 +5,7 @@ import datetime as dt
 import pandas as pd
 
 from schemas.enums import Qualifier
+from schemas.figures import organisation
 
 METRIC_LABELS = {
     "idps": "People displaced (IDPs)",
@@ -53,10 +54,8 @@ def format_period(start: pd.Timestamp, end: pd.Timestamp) -> str:
 
 
 def publisher_name(publisher: str | None) -> str:
-    """The organisation of a "Publisher, Title (date)" provenance string."""
-    if not isinstance(publisher, str) or not publisher.strip():
-        return "unknown publisher"
-    head = publisher.split(",", 1)[0].strip()
+    """The organisation of a "Publisher, Title (date)" provenance string, short enough to show."""
+    head = organisation(publisher)
     return head if len(head) <= 48 else head[:47] + "…"
 
 

@@ -22,6 +22,7 @@ from dashboard.formatting import (
     publisher_names,
 )
 from schemas.enums import Qualifier, Role
+from schemas.figures import COUNTED_ROLE, COUNTED_UNIT, UNKNOWN_PUBLISHER
 
 
 @dataclass(frozen=True)
@@ -74,10 +75,10 @@ def counted(figs: pd.DataFrame, metrics: Sequence[str] | None = None) -> pd.Data
     if figs.empty:
         return figs
     keep = (
-        (figs["role"] == Role.RECOMMENDED.value)
+        (figs["role"] == COUNTED_ROLE)
         & figs["sex"].isna()
         & figs["age_group"].isna()
-        & (figs["unit"] == "people")
+        & (figs["unit"] == COUNTED_UNIT)
     )
     if metrics is not None:
         keep &= figs["metric"].isin(list(metrics))
@@ -272,6 +273,11 @@ def children(places: pd.DataFrame, members: pd.DataFrame, pcode: str) -> pd.Data
     return places[places["parent_pcode"] == pcode]
 
 
+# What the breakdown shows of each child place: its latest stocks, and its flows in the range.
+BREAKDOWN_STOCKS = ["idps", "population"]
+BREAKDOWN_FLOW = "new_displacements"
+
+
 def breakdown(
     figs: pd.DataFrame,
     kids: pd.DataFrame,
@@ -279,9 +285,9 @@ def breakdown(
     date_to: dt.date | None,
 ) -> pd.DataFrame:
     """Per child place: the latest people displaced and the newly displaced in the range."""
-    stocks = latest_stocks(figs, ["idps", "population"], date_to)
+    stocks = latest_stocks(figs, BREAKDOWN_STOCKS, date_to)
     flows_of: dict[str, list[dict]] = {}
-    for record in _flow_records(figs, "new_displacements", date_from, date_to):
+    for record in _flow_records(figs, BREAKDOWN_FLOW, date_from, date_to):
         flows_of.setdefault(record["pcode"], []).append(record)
     rows = []
     for kid in kids.itertuples(index=False):
@@ -399,7 +405,13 @@ def change_since_previous(figs: pd.DataFrame, metric: str, total: Total | None) 
     return f"{change:+.0%} since {format_date(prev['period_end'])}"
 
 
-def disagreements(figs: pd.DataFrame, threshold: float = 0.10, limit: int = 50) -> pd.DataFrame:
+# A briefing needs the widest disagreements, not thousands.
+DISAGREEMENTS_SHOWN = 50
+
+
+def disagreements(
+    figs: pd.DataFrame, threshold: float = 0.10, limit: int = DISAGREEMENTS_SHOWN
+) -> pd.DataFrame:
     """Same place, metric, period and disaggregation from several publishers, far apart.
 
     The `limit` widest spreads, widest first: a briefing needs the worst, not thousands.
@@ -578,7 +590,7 @@ def export_note(
     ]
     if not figs.empty:
         sources = (
-            figs.assign(org=figs["publisher"].fillna("unknown publisher"))
+            figs.assign(org=figs["publisher"].fillna(UNKNOWN_PUBLISHER))
             .groupby("org")
             .agg(figures=("figure_id", "size"), url=("source_url", "first"))
             .sort_values("figures", ascending=False)

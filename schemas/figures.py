@@ -46,6 +46,22 @@ RECOMMENDED_KEY = [
     "age_group",
     "unit",
 ]
+# What a headline counts: recommended figures in people, for everyone (no disaggregation).
+# The dashboard's frames and the store's aggregate queries both apply exactly this rule.
+COUNTED_ROLE = Role.RECOMMENDED.value
+COUNTED_UNIT = Unit.PEOPLE.value
+# Who published a figure: the text of `publisher` before its first comma
+# ("OCHA, Flash Update No. 7 (2020-02-28)" is OCHA's); a figure without one is this.
+UNKNOWN_PUBLISHER = "unknown publisher"
+
+
+def organisation(publisher: object) -> str:
+    """The organisation of a "Publisher, Title (date)" provenance string."""
+    if not isinstance(publisher, str):
+        return UNKNOWN_PUBLISHER
+    return publisher.split(",", 1)[0].strip() or UNKNOWN_PUBLISHER
+
+
 COLUMNS = [
     "figure_id",
     "source",

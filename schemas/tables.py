@@ -31,6 +31,38 @@ figures = sa.Table(
     sa.Column("run_id", sa.String, nullable=False),
     sa.Index("ix_figures_source_dataset", "source", "dataset"),
     sa.Index("ix_figures_pcode_metric", "pcode", "metric", "period_end"),
+    # A view counts its figures from this index alone, without reading a row.
+    sa.Index("ix_figures_span", "pcode", "period_end", "period_start"),
+    # The few figures with an origin (the map's arrows), found without scanning the rest.
+    sa.Index(
+        "ix_figures_moves",
+        "pcode",
+        "period_end",
+        sqlite_where=sa.text("origin_pcode IS NOT NULL"),
+        postgresql_where=sa.text("origin_pcode IS NOT NULL"),
+    ),
+)
+
+# Derived from `figures` in the same transaction as every load, never written otherwise: each
+# group of figures on the same place, metric, period and disaggregation (the recommended key)
+# that two organisations or more report with different values. The dashboard reads its widest
+# disagreements from here instead of grouping every figure of a view.
+disputes = sa.Table(
+    "disputes",
+    metadata,
+    sa.Column("pcode", sa.String, nullable=False),
+    sa.Column("origin_pcode", sa.String),
+    sa.Column("metric", sa.String, nullable=False),
+    sa.Column("period_start", sa.Date, nullable=False),
+    sa.Column("period_end", sa.Date, nullable=False),
+    sa.Column("sex", sa.String),
+    sa.Column("age_group", sa.String),
+    sa.Column("unit", sa.String, nullable=False),
+    sa.Column("organisations", sa.Integer, nullable=False),
+    sa.Column("high", sa.BigInteger, nullable=False),
+    sa.Column("low", sa.BigInteger, nullable=False),
+    sa.Column("spread", sa.Float, nullable=False),
+    sa.Index("ix_disputes_place", "pcode", "period_end"),
 )
 
 places = sa.Table(

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from etl.store import migrate, reads, writes
+from etl.store import aggregates, migrate, reads, writes
 from etl.store.connection import DATA_DIR, backend, default_url, display_url, make_engine
 from etl.store.migrate import MigrationError
 
@@ -13,6 +13,7 @@ __all__ = [
     "MigrationError",
     "Store",
     "StoreError",
+    "aggregates",
     "backend",
     "default_url",
     "display_url",

@@ -59,7 +59,8 @@ def head() -> str:
     return found
 
 
-def _baseline_tables() -> tuple[str, ...]:
+def baseline_tables() -> tuple[str, ...]:
+    """The tables of the first revision: what a store made before migrations has."""
     return tuple(_scripts().get_revision(BASELINE).module.TABLES)
 
 
@@ -79,7 +80,7 @@ def _adopt_legacy(conn: sa.Connection) -> None:
     names = set(sa.inspect(conn).get_table_names())
     if "alembic_version" in names:
         return
-    ours = set(_baseline_tables())
+    ours = set(baseline_tables())
     found = ours & names
     if not found:
         return

@@ -97,27 +97,34 @@ def _earlier_stocks(where: list[sa.ColumnElement[bool]], date_from: dt.date) -> 
     return sa.select(ranked.c.figure_id).where(ranked.c.rank <= EARLIER_STOCKS)
 
 
-def figures(
-    engine: sa.Engine,
-    *,
-    pcodes: Sequence[str] | None = None,
-    metrics: Sequence[str] | None = None,
-    sources: Sequence[str] | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-    with_earlier_stocks: bool = False,
-) -> pd.DataFrame:
-    """Figures matching the filters, with place names; periods overlapping the dates.
+# What a chart, card or disagreement says of a figure: the canonical columns less those only
+# the table and the CSV export show (provenance details, long excerpts).
+VIEW_COLUMNS = [
+    "figure_id",
+    "publisher",
+    "metric",
+    "pcode",
+    "origin_pcode",
+    "period_start",
+    "period_end",
+    "value",
+    "qualifier",
+    "sex",
+    "age_group",
+    "unit",
+    "role",
+    "source_url",
+]
 
-    `with_earlier_stocks` adds, for each series of stocks, the latest reports before
-    `date_from`: what a view of the range needs to say how many people are displaced as of it.
-    """
+
+def figure_select(columns: Sequence[str] = COLUMNS) -> sa.Select:
+    """The figures' `columns` with their place names, in the order views list them."""
     f = tables.figures
     place = tables.places.alias("place")
     origin = tables.places.alias("origin")
-    stmt = (
+    return (
         sa.select(
-            *[f.c[c] for c in COLUMNS],
+            *[f.c[c] for c in columns],
             place.c.name.label("place_name"),
             place.c.name_ar.label("place_name_ar"),
             origin.c.name.label("origin_name"),
@@ -129,6 +136,39 @@ def figures(
         )
         .order_by(f.c.period_end, f.c.pcode, f.c.metric, f.c.figure_id)
     )
+
+
+def figure_frame(engine: sa.Engine, stmt: sa.Select) -> pd.DataFrame:
+    """The rows of a `figure_select()` as a frame with the canonical dtypes."""
+    with engine.connect() as conn:
+        frame = _frame(conn, stmt)
+    frame = _dates(frame, "period_start", "period_end")
+    if "retrieved_at" in frame:
+        frame["retrieved_at"] = pd.to_datetime(frame["retrieved_at"], utc=True)
+    for col in ("value", "admin_level"):
+        if col in frame:
+            frame[col] = frame[col].astype("Int64")
+    return frame
+
+
+def figures(
+    engine: sa.Engine,
+    *,
+    pcodes: Sequence[str] | None = None,
+    metrics: Sequence[str] | None = None,
+    sources: Sequence[str] | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    with_earlier_stocks: bool = False,
+    columns: Sequence[str] = COLUMNS,
+) -> pd.DataFrame:
+    """Figures matching the filters, with place names; periods overlapping the dates.
+
+    `with_earlier_stocks` adds, for each series of stocks, the latest reports before
+    `date_from`: what a view of the range needs to say how many people are displaced as of it.
+    `columns` narrows the figures' own columns (`VIEW_COLUMNS`: what a chart needs).
+    """
+    f = tables.figures
     where: list[sa.ColumnElement[bool]] = []
     if pcodes is not None:
         where.append(f.c.pcode.in_(list(pcodes)))
@@ -138,19 +178,13 @@ def figures(
         where.append(f.c.source.in_(list(sources)))
     if date_to:
         where.append(f.c.period_start <= date_to)
-    stmt = stmt.where(*where)
+    stmt = figure_select(columns).where(*where)
     if date_from and with_earlier_stocks:
         earlier = _earlier_stocks(where, date_from)
         stmt = stmt.where(sa.or_(f.c.period_end >= date_from, f.c.figure_id.in_(earlier)))
     elif date_from:
         stmt = stmt.where(f.c.period_end >= date_from)
-    with engine.connect() as conn:
-        frame = _frame(conn, stmt)
-    frame = _dates(frame, "period_start", "period_end")
-    frame["retrieved_at"] = pd.to_datetime(frame["retrieved_at"], utc=True)
-    for col in ("value", "admin_level"):
-        frame[col] = frame[col].astype("Int64")
-    return frame
+    return figure_frame(engine, stmt)
 
 
 def date_extent(engine: sa.Engine) -> tuple[dt.date | None, dt.date | None]:

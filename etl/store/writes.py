@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 import sqlalchemy as sa
 
+from etl.store import disputes
 from schemas import tables
 from schemas.figures import COLUMNS
 from schemas.runs import Rejection
@@ -15,6 +16,7 @@ from schemas.runs import Rejection
 CHUNK = 5_000
 # What a figure says; a reload that leaves these alone leaves the row alone.
 CONTENT = [c for c in COLUMNS if c not in ("figure_id", "retrieved_at", "run_id")]
+PCODE = CONTENT.index("pcode")
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,9 @@ def replace_figures(
                 conn.execute(f.delete().where(f.c.figure_id.in_(chunk)))
             for chunk in _chunks(fresh, CHUNK):
                 _insert_chunk(conn, chunk)
+            if stale or fresh:
+                touched = {existing[fid][PCODE] for fid in [*stale, *changed]}
+                disputes.refresh(conn, touched | {str(r["pcode"]) for r in fresh})
             changes = Changes(
                 added=len(fresh) - len(changed),
                 changed=len(changed),

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from etl.cli import app
 from etl.pipeline import import_hxl
 from etl.reference import load_reference
-from etl.store import MigrationError, StoreError, migrate, open_store
+from etl.store import MigrationError, Store, StoreError, migrate, open_store
 from schemas import tables
 from tests.factories import (
     REFERENCE_DIR,
@@ -25,6 +25,7 @@ from tests.factories import (
     figure_summary,
     good_file,
     runs,
+    make_store,
     store_url,
 )
 
@@ -41,10 +42,19 @@ def _diff(url: str) -> list:
     return found
 
 
-def _legacy(url: str) -> None:
-    """A store as `open_store` made it before migrations: create_all, no alembic_version."""
+def _legacy(url: str, like: Store | None = None) -> None:
+    """A store as `open_store` made it before migrations (the first revision's tables, no
+    alembic_version), holding the rows of the first revision's tables of `like`."""
+    migrate.upgrade(url, migrate.BASELINE)
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    tables.metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE alembic_version"))
+        for name in migrate.baseline_tables() if like else ():
+            table = tables.metadata.tables[name]
+            with like.engine.connect() as source:
+                rows = [dict(r) for r in source.execute(sa.select(table)).mappings()]
+            if rows:
+                conn.execute(table.insert(), rows)
     engine.dispose()
 
 
@@ -58,10 +68,12 @@ def test_a_new_database_gets_every_table_at_the_latest_revision(tmp_path, backen
     assert _diff(url) == []
 
 
-def test_the_first_revision_makes_the_same_sqlite_schema_as_create_all(tmp_path) -> None:
+def test_the_migrations_make_the_same_sqlite_schema_as_create_all(tmp_path) -> None:
     migrated, legacy = tmp_path / "migrated.db", tmp_path / "legacy.db"
     open_store(f"sqlite:///{migrated}").dispose()
-    _legacy(f"sqlite:///{legacy}")
+    engine = sa.create_engine(f"sqlite:///{legacy}", poolclass=sa.pool.NullPool)
+    tables.metadata.create_all(engine)
+    engine.dispose()
 
     def ddl(path: Path) -> dict[str, str]:
         with sqlite3.connect(path) as conn:
@@ -75,13 +87,12 @@ def test_the_first_revision_makes_the_same_sqlite_schema_as_create_all(tmp_path)
 
 
 def test_a_store_made_before_migrations_is_stamped_and_keeps_its_data(tmp_path, backend) -> None:
+    made = make_store(tmp_path, name="made.db")
+    assert import_hxl(made, good_file(tmp_path)).ok
+    before = figure_summary(made)
     url = store_url(tmp_path, migrated=False)
-    _legacy(url)
-    old = open_store(url, create=False)
-    load_reference(old, REFERENCE_DIR)
-    assert import_hxl(old, good_file(tmp_path)).ok
-    before = figure_summary(old)
-    old.dispose()
+    _legacy(url, like=made)
+    made.dispose()
     assert migrate.revision_at(url) is None
     store = open_store(url)
     assert store.revision() == migrate.head()

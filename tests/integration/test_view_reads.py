@@ -82,9 +82,8 @@ def test_earlier_stocks_are_kept_per_publisher_and_role(store: Store) -> None:
 def test_a_view_of_a_range_says_the_stock_as_of_it_and_the_change_since(store: Store) -> None:
     _load(store, _stock("2020-01-20", 200), _stock("2020-02-10", 300))
     ref = data.reference(store)
-    view = data.view(store, ref, ViewState("SY07", None, FROM, TO))
-    own = view.figures[view.figures["pcode"] == "SY07"]
-    cards = {c.key: c for c in views.headline_cards(own, FROM, TO)}
+    view = data.view(store, ref, ViewState("SY07", None, FROM, TO), threshold=0.1)
+    cards = {c.key: c for c in views.headline_cards(view.own, FROM, TO)}
     assert cards["idps"].text == "300"
     assert cards["idps"].detail == "as of 2020-02-10 · +50% since 2020-01-20"
-    assert data.shown(view.figures, FROM).empty  # nothing reported within the range itself
+    assert view.count == 0  # nothing reported within the range itself

@@ -1,0 +1,40 @@
+"""SQL expressions the store's reads and writes share, rendered for SQLite and PostgreSQL."""
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import GenericFunction
+
+from schemas.figures import COUNTED_ROLE, COUNTED_UNIT, UNKNOWN_PUBLISHER
+
+
+class publisher_head(GenericFunction):
+    """The text of a publisher before its first comma, trimmed."""
+
+    type = sa.String()
+    name = "publisher_head"
+    inherit_cache = True
+
+
+@compiles(publisher_head, "sqlite")
+def _head_sqlite(element: publisher_head, compiler: sa.sql.compiler.SQLCompiler, **kw) -> str:
+    text = compiler.process(element.clauses, **kw)
+    return f"trim(substr({text}, 1, instr({text} || ',', ',') - 1))"
+
+
+@compiles(publisher_head, "postgresql")
+def _head_postgresql(element: publisher_head, compiler: sa.sql.compiler.SQLCompiler, **kw) -> str:
+    return f"trim(split_part({compiler.process(element.clauses, **kw)}, ',', 1))"
+
+
+def organisation(publisher: sa.ColumnElement[str]) -> sa.ColumnElement[str]:
+    """`schemas.figures.organisation` in SQL: who published a figure."""
+    # Literals, not bound values: PostgreSQL matches a grouped expression only when its text
+    # is the same in SELECT and GROUP BY, and each bound value gets a placeholder of its own.
+    blank, unknown = (sa.literal_column(f"'{text}'") for text in ("", UNKNOWN_PUBLISHER))
+    return sa.func.coalesce(sa.func.nullif(publisher_head(publisher), blank), unknown)
+
+
+def counted(figures: sa.FromClause) -> list[sa.ColumnElement[bool]]:
+    """The headline rule (`schemas.figures.COUNTED_*`): recommended, in people, for everyone."""
+    c = figures.c
+    return [c.role == COUNTED_ROLE, c.unit == COUNTED_UNIT, c.sex.is_(None), c.age_group.is_(None)]

@@ -175,7 +175,7 @@ def register(app: Dash, store: Store, settings: DashboardSettings, cache: Cache)
             layout.banners(views.freshness_banners(loads, dt.datetime.now(dt.UTC), stale)),
             cards,
             layout.quality(flags),
-            charts.with_caption(charts.timeseries_figure(own_shown, v.events), *series_caption),
+            charts.with_caption(charts.timeseries_spec(own_shown, v.events), *series_caption),
             inside,
             charts.with_caption(
                 charts.breakdown_figure(views.sort_breakdown(kids, str(sort_by)), place),

@@ -1,6 +1,7 @@
 """Plotly figures built from frames: the time series and the breakdown."""
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -159,10 +160,23 @@ def event_labels(events: pd.DataFrame, first: object, last: object) -> list[dict
 
 def timeseries_figure(figs: pd.DataFrame, events: pd.DataFrame) -> go.Figure:
     """Stocks as lines and flows as bars on one time axis, with events as annotations."""
+    spec = timeseries_spec(figs, events)
+    return spec if isinstance(spec, go.Figure) else go.Figure(spec, _validate=False)
+
+
+def timeseries_spec(figs: pd.DataFrame, events: pd.DataFrame) -> dict | go.Figure:
+    """`timeseries_figure` as the plain structure the page is sent.
+
+    A national view draws thousands of points in a hundred series: as a plotly Figure they are
+    copied and walked element by element on their way to JSON, as plain data with numpy
+    columns they go through whole (a third of the time of a filter change, measured).
+    """
     rows, series = drawn_rows(figs)
     if not series:
         return empty_figure("No figures for this place and period")
-    hover = _hover(rows)
+    # Arrays, not lists: a figure is copied and walked element by element on its way to JSON
+    # unless its long columns are numpy arrays (text ones included), which go through whole.
+    hover = np.array(_hover(rows), dtype=str)
     starts = rows["period_start"].to_numpy()
     ends = rows["period_end"].to_numpy()
     values = rows["value"].to_numpy(dtype="float", na_value=float("nan"))
@@ -226,19 +240,17 @@ def timeseries_figure(figs: pd.DataFrame, events: pd.DataFrame) -> go.Figure:
         }
         for label in event_labels(events, ends.min(), ends.max())
     ]
-    # Built here from known-good parts, so plotly's per-property validation (most of the
-    # time of a figure with a hundred series) is skipped.
-    return go.Figure(
-        data=traces,
-        _validate=False,
-        layout={
+    # Built here from known-good parts, so plotly's per-property validation is not needed.
+    return {
+        "data": traces,
+        "layout": {
             "barmode": "overlay",
             "yaxis": {"tickformat": ",d", "rangemode": "tozero"},
             "shapes": shapes,
             "annotations": notes,
             **_LAYOUT,
         },
-    )
+    }
 
 
 def breakdown_figure(rows: pd.DataFrame, place_name: str) -> go.Figure:
@@ -408,21 +420,29 @@ def caption_text(
     return f"{place} · {format_date(date_from)} to {format_date(date_to)}", sources
 
 
-def with_caption(fig: go.Figure, title: str, subtitle: str) -> go.Figure:
+F = TypeVar("F", go.Figure, dict)
+
+
+def with_caption(fig: F, title: str, subtitle: str) -> F:
     """The figure titled with its place, dates and sources: a downloaded PNG keeps them.
 
     A chart with nothing drawn keeps only its message: a title over no data says nothing.
+    Takes a plotly Figure or its plain structure (`timeseries_spec`).
     """
+    caption = {
+        "text": title,
+        "subtitle": {"text": subtitle, "font": {"size": 11, "color": "#555"}},
+        "x": 0.01,
+        "xanchor": "left",
+        "font": {"size": 14},
+    }
+    if isinstance(fig, dict):
+        if not fig["data"]:
+            return fig
+        layout = fig["layout"]
+        fig["layout"] = {**layout, "title": caption, "margin": {**layout["margin"], "t": 70}}
+        return fig
     if not fig.data:
         return fig
-    fig.update_layout(
-        title={
-            "text": title,
-            "subtitle": {"text": subtitle, "font": {"size": 11, "color": "#555"}},
-            "x": 0.01,
-            "xanchor": "left",
-            "font": {"size": 14},
-        },
-        margin={"t": 70},
-    )
+    fig.update_layout(title=caption, margin={"t": 70})
     return fig

@@ -138,8 +138,11 @@ def map_flows(figs: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
     if figs.empty:
         return pd.DataFrame(columns=columns)
     moves = figs[figs["origin_pcode"].notna() & (figs["role"] == "recommended")]
-    coords = places.dropna(subset=["lat", "lon"]).set_index("pcode")[["lat", "lon"]]
-    located = {str(p): (float(r.lat), float(r.lon)) for p, r in coords.iterrows()}
+    coords = places.dropna(subset=["lat", "lon"])
+    located = {
+        str(p): (float(lat), float(lon))
+        for p, lat, lon in zip(coords["pcode"], coords["lat"], coords["lon"], strict=True)
+    }
     rows = []
     for r in moves.itertuples(index=False):
         if r.origin_pcode not in located or r.pcode not in located:

@@ -1,6 +1,7 @@
 """How numbers, qualifiers and dates read on screen."""
 
 import datetime as dt
+import functools
 
 import pandas as pd
 
@@ -53,6 +54,7 @@ def format_period(start: pd.Timestamp, end: pd.Timestamp) -> str:
     return f"{format_date(start)} – {format_date(end)}"
 
 
+@functools.lru_cache(maxsize=65_536)
 def publisher_name(publisher: str | None) -> str:
     """The organisation of a "Publisher, Title (date)" provenance string, short enough to show."""
     head = organisation(publisher)

@@ -1,6 +1,7 @@
 """The rules of views: stocks and flows, qualifiers, publishers, areas, breakdowns, the table."""
 
 import datetime as dt
+import random
 from typing import Any
 
 import pandas as pd
@@ -405,3 +406,41 @@ def test_a_source_that_only_ever_failed_gets_a_banner(store: Store) -> None:
     banners = views.freshness_banners(loads, dt.datetime.now(dt.UTC), dt.timedelta(days=30))
     assert len(banners) == 1
     assert banners[0].startswith("The last refresh of dtm failed")
+
+
+def _brute_force_non_overlapping(rows: list[dict]) -> list[dict]:
+    """The rule said plainly: each period, longest first, unless it overlaps one taken."""
+    latest: dict[object, dict] = {}
+    for row in sorted(rows, key=lambda r: r["period_end"]):
+        latest[row["period_start"]] = row
+    taken: list[dict] = []
+    for row in sorted(
+        latest.values(),
+        key=lambda r: (r["period_end"] - r["period_start"], r["period_end"]),
+        reverse=True,
+    ):
+        if all(
+            row["period_end"] < t["period_start"] or row["period_start"] > t["period_end"]
+            for t in taken
+        ):
+            taken.append(row)
+    return taken
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_non_overlapping_flows_match_the_plain_rule(seed: int) -> None:
+    rng = random.Random(seed)
+    day = pd.Timestamp("2020-01-01")
+    rows = []
+    for i in range(rng.randint(1, 60)):
+        start = day + pd.Timedelta(days=rng.randint(0, 90))
+        rows.append(
+            {
+                "id": i,
+                "period_start": start,
+                "period_end": start + pd.Timedelta(days=rng.randint(0, 20)),
+            }
+        )
+    found = [r["id"] for r in views._non_overlapping(rows)]
+    assert found == [r["id"] for r in _brute_force_non_overlapping(rows)]
+    assert len(found) >= 1

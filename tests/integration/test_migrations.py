@@ -16,16 +16,14 @@ from typer.testing import CliRunner
 
 from etl.cli import app
 from etl.pipeline import import_hxl
-from etl.reference import load_reference
 from etl.store import MigrationError, Store, StoreError, migrate, open_store
 from schemas import tables
 from tests.factories import (
-    REFERENCE_DIR,
     copy_reference,
     figure_summary,
     good_file,
-    runs,
     make_store,
+    runs,
     store_url,
 )
 

@@ -2,7 +2,7 @@
 
 import argparse
 
-from dashboard.app import create_app
+from dashboard.app import create_app, settle_for_serving
 from dashboard.settings import DashboardSettings
 
 
@@ -15,6 +15,7 @@ def main() -> None:
     args = parser.parse_args()
     settings = defaults.model_copy(update={"host": args.host, "port": args.port})
     app = create_app(settings)
+    settle_for_serving()
     print(f"Serving on http://{settings.host}:{settings.port}/")
     app.run(host=settings.host, port=settings.port, debug=settings.debug)
 

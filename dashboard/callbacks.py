@@ -178,13 +178,13 @@ def register(app: Dash, store: Store, settings: DashboardSettings, cache: Cache)
             charts.with_caption(charts.timeseries_spec(own_shown, v.events), *series_caption),
             inside,
             charts.with_caption(
-                charts.breakdown_figure(views.sort_breakdown(kids, str(sort_by)), place),
+                charts.breakdown_spec(views.sort_breakdown(kids, str(sort_by)), place),
                 *bars_caption,
             ),
             charts.with_caption(
-                charts.map_figure(
+                charts.map_spec(
                     data.map_points(kids, ref.places),
-                    data.map_flows(v.moves, ref.places),
+                    data.map_flows(v.moves, ref.places, charts.MAX_FLOWS),
                     data.boundaries(settings.boundaries),
                 ),
                 *map_caption,

@@ -27,22 +27,28 @@ _LAYOUT = {
 
 def empty_figure(message: str) -> go.Figure:
     """A blank chart that says why it is blank."""
-    fig = go.Figure()
-    fig.update_layout(
-        xaxis={"visible": False},
-        yaxis={"visible": False},
-        annotations=[
-            {
-                "text": message,
-                "showarrow": False,
-                "font": {"size": 15},
-                "xref": "paper",
-                "yref": "paper",
-            }
-        ],
-        **_LAYOUT,
-    )
-    return fig
+    return go.Figure(empty_spec(message))
+
+
+def empty_spec(message: str) -> dict:
+    """`empty_figure` as the plain structure the page is sent."""
+    return {
+        "data": [],
+        "layout": {
+            **_LAYOUT,
+            "xaxis": {"visible": False},
+            "yaxis": {"visible": False},
+            "annotations": [
+                {
+                    "text": message,
+                    "showarrow": False,
+                    "font": {"size": 15},
+                    "xref": "paper",
+                    "yref": "paper",
+                }
+            ],
+        },
+    }
 
 
 @dataclass(frozen=True)
@@ -160,11 +166,10 @@ def event_labels(events: pd.DataFrame, first: object, last: object) -> list[dict
 
 def timeseries_figure(figs: pd.DataFrame, events: pd.DataFrame) -> go.Figure:
     """Stocks as lines and flows as bars on one time axis, with events as annotations."""
-    spec = timeseries_spec(figs, events)
-    return spec if isinstance(spec, go.Figure) else go.Figure(spec, _validate=False)
+    return go.Figure(timeseries_spec(figs, events))
 
 
-def timeseries_spec(figs: pd.DataFrame, events: pd.DataFrame) -> dict | go.Figure:
+def timeseries_spec(figs: pd.DataFrame, events: pd.DataFrame) -> dict:
     """`timeseries_figure` as the plain structure the page is sent.
 
     A national view draws thousands of points in a hundred series: as a plotly Figure they are
@@ -173,7 +178,7 @@ def timeseries_spec(figs: pd.DataFrame, events: pd.DataFrame) -> dict | go.Figur
     """
     rows, series = drawn_rows(figs)
     if not series:
-        return empty_figure("No figures for this place and period")
+        return empty_spec("No figures for this place and period")
     # Arrays, not lists: a figure is copied and walked element by element on its way to JSON
     # unless its long columns are numpy arrays (text ones included), which go through whole.
     hover = np.array(_hover(rows), dtype=str)
@@ -255,41 +260,46 @@ def timeseries_spec(figs: pd.DataFrame, events: pd.DataFrame) -> dict | go.Figur
 
 def breakdown_figure(rows: pd.DataFrame, place_name: str) -> go.Figure:
     """Child areas as horizontal bars: people displaced and newly displaced."""
+    return go.Figure(breakdown_spec(rows, place_name))
+
+
+def breakdown_spec(rows: pd.DataFrame, place_name: str) -> dict:
+    """`breakdown_figure` as the plain structure the page is sent."""
     if rows.empty:
-        return empty_figure(f"No figures for the areas within {place_name} in this period")
+        return empty_spec(f"No figures for the areas within {place_name} in this period")
     rows = rows.sort_values("idps", na_position="first")
     labels = [
         f"{r.name} · {r.name_ar}" if isinstance(r.name_ar, str) else r.name
         for r in rows.itertuples()
     ]
-    fig = go.Figure()
-    for column, text, label, colour in (
-        ("idps", "idps_text", "People displaced (latest)", PALETTE[0]),
-        ("new", "new_text", "Newly displaced in range", PALETTE[1]),
-    ):
-        fig.add_trace(
-            go.Bar(
-                y=labels,
-                x=rows[column].astype("float"),
-                orientation="h",
-                name=label,
-                text=rows[text],
-                textposition="auto",
-                marker={"color": colour},
-                customdata=rows["pcode"],
-                hovertemplate="%{y}: %{text}<extra>" + label + "</extra>",
-            )
+    traces = [
+        {
+            "type": "bar",
+            "y": labels,
+            "x": rows[column].astype("float").to_numpy(),
+            "orientation": "h",
+            "name": label,
+            "text": rows[text].tolist(),
+            "textposition": "auto",
+            "marker": {"color": colour},
+            "customdata": rows["pcode"].tolist(),
+            "hovertemplate": "%{y}: %{text}<extra>" + label + "</extra>",
+        }
+        for column, text, label, colour in (
+            ("idps", "idps_text", "People displaced (latest)", PALETTE[0]),
+            ("new", "new_text", "Newly displaced in range", PALETTE[1]),
         )
-    fig.update_layout(
-        barmode="group",
-        xaxis={"tickformat": ",d"},
-        height=max(260, 60 + 44 * len(rows)),
+    ]
+    layout = {
         **_LAYOUT,
-    )
-    return fig
+        "barmode": "group",
+        "xaxis": {"tickformat": ",d"},
+        "height": max(260, 60 + 44 * len(rows)),
+    }
+    return {"data": traces, "layout": layout}
 
 
-def _geojson_traces(geojson: dict, highlight: set[str]) -> list[go.Scatter]:
+def _geojson_traces(geojson: dict, highlight: set[str]) -> list[dict]:
     """Boundary outlines as plain line traces: drawn locally, no map tiles, no CDN."""
     traces = []
     for feature in geojson.get("features", []):
@@ -308,16 +318,17 @@ def _geojson_traces(geojson: dict, highlight: set[str]) -> list[go.Scatter]:
                 xs += [p[0] for p in ring] + [None]
                 ys += [p[1] for p in ring] + [None]
         traces.append(
-            go.Scatter(
-                x=xs,
-                y=ys,
-                mode="lines",
-                line={"color": "#333" if code in highlight else "#bbb", "width": 1},
-                fill="toself",
-                fillcolor="rgba(0,114,178,0.06)" if code in highlight else "rgba(0,0,0,0)",
-                hoverinfo="skip",
-                showlegend=False,
-            )
+            {
+                "type": "scatter",
+                "x": xs,
+                "y": ys,
+                "mode": "lines",
+                "line": {"color": "#333" if code in highlight else "#bbb", "width": 1},
+                "fill": "toself",
+                "fillcolor": "rgba(0,114,178,0.06)" if code in highlight else "rgba(0,0,0,0)",
+                "hoverinfo": "skip",
+                "showlegend": False,
+            }
         )
     return traces
 
@@ -336,13 +347,15 @@ def map_figure(
     `points`: pcode, name, lat, lon, idps, idps_text, new, new_text, share.
     `flows`: origin_lat, origin_lon, lat, lon, value, text.
     """
+    return go.Figure(map_spec(points, flows, boundaries))
+
+
+def map_spec(points: pd.DataFrame, flows: pd.DataFrame, boundaries: dict | None = None) -> dict:
+    """`map_figure` as the plain structure the page is sent."""
     located = points.dropna(subset=["lat", "lon"]) if not points.empty else points
     if located.empty and (flows.empty or boundaries is None):
-        return empty_figure("No figures with coordinates for these places and this period")
-    fig = go.Figure()
-    if boundaries:
-        for trace in _geojson_traces(boundaries, set(points.get("pcode", []))):
-            fig.add_trace(trace)
+        return empty_spec("No figures with coordinates for these places and this period")
+    traces = _geojson_traces(boundaries, set(points.get("pcode", []))) if boundaries else []
     if not flows.empty:
         # All movements in one trace (segments split by gaps), the largest first and at most
         # MAX_FLOWS of them: one trace per movement costs a second per thousand.
@@ -354,37 +367,39 @@ def map_figure(
             xs += [flow.origin_lon, flow.lon, None]
             ys += [flow.origin_lat, flow.lat, None]
             texts += [flow.text, flow.text, None]
-        fig.add_trace(
-            go.Scatter(
-                x=xs,
-                y=ys,
-                mode="lines",
-                line={"color": PALETTE[5], "width": 2},
-                hovertext=texts,
-                hoverinfo="text",
-                showlegend=False,
-            )
+        traces.append(
+            {
+                "type": "scatter",
+                "x": xs,
+                "y": ys,
+                "mode": "lines",
+                "line": {"color": PALETTE[5], "width": 2},
+                "hovertext": texts,
+                "hoverinfo": "text",
+                "showlegend": False,
+            }
         )
     if not located.empty:
         size = located["idps"].fillna(located["new"]).fillna(0).astype("float")
         scale = size.max() or 1.0
         share = located["share"].astype("float")
-        fig.add_trace(
-            go.Scatter(
-                x=located["lon"],
-                y=located["lat"],
-                mode="markers+text",
-                text=located["name"],
-                textposition="top center",
-                customdata=located["pcode"],
-                hovertext=[
+        traces.append(
+            {
+                "type": "scatter",
+                "x": located["lon"].astype("float").tolist(),
+                "y": located["lat"].astype("float").tolist(),
+                "mode": "markers+text",
+                "text": located["name"].tolist(),
+                "textposition": "top center",
+                "customdata": located["pcode"].tolist(),
+                "hovertext": [
                     f"{r.name}<br>displaced: {r.idps_text}<br>newly displaced: {r.new_text}"
                     for r in located.itertuples()
                 ],
-                hoverinfo="text",
-                marker={
-                    "size": 12 + 48 * (size / scale) ** 0.5,
-                    "color": share.fillna(0),
+                "hoverinfo": "text",
+                "marker": {
+                    "size": (12 + 48 * (size / scale) ** 0.5).tolist(),
+                    "color": share.fillna(0).tolist(),
                     "colorscale": "Cividis",
                     "cmin": 0,
                     "cmax": max(float(share.max()) if share.notna().any() else 1.0, 0.01),
@@ -393,16 +408,16 @@ def map_figure(
                     "line": {"color": "white", "width": 1},
                     "opacity": 0.85,
                 },
-                showlegend=False,
-            )
+                "showlegend": False,
+            }
         )
-    fig.update_layout(
-        xaxis={"visible": False},
-        yaxis={"visible": False, "scaleanchor": "x", "scaleratio": 1.2},
-        height=460,
+    layout = {
         **_LAYOUT,
-    )
-    return fig
+        "xaxis": {"visible": False},
+        "yaxis": {"visible": False, "scaleanchor": "x", "scaleratio": 1.2},
+        "height": 460,
+    }
+    return {"data": traces, "layout": layout}
 
 
 MAX_CAPTION_SOURCES = 4

@@ -132,8 +132,11 @@ def map_points(rows: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
     return rows.merge(coords, on="pcode", how="left")
 
 
-def map_flows(figs: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
-    """Recommended movement figures with both ends located: origin and destination."""
+def map_flows(figs: pd.DataFrame, places: pd.DataFrame, limit: int | None = None) -> pd.DataFrame:
+    """Recommended movement figures with both ends located: origin and destination.
+
+    With `limit`, only that many of the largest (what the map draws).
+    """
     columns = ["origin_lat", "origin_lon", "lat", "lon", "value", "text"]
     if figs.empty:
         return pd.DataFrame(columns=columns)
@@ -143,10 +146,11 @@ def map_flows(figs: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
         str(p): (float(lat), float(lon))
         for p, lat, lon in zip(coords["pcode"], coords["lat"], coords["lon"], strict=True)
     }
+    moves = moves[moves["origin_pcode"].isin(located) & moves["pcode"].isin(located)]
+    if limit is not None:
+        moves = moves.sort_values("value", ascending=False, kind="stable").head(limit)
     rows = []
     for r in moves.itertuples(index=False):
-        if r.origin_pcode not in located or r.pcode not in located:
-            continue
         (origin_lat, origin_lon), (lat, lon) = located[r.origin_pcode], located[r.pcode]
         rows.append(
             {

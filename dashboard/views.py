@@ -131,7 +131,11 @@ def latest_stocks(
 
 def latest_stock(figs: pd.DataFrame, metric: str, date_to: dt.date | None) -> Total | None:
     """The latest recommended stock reported as of `date_to`."""
-    rows = counted(figs, [metric])
+    return _latest(counted(figs, [metric]), date_to)
+
+
+def _latest(rows: pd.DataFrame, date_to: dt.date | None) -> Total | None:
+    """`latest_stock` over the counted figures of one metric."""
     if date_to is not None and not rows.empty:
         rows = rows[rows["period_end"] <= pd.Timestamp(date_to)]
     if rows.empty:
@@ -177,7 +181,13 @@ def _flow_records(
     figs: pd.DataFrame, metric: str, date_from: dt.date | None, date_to: dt.date | None
 ) -> list[dict]:
     """Counted flows that lie within the range, as plain records with their `org`."""
-    rows = counted(figs, [metric])
+    return _flows_within(counted(figs, [metric]), date_from, date_to)
+
+
+def _flows_within(
+    rows: pd.DataFrame, date_from: dt.date | None, date_to: dt.date | None
+) -> list[dict]:
+    """`_flow_records` over the counted figures of one metric."""
     if rows.empty:
         return []
     if date_from is not None:
@@ -224,12 +234,18 @@ def headline_cards(
     figs: pd.DataFrame, date_from: dt.date | None, date_to: dt.date | None
 ) -> list[Card]:
     """The four headline cards for the figures of one place."""
-    population = latest_stock(figs, "population", date_to)
-    idps = latest_stock(figs, "idps", date_to)
-    new = flow_total(figs, "new_displacements", date_from, date_to)
+    # The rules pick from the counted figures once, then from each metric's share of them.
+    rows = counted(figs)
+    of = {
+        m: rows[rows["metric"] == m] if not rows.empty else rows
+        for m in ("population", "idps", "new_displacements")
+    }
+    population = _latest(of["population"], date_to)
+    idps = _latest(of["idps"], date_to)
+    new = _flow_total(_flows_within(of["new_displacements"], date_from, date_to))
     cards = [
-        _stock_card("population", "Population", population, figs),
-        _stock_card("idps", "People displaced", idps, figs),
+        _stock_card("population", "Population", population, of["population"]),
+        _stock_card("idps", "People displaced", idps, of["idps"]),
     ]
     if new is None:
         cards.append(Card("new", "Newly displaced in range", "–", "no report in this period"))
@@ -249,12 +265,11 @@ def headline_cards(
     return cards
 
 
-def _stock_card(
-    key: str, label: str, total: Total | None, figs: pd.DataFrame | None = None
-) -> Card:
+def _stock_card(key: str, label: str, total: Total | None, rows: pd.DataFrame) -> Card:
+    """A stock's card; `rows` are the counted figures of its metric (for the change)."""
     if total is None:
         return Card(key, label, "–", "no report as of this date")
-    change = change_since_previous(figs, key, total) if figs is not None else ""
+    change = _change(rows, total)
     return Card(
         key,
         label,
@@ -406,9 +421,11 @@ def _host(url: str) -> str:
 
 def change_since_previous(figs: pd.DataFrame, metric: str, total: Total | None) -> str:
     """How a stock moved since the previous report of the same publisher ("+12% since ...")."""
-    if total is None:
-        return ""
-    rows = counted(figs, [metric])
+    return _change(counted(figs, [metric]), total) if total is not None else ""
+
+
+def _change(rows: pd.DataFrame, total: Total) -> str:
+    """`change_since_previous` over the counted figures of one metric."""
     same = rows[
         (publisher_names(rows["publisher"]) == publisher_name(total.publisher))
         & (rows["period_end"] < total.end)
@@ -500,8 +517,9 @@ def quality_flags(
 ) -> list[str]:
     """Published figures that cannot all be right: said, not hidden."""
     flags = []
-    idps = latest_stock(own, "idps", date_to)
-    population = latest_stock(own, "population", date_to)
+    rows = counted(own, ["idps", "population"])
+    idps = _latest(rows[rows["metric"] == "idps"] if not rows.empty else rows, date_to)
+    population = _latest(rows[rows["metric"] == "population"] if not rows.empty else rows, date_to)
     if idps and population and idps.value > population.value:
         flags.append(
             f"People displaced in {place_name} ({idps.text}, {publisher_name(idps.publisher)}) "

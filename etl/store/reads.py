@@ -11,10 +11,13 @@ from schemas.enums import FLOW_METRICS
 from schemas.figures import COLUMNS
 
 
-def _frame(conn: sa.Connection, stmt: sa.Select) -> pd.DataFrame:
+def _frame(conn: sa.Connection, stmt: sa.Select, raw: bool = False) -> pd.DataFrame:
     result = conn.execute(stmt)
     keys = list(result.keys())
-    rows = result.fetchall()
+    # `raw`: the driver's values as they come (dates as text on SQLite), for a caller that
+    # parses whole columns after; SQLAlchemy converting each value costs more than the query.
+    rows = result.cursor.fetchall() if raw else result.fetchall()
+    result.close()
     if not rows:
         return pd.DataFrame(columns=keys)
     # Column by column: pandas probing each Row object for named-tuple fields costs more
@@ -141,7 +144,7 @@ def figure_select(columns: Sequence[str] = COLUMNS) -> sa.Select:
 def figure_frame(engine: sa.Engine, stmt: sa.Select) -> pd.DataFrame:
     """The rows of a `figure_select()` as a frame with the canonical dtypes."""
     with engine.connect() as conn:
-        frame = _frame(conn, stmt)
+        frame = _frame(conn, stmt, raw=True)
     frame = _dates(frame, "period_start", "period_end")
     if "retrieved_at" in frame:
         frame["retrieved_at"] = pd.to_datetime(frame["retrieved_at"], utc=True)

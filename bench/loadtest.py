@@ -1,16 +1,19 @@
 """Load test: simultaneous users changing filters against gunicorn on 127.0.0.1.
 
-    python -m bench.loadtest [--users 50] [--seconds 60] [--database-url URL]
+    python -m bench.loadtest [--users 50] [--seconds 60] [--think 0] [--database-url URL]
 
 Every request goes to a gunicorn this script starts on a loopback port and stops; each user
 is bounded in time and in requests. Without --database-url it serves a copy of the bundled
-data. Prints throughput, p50/p95/p99 latency and errors, and writes
-bench/results/loadtest.json.
+data. With --think, a user pauses about that many seconds (0.5 to 1.5 times, at random)
+between two changes, as a coordinator reading the page does; without, each user sends its
+next change as soon as the last is answered (a stress test). Prints throughput, p50/p95/p99
+latency and errors, and writes bench/results/loadtest.json.
 """
 
 import argparse
 import json
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -48,9 +51,14 @@ def _bundled_store(folder: Path) -> str:
     return url
 
 
-def _user(base: str, bodies: list[dict], stop_at: float, out: list, errors: list) -> None:
+def _user(
+    base: str, bodies: list[dict], stop_at: float, out: list, errors: list, think: float, seed: int
+) -> None:
     session = requests.Session()
+    pauses = random.Random(seed)
     for i, body in enumerate(bodies[:MAX_REQUESTS_PER_USER]):
+        if i and think:
+            time.sleep(think * pauses.uniform(0.5, 1.5))
         if time.monotonic() >= stop_at:
             return
         started = time.perf_counter()
@@ -65,7 +73,7 @@ def _user(base: str, bodies: list[dict], stop_at: float, out: list, errors: list
             errors.append(f"request {i}: {getattr(response, 'status_code', response)}")
 
 
-def run(users: int, seconds: float, database_url: str | None) -> dict:
+def run(users: int, seconds: float, database_url: str | None, think: float = 0.0) -> dict:
     """Start gunicorn, drive `users` threads for `seconds`, stop, and report."""
     with tempfile.TemporaryDirectory() as tmp:
         url = database_url or _bundled_store(Path(tmp))
@@ -104,7 +112,10 @@ def run(users: int, seconds: float, database_url: str | None) -> dict:
                 changes = filter_changes(places, first, last, 2_000, seed=u)
                 bodies = [payload(dep, render_values(c, defaults), [c["changed"]]) for c in changes]
                 threads.append(
-                    threading.Thread(target=_user, args=(base, bodies, stop_at, latencies, errors))
+                    threading.Thread(
+                        target=_user,
+                        args=(base, bodies, stop_at, latencies, errors, think, u),
+                    )
                 )
             started = time.monotonic()
             for t in threads:
@@ -118,6 +129,7 @@ def run(users: int, seconds: float, database_url: str | None) -> dict:
             log.close()
     return {
         "users": users,
+        "think_seconds": think,
         "seconds": round(wall, 1),
         "requests": len(latencies),
         "throughput_rps": round(len(latencies) / wall, 1),
@@ -136,9 +148,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.loadtest", description=__doc__)
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--think", type=float, default=0.0)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
-    report = run(args.users, min(args.seconds, 600), args.database_url)
+    report = run(args.users, min(args.seconds, 600), args.database_url, max(args.think, 0.0))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(report, indent=2))

@@ -192,13 +192,19 @@ LOAD_P95_MS = 1_000
 def rows(results: dict[str, Any]) -> list[dict[str, Any]]:
     """Every row of the results table."""
     out = _etl_rows(results) + _growth_rows(results) + _query_rows(results) + _page_rows(results)
-    load = results.get("load")
-    if load:
+    for key in ("load", "load_paced"):
+        load = results.get(key)
+        if not load:
+            continue
         met = load["errors"] == 0 and load["p95_ms"] < LOAD_P95_MS
+        think = load.get("think_seconds") or 0
+        pace = f", pausing ~{think:g} s between changes" if think else ", back to back"
         out.append(
             {
                 "benchmark": "5. Concurrency (gunicorn, filter changes)",
-                "size": f"{load['users']} users, {load['seconds']:.0f} s, {load['store']} store",
+                "size": (
+                    f"{load['users']} users{pace}, {load['seconds']:.0f} s, {load['store']} store"
+                ),
                 "project": (
                     f"{load['throughput_rps']} req/s; p50 {load['p50_ms']:,.0f} ms, "
                     f"p95 {load['p95_ms']:,.0f} ms, p99 {load['p99_ms']:,.0f} ms; "

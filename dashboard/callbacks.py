@@ -214,21 +214,30 @@ def register(app: Dash, store: Store, settings: DashboardSettings, cache: Cache)
         # A new view, order or filter starts at page one; only paging moves between pages.
         if "figures-table.page_current" not in ctx.triggered_prop_ids:
             page = 0
+        message = ""
         try:
-            shown = figures(s)
+            conditions = table_filter.parse_filter(query)
+        except table_filter.FilterError as exc:
+            conditions, message = [], f"Filter not applied: {exc}."
+        size = layout.PAGE_SIZE
+        sort = sort_by if isinstance(sort_by, list) else None
+        try:
+            if conditions:
+                # A filter reads displayed text (periods, labels, publishers): the view's
+                # figures are filtered as a frame.
+                try:
+                    shown = table_filter.apply_filter(figures(s), conditions)
+                except table_filter.FilterError as exc:
+                    message = f"Filter not applied: {exc}."
+                else:
+                    rows, pages = views.table_page(shown, page, size, sort)
+                    current = min(max(page if isinstance(page, int) else 0, 0), pages - 1)
+                    return rows, pages, current, f"{len(shown):,} match the filter"
+            # Unfiltered, the store sorts and cuts the page: no view is read whole.
+            rows, pages, current = data.table_page(store, reference(), s, page, size, sort)
         except StoreError:
             return [], 1, 0, ""
-        try:
-            shown = table_filter.apply_filter(shown, table_filter.parse_filter(query))
-            message = f"{len(shown):,} match the filter" if query else ""
-        except table_filter.FilterError as exc:
-            message = f"Filter not applied: {exc}."
-        size = layout.PAGE_SIZE
-        rows, pages = views.table_page(
-            shown, page, size, sort_by if isinstance(sort_by, list) else None
-        )
-        current = page if isinstance(page, int) else 0
-        return rows, pages, min(max(current, 0), pages - 1), message
+        return rows, pages, current, message
 
     @app.callback(
         Output("breakdown-sort", "data"),

@@ -108,6 +108,30 @@ def figures(store: Store, ref: Reference, state: ViewState) -> pd.DataFrame:
     )
 
 
+def table_page(
+    store: Store, ref: Reference, state: ViewState, page: object, size: int, sort_by: object
+) -> tuple[list[dict[str, str]], int, int]:
+    """One page of the figures table, sorted and cut in the store: (rows, pages, page)."""
+    place, kids = selected(ref, state)
+    both = [str(place["pcode"]), *kids["pcode"]]
+    total = aggregates.count_figures(store.engine, both, state.date_from, state.date_to)
+    pages = max(1, -(-total // size))
+    page = min(max(page if isinstance(page, int) else 0, 0), pages - 1)
+    chosen = sort_by[0] if isinstance(sort_by, list) and sort_by else {}
+    chosen = chosen if isinstance(chosen, dict) else {}
+    frame = reads.figure_page(
+        store.engine,
+        pcodes=both,
+        date_from=state.date_from,
+        date_to=state.date_to,
+        sort=views.TABLE_SORT.get(str(chosen.get("column_id", ""))),
+        descending=chosen.get("direction") == "desc",
+        offset=page * size,
+        limit=size,
+    )
+    return views.table_rows(frame, presorted=True), pages, page
+
+
 def within(v: View) -> pd.DataFrame:
     """The children's figures the breakdown and the map rest on: stocks and flows."""
     parts = [frame for frame in (v.stocks, v.flows) if not frame.empty]

@@ -38,3 +38,22 @@ def counted(figures: sa.FromClause) -> list[sa.ColumnElement[bool]]:
     """The headline rule (`schemas.figures.COUNTED_*`): recommended, in people, for everyone."""
     c = figures.c
     return [c.role == COUNTED_ROLE, c.unit == COUNTED_UNIT, c.sex.is_(None), c.age_group.is_(None)]
+
+
+class bytewise(GenericFunction):
+    """Text ordered by code point, as Python orders it, whatever the server's collation."""
+
+    type = sa.String()
+    name = "bytewise"
+    inherit_cache = True
+
+
+@compiles(bytewise, "sqlite")
+def _bytewise_sqlite(element: bytewise, compiler: sa.sql.compiler.SQLCompiler, **kw) -> str:
+    # SQLite's default BINARY collation already compares UTF-8 bytes: code point order.
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(bytewise, "postgresql")
+def _bytewise_postgresql(element: bytewise, compiler: sa.sql.compiler.SQLCompiler, **kw) -> str:
+    return f'({compiler.process(element.clauses, **kw)} COLLATE "C")'

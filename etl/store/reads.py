@@ -6,6 +6,7 @@ from collections.abc import Sequence
 import pandas as pd
 import sqlalchemy as sa
 
+from etl.store.expressions import bytewise
 from schemas import tables
 from schemas.enums import FLOW_METRICS
 from schemas.figures import COLUMNS
@@ -187,6 +188,39 @@ def figures(
         stmt = stmt.where(sa.or_(f.c.period_end >= date_from, f.c.figure_id.in_(earlier)))
     elif date_from:
         stmt = stmt.where(f.c.period_end >= date_from)
+    return figure_frame(engine, stmt)
+
+
+def figure_page(
+    engine: sa.Engine,
+    *,
+    pcodes: Sequence[str],
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    sort: str | None,
+    descending: bool,
+    offset: int,
+    limit: int,
+) -> pd.DataFrame:
+    """One page of the figures of these places reaching into the range, in a table's order:
+    by the column labelled `sort` (empty values last), then newest first."""
+    f = tables.figures
+    stmt = figure_select().order_by(None)
+    named = {c.name: c for c in stmt.selected_columns}
+    order: list[sa.ColumnElement] = []
+    if sort is not None:
+        if sort not in named:
+            raise ValueError(f"no column {sort!r} to sort the figures by")
+        column = named[sort]
+        key = bytewise(column) if isinstance(column.type, sa.String) else column
+        order.append((key.desc() if descending else key.asc()).nulls_last())
+    order += [f.c.period_end.desc(), bytewise(f.c.pcode), bytewise(f.c.metric), f.c.figure_id]
+    where = [f.c.pcode.in_(list(pcodes))]
+    if date_from:
+        where.append(f.c.period_end >= date_from)
+    if date_to:
+        where.append(f.c.period_start <= date_to)
+    stmt = stmt.where(*where).order_by(*order).offset(offset).limit(limit)
     return figure_frame(engine, stmt)
 
 

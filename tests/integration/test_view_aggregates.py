@@ -154,3 +154,34 @@ def test_every_load_keeps_the_disputes_in_step(store: Store) -> None:
     # The CCCM dataset withdrawn: one organisation is left, and nothing to dispute.
     load("cccm.csv")
     assert _disputes(store) == []
+
+
+@pytest.mark.parametrize(
+    "sort",
+    [None, ("period", "asc"), ("place", "desc"), ("value", "desc"), ("origin", "asc")],
+)
+def test_a_table_page_cut_in_the_store_is_the_page_of_all_the_figures(
+    synth_store: Store, sort: tuple[str, str] | None
+) -> None:
+    ref = data.reference(synth_store)
+    state = ViewState("XS01", None, dt.date(2019, 6, 1), dt.date(2020, 12, 31))
+    sort_by = [{"column_id": sort[0], "direction": sort[1]}] if sort else None
+    every = data.figures(synth_store, ref, state)
+    key = views.TABLE_SORT[sort[0]] if sort else "period_end"
+    size = 25
+    pages_seen = 0
+    for page in (0, 1, 7, 10_000):
+        found, pages, current = data.table_page(synth_store, ref, state, page, size, sort_by)
+        expected, expected_pages = views.table_page(every, page, size, sort_by)
+        assert (pages, len(found)) == (expected_pages, len(expected))
+        assert current == min(page, pages - 1)
+
+        def keys(rows: list[dict[str, str]]) -> list[tuple[str, ...]]:
+            # Rows equal in every ordering key may come in either order; their keys may not.
+            return [
+                (r[sort[0]] if sort else "", r["period"], r["pcode"], r["metric"]) for r in rows
+            ]
+
+        assert keys(found) == keys(expected), (sort, page, key)
+        pages_seen += bool(found)
+    assert pages_seen == 4 and len(every) > 10 * size

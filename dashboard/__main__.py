@@ -14,7 +14,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=defaults.port, help=f"default {defaults.port}")
     args = parser.parse_args()
     settings = defaults.model_copy(update={"host": args.host, "port": args.port})
-    app = create_app(settings)
+    app = create_app(settings, warm=True)
     settle_for_serving()
     print(f"Serving on http://{settings.host}:{settings.port}/")
     app.run(host=settings.host, port=settings.port, debug=settings.debug)

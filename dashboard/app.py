@@ -15,8 +15,11 @@ from etl.store import Store, StoreError, open_store
 ASSETS = Path(__file__).parent / "assets"
 
 
-def create_app(settings: DashboardSettings | None = None, store: Store | None = None) -> Dash:
-    """Build the Dash app over a store; nothing is read until a page is requested."""
+def create_app(
+    settings: DashboardSettings | None = None, store: Store | None = None, *, warm: bool = False
+) -> Dash:
+    """Build the Dash app over a store; nothing is read until a page is requested, unless
+    `warm`: then the first view visitors see is drawn once, into the cache (for a server)."""
     settings = settings or DashboardSettings()
     store = store or open_store(settings.database_url)
     app = Dash(
@@ -31,7 +34,7 @@ def create_app(settings: DashboardSettings | None = None, store: Store | None = 
     app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
     cache = make_cache(app.server, settings.cache_url)
     app.layout = lambda: layout.page(*data.page_data(store))
-    callbacks.register(app, store, settings, cache)
+    warm_up = callbacks.register(app, store, settings, cache)
 
     if settings.auth not in (None, "", "basic", "proxy"):
         raise ValueError(f"DASHBOARD_AUTH={settings.auth!r}: use basic or proxy, or leave it unset")
@@ -60,6 +63,9 @@ def create_app(settings: DashboardSettings | None = None, store: Store | None = 
         }
         return jsonify(status="ok", sources=sources)
 
+    if warm:
+        with app.server.app_context():
+            warm_up()
     return app
 
 
@@ -78,7 +84,7 @@ def settle_for_serving() -> None:
 def __getattr__(name: str) -> object:
     # `gunicorn dashboard.app:server` builds the app on first use, not at import.
     if name in ("app", "server"):
-        built = create_app()
+        built = create_app(warm=True)
         settle_for_serving()
         globals().update(app=built, server=built.server)
         return globals()[name]

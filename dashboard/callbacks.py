@@ -1,6 +1,7 @@
 """Callbacks: a few lines each over the pure functions of views, charts and state."""
 
 import datetime as dt
+from collections.abc import Callable
 
 import pandas as pd
 from dash import Dash, Input, Output, State, ctx, dcc, no_update
@@ -51,8 +52,14 @@ def drill_target(ref: data.Reference, pcode: str) -> tuple[str, str | None] | No
     return governorate, pcode
 
 
-def register(app: Dash, store: Store, settings: DashboardSettings, cache: Cache) -> None:
-    """Wire the page's callbacks to the store, through the query cache."""
+def register(
+    app: Dash, store: Store, settings: DashboardSettings, cache: Cache
+) -> Callable[[], None]:
+    """Wire the page's callbacks to the store, through the query cache.
+
+    Returns `warm_up`: draws the first view visitors see (each country over every date) once,
+    so its figures are in the cache and every code path is loaded before the first visitor.
+    """
 
     def reference() -> data.Reference:
         return cached(cache, store, "reference", lambda: data.reference(store))
@@ -276,3 +283,14 @@ def register(app: Dash, store: Store, settings: DashboardSettings, cache: Cache)
             body = ("\ufeff" + to_csv(ordered)).encode("utf-8")
             return dcc.send_bytes(body, filename=f"{name}_excel.csv")
         return dcc.send_string(to_csv(ordered), filename=f"{name}.csv")
+
+    def warm_up() -> None:
+        try:
+            ref = reference()
+            places = ref.places
+            for country in places.loc[places["admin_level"] == 0, "pcode"]:
+                draw(ViewState(str(country), None, ref.date_from, ref.date_to), "idps")
+        except StoreError:
+            pass  # nothing to warm: the first visitor is told the data is unavailable
+
+    return warm_up

@@ -15,7 +15,9 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 worker_class = "gthread"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
-keepalive = 5
+# Longer than a coordinator pauses between two clicks: an idle connection closed under a
+# request that reuses it is a reset the user sees as a failed update.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
 # Workers are recycled now and then so a slow leak never takes a hub down.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = 200

@@ -6,9 +6,13 @@ import gzip
 import pytest
 from werkzeug.security import generate_password_hash
 
-from dashboard import vendor
+from dashboard import data, vendor
 from dashboard.app import create_app
 from dashboard.settings import DashboardSettings
+from dashboard.state import ViewState
+from etl.pipeline import import_hxl
+from etl.store import open_store, reads
+from tests.factories import good_file
 
 
 def _client(store, **settings):
@@ -105,3 +109,25 @@ def test_the_page_loads_the_cartesian_plotly_bundle_gzipped_and_not_the_full_one
     assert len(packed.get_data()) < len(body) / 2
     plain = client.get(vendor.ROUTE)
     assert "Content-Encoding" not in plain.headers and plain.get_data() == body
+
+
+def test_a_server_draws_the_country_view_before_its_first_visitor(store, tmp_path, monkeypatch):
+    assert import_hxl(store, good_file(tmp_path)).ok
+    drawn = []
+    real = data.view
+    monkeypatch.setattr(data, "view", lambda *args: drawn.append(args[2]) or real(*args))
+    settings = DashboardSettings(database_url=store.url)
+    create_app(settings, store=store)
+    assert drawn == []  # an app for tests or tools reads nothing until asked
+    create_app(settings, store=store, warm=True)
+    start, end = reads.date_extent(store.engine)
+    assert drawn == [ViewState("SY", None, start, end)]
+
+
+def test_a_server_starts_while_its_store_is_away(tmp_path, monkeypatch):
+    store = open_store(f"sqlite:///{tmp_path / 'gone.db'}")
+    store.dispose()
+    (tmp_path / "gone.db").unlink()
+    (tmp_path / "gone.db").mkdir()  # a folder where the file was: every read fails
+    app = create_app(DashboardSettings(database_url=store.url), store=store, warm=True)
+    assert app.server.test_client().get("/healthz").status_code == 503

@@ -1,6 +1,6 @@
 """Plotly figures built from frames: the time series and the breakdown."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 import numpy as np
@@ -60,6 +60,9 @@ class Series:
     publisher: str
     start: int
     stop: int
+    # Where a further cumulative run of the same publisher and metric begins: drawn as one
+    # line broken there, so a national view has a legend entry per publisher, not per run.
+    breaks: tuple[int, ...] = ()
 
 
 def drawn_rows(figs: pd.DataFrame) -> tuple[pd.DataFrame, list[Series]]:
@@ -96,10 +99,18 @@ def drawn_rows(figs: pd.DataFrame) -> tuple[pd.DataFrame, list[Series]]:
     ids = rows.groupby(keys, sort=False).ngroup().to_numpy()
     bounds = [0, *(np.flatnonzero(np.diff(ids)) + 1).tolist(), len(rows)]
     firsts = rows[keys].iloc[bounds[:-1]].itertuples(index=False)
-    out = []
+    out: list[Series] = []
+    merged: tuple[str, str, str] | None = None
     for (metric, org, role, kind, run), lo, hi in zip(firsts, bounds[:-1], bounds[1:], strict=True):
         suffix = " (triangulation)" if role == "triangulation" else ""
         label = METRIC_LABELS.get(metric, metric)
+        if kind == "cumulative" and merged == (metric, org, role):
+            last = out[-1]
+            runs = len(last.breaks) + 2
+            name = f"{label}, {runs} cumulative runs — {org}{suffix}"
+            out[-1] = replace(last, name=name, stop=hi, breaks=(*last.breaks, lo))
+            continue
+        merged = (metric, org, role) if kind == "cumulative" else None
         if kind == "cumulative":
             label = f"{label} since {run.split('|')[0]} (cumulative)"
         out.append(Series(f"{label} — {org}{suffix}", kind, org, lo, hi))
@@ -198,6 +209,14 @@ def timeseries_spec(figs: pd.DataFrame, events: pd.DataFrame) -> dict:
             "hovertext": hover[part],
             "hoverinfo": "text",
         }
+        if one.breaks:
+            # A point with no value between two runs breaks the line there.
+            at = np.array(one.breaks) - one.start
+            trace |= {
+                "x": np.insert(ends[part], at, ends[part][at - 1]),
+                "y": np.insert(values[part], at, np.nan),
+                "hovertext": np.insert(hover[part], at, ""),
+            }
         if one.kind == "flow":
             # A bar spans the period it counts, so overlapping periods are seen to overlap.
             span = ends[part] - starts[part] + np.timedelta64(1, "D")

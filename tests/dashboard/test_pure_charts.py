@@ -212,3 +212,38 @@ def test_the_time_series_draws_one_label_per_run_and_a_line_per_event() -> None:
     fig = charts.timeseries_figure(make_figures({"period_end": "2019-06-01"}, {}), events)
     assert [a.text for a in fig.layout.annotations] == ["2 events, 2020-01-27 to 2020-01-28"]
     assert len(fig.layout.shapes) == 2
+
+
+def test_several_cumulative_runs_of_a_publisher_are_one_broken_line() -> None:
+    runs = make_figures(
+        {"metric": NEW, "period_start": "2019-12-01", "period_end": "2020-01-01", "value": 300},
+        {"metric": NEW, "period_start": "2019-12-01", "period_end": "2020-01-14", "value": 350},
+        {"metric": NEW, "period_start": "2020-02-01", "period_end": "2020-02-10", "value": 40},
+        {"metric": NEW, "period_start": "2020-02-01", "period_end": "2020-02-20", "value": 90},
+        {
+            "metric": NEW,
+            "period_start": "2020-02-01",
+            "period_end": "2020-02-20",
+            "value": 95,
+            "publisher": "UNHCR",
+        },
+        {
+            "metric": NEW,
+            "period_start": "2020-02-01",
+            "period_end": "2020-02-25",
+            "value": 99,
+            "publisher": "UNHCR",
+        },
+    )
+    names = sorted(name for name, _kind, _p, _rows in charts.series_of(runs))
+    assert names == [
+        "Newly displaced since 2020-02-01 (cumulative) — UNHCR",
+        "Newly displaced, 2 cumulative runs — OCHA",
+    ]
+    fig = charts.timeseries_figure(runs, make_events())
+    ocha = next(t for t in fig.data if t.name.endswith("— OCHA"))
+    # The two runs in one trace, apart: no line joins the last of one to the first of the next.
+    values = [None if pd.isna(v) else v for v in ocha.y]
+    assert values == [300.0, 350.0, None, 40.0, 90.0]
+    assert list(ocha.hovertext)[2] == ""
+    assert len(fig.data) == 2

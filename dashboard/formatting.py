@@ -3,6 +3,7 @@
 import datetime as dt
 import functools
 
+import numpy as np
 import pandas as pd
 
 from schemas.enums import Qualifier
@@ -63,5 +64,7 @@ def publisher_name(publisher: str | None) -> str:
 
 def publisher_names(publishers: pd.Series) -> pd.Series:
     """`publisher_name` of each row, computed once per distinct publisher."""
-    names = {p: publisher_name(p) for p in publishers.dropna().unique()}
-    return publishers.map(names).fillna(publisher_name(None))
+    # Codes into the distinct publishers (a missing one is -1: the last name, "unknown").
+    codes, distinct = pd.factorize(publishers)
+    names = np.array([*map(publisher_name, distinct), publisher_name(None)], dtype=object)
+    return pd.Series(names[codes], index=publishers.index, dtype=object)

@@ -175,6 +175,10 @@ def event_labels(events: pd.DataFrame, first: object, last: object) -> list[dict
     return labels
 
 
+# Lines of up to this many reports mark each one.
+MARKED_POINTS = 60
+
+
 def timeseries_figure(figs: pd.DataFrame, events: pd.DataFrame) -> go.Figure:
     """Stocks as lines and flows as bars on one time axis, with events as annotations."""
     return go.Figure(timeseries_spec(figs, events))
@@ -231,7 +235,9 @@ def timeseries_spec(figs: pd.DataFrame, events: pd.DataFrame) -> dict:
             shape = "hv" if one.kind == "stock" else "linear"
             trace |= {
                 "type": "scatter",
-                "mode": "lines+markers",
+                # A marker per report reads well on a few; on hundreds it is a smear that costs
+                # the browser a shape each. The line still shows each report on hover.
+                "mode": "lines+markers" if one.stop - one.start <= MARKED_POINTS else "lines",
                 "line": {"color": colour, "dash": dash, "shape": shape},
             }
         traces.append(trace)

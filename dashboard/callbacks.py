@@ -227,7 +227,6 @@ def register(
         except table_filter.FilterError as exc:
             conditions, message = [], f"Filter not applied: {exc}."
         size = layout.PAGE_SIZE
-        sort = sort_by if isinstance(sort_by, list) else None
         try:
             if conditions:
                 # A filter reads displayed text (periods, labels, publishers): the view's
@@ -237,11 +236,10 @@ def register(
                 except table_filter.FilterError as exc:
                     message = f"Filter not applied: {exc}."
                 else:
-                    rows, pages = views.table_page(shown, page, size, sort)
-                    current = min(max(page if isinstance(page, int) else 0, 0), pages - 1)
+                    rows, pages, current = views.table_page(shown, page, size, sort_by)
                     return rows, pages, current, f"{len(shown):,} match the filter"
             # Unfiltered, the store sorts and cuts the page: no view is read whole.
-            rows, pages, current = data.table_page(store, reference(), s, page, size, sort)
+            rows, pages, current = data.table_page(store, reference(), s, page, size, sort_by)
         except StoreError:
             return [], 1, 0, ""
         return rows, pages, current, message

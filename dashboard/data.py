@@ -115,17 +115,15 @@ def table_page(
     place, kids = selected(ref, state)
     both = [str(place["pcode"]), *kids["pcode"]]
     total = aggregates.count_figures(store.engine, both, state.date_from, state.date_to)
-    pages = max(1, -(-total // size))
-    page = min(max(page if isinstance(page, int) else 0, 0), pages - 1)
-    chosen = sort_by[0] if isinstance(sort_by, list) and sort_by else {}
-    chosen = chosen if isinstance(chosen, dict) else {}
+    pages, page = views.page_of(page, total, size)
+    column, descending = views.table_order(sort_by)
     frame = reads.figure_page(
         store.engine,
         pcodes=both,
         date_from=state.date_from,
         date_to=state.date_to,
-        sort=views.TABLE_SORT.get(str(chosen.get("column_id", ""))),
-        descending=chosen.get("direction") == "desc",
+        sort=column,
+        descending=descending,
         offset=page * size,
         limit=size,
     )

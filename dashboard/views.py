@@ -129,6 +129,11 @@ def latest_stocks(
     return {(r["pcode"], r["metric"]): _total(r) for r in records(last)}
 
 
+def _by_metric(rows: pd.DataFrame, metrics: Sequence[str]) -> dict[str, pd.DataFrame]:
+    """Counted figures split by metric (an empty frame stays whole: it may lack columns)."""
+    return {m: rows[rows["metric"] == m] if not rows.empty else rows for m in metrics}
+
+
 def latest_stock(figs: pd.DataFrame, metric: str, date_to: dt.date | None) -> Total | None:
     """The latest recommended stock reported as of `date_to`."""
     return _latest(counted(figs, [metric]), date_to)
@@ -235,11 +240,7 @@ def headline_cards(
 ) -> list[Card]:
     """The four headline cards for the figures of one place."""
     # The rules pick from the counted figures once, then from each metric's share of them.
-    rows = counted(figs)
-    of = {
-        m: rows[rows["metric"] == m] if not rows.empty else rows
-        for m in ("population", "idps", "new_displacements")
-    }
+    of = _by_metric(counted(figs), ["population", "idps", "new_displacements"])
     population = _latest(of["population"], date_to)
     idps = _latest(of["idps"], date_to)
     new = _flow_total(_flows_within(of["new_displacements"], date_from, date_to))
@@ -367,20 +368,32 @@ def newest_first(figs: pd.DataFrame) -> pd.DataFrame:
     return figs.sort_values(["period_end", "pcode", "metric"], ascending=[False, True, True])
 
 
+def table_order(sort_by: object) -> tuple[str | None, bool]:
+    """The column the table asks to sort by (None: newest first) and whether descending."""
+    chosen = sort_by[0] if isinstance(sort_by, list) and sort_by else {}
+    chosen = chosen if isinstance(chosen, dict) else {}
+    return TABLE_SORT.get(str(chosen.get("column_id", ""))), chosen.get("direction") == "desc"
+
+
+def page_of(page: object, figures: int, size: int) -> tuple[int, int]:
+    """(page count, the asked page within it): a page past the end is the last one."""
+    pages = max(1, -(-figures // size))
+    return pages, min(max(page if isinstance(page, int) else 0, 0), pages - 1)
+
+
 def table_page(
-    figs: pd.DataFrame, page: int, size: int, sort_by: list[dict] | None
-) -> tuple[list[dict[str, str]], int]:
-    """One page of the figures table, sorted on the server: (rows, page count)."""
+    figs: pd.DataFrame, page: object, size: int, sort_by: object
+) -> tuple[list[dict[str, str]], int, int]:
+    """One page of the figures table, sorted on the server: (rows, page count, page)."""
     ordered = newest_first(figs)
-    chosen = (sort_by or [{}])[0]
-    column = TABLE_SORT.get(str(chosen.get("column_id", "")))
+    column, descending = table_order(sort_by)
     if column:
         ordered = ordered.sort_values(
-            column, ascending=chosen.get("direction") != "desc", kind="stable", na_position="last"
+            column, ascending=not descending, kind="stable", na_position="last"
         )
-    pages = max(1, -(-len(ordered) // size))
-    page = min(max(page if isinstance(page, int) else 0, 0), pages - 1)
-    return table_rows(ordered.iloc[page * size : (page + 1) * size], presorted=True), pages
+    pages, page = page_of(page, len(ordered), size)
+    rows = table_rows(ordered.iloc[page * size : (page + 1) * size], presorted=True)
+    return rows, pages, page
 
 
 def table_rows(figs: pd.DataFrame, presorted: bool = False) -> list[dict[str, str]]:

@@ -13,22 +13,10 @@ from collections.abc import Sequence
 import pandas as pd
 import sqlalchemy as sa
 
-from etl.store.expressions import counted
+from etl.store.expressions import counted, overlapping
 from etl.store.reads import VIEW_COLUMNS, figure_frame, figure_select
 from schemas import tables
 from schemas.figures import COUNTED_ROLE, RECOMMENDED_KEY
-
-
-def _overlapping(
-    table: sa.FromClause, date_from: dt.date | None, date_to: dt.date | None
-) -> list[sa.ColumnElement[bool]]:
-    """Periods that reach into [date_from, date_to]: the figures a view lists."""
-    where = []
-    if date_from:
-        where.append(table.c.period_end >= date_from)
-    if date_to:
-        where.append(table.c.period_start <= date_to)
-    return where
 
 
 def _latest_id(metric: str, date_to: dt.date | None) -> sa.ScalarSelect:
@@ -97,7 +85,7 @@ def moves(
         f.c.pcode.in_(list(pcodes)),
         f.c.origin_pcode.is_not(None),
         f.c.role == COUNTED_ROLE,
-        *_overlapping(f, date_from, date_to),
+        *overlapping(f, date_from, date_to),
     ]
     return figure_frame(engine, figure_select(VIEW_COLUMNS).where(*where))
 
@@ -118,7 +106,7 @@ def disputed(
         .where(
             d.c.pcode.in_(list(pcodes)),
             d.c.spread > threshold,
-            *_overlapping(d, date_from, date_to),
+            *overlapping(d, date_from, date_to),
         )
         .order_by(d.c.spread.desc(), d.c.pcode, d.c.metric, d.c.period_end, d.c.period_start)
         .limit(limit)
@@ -138,7 +126,7 @@ def count_figures(
     """How many figures of these places reach into the range."""
     f = tables.figures
     stmt = sa.select(sa.func.count()).where(
-        f.c.pcode.in_(list(pcodes)), *_overlapping(f, date_from, date_to)
+        f.c.pcode.in_(list(pcodes)), *overlapping(f, date_from, date_to)
     )
     with engine.connect() as conn:
         return int(conn.execute(stmt).scalar_one())

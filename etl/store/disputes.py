@@ -21,10 +21,11 @@ def grouped(where: list[sa.ColumnElement[bool]]) -> sa.Select:
     f = tables.figures
     keys = [f.c[k] for k in RECOMMENDED_KEY]
     high, low = sa.func.max(f.c.value), sa.func.min(f.c.value)
+    organisations = sa.func.count(sa.distinct(organisation(f.c.publisher)))
     return (
         sa.select(
             *keys,
-            sa.func.count(sa.distinct(organisation(f.c.publisher))).label("organisations"),
+            organisations.label("organisations"),
             high.label("high"),
             low.label("low"),
             (sa.cast(high - low, sa.Float) / sa.cast(high, sa.Float)).label("spread"),
@@ -32,7 +33,7 @@ def grouped(where: list[sa.ColumnElement[bool]]) -> sa.Select:
         .where(*where)
         .group_by(*keys)
         # Two organisations or more, apart: equal values, or all zero, are no disagreement.
-        .having(sa.func.count(sa.distinct(organisation(f.c.publisher))) >= 2, high > low, high > 0)
+        .having(organisations >= 2, high > low, high > 0)
     )
 
 

@@ -1,5 +1,7 @@
 """SQL expressions the store's reads and writes share, rendered for SQLite and PostgreSQL."""
 
+import datetime as dt
+
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import GenericFunction
@@ -32,6 +34,18 @@ def organisation(publisher: sa.ColumnElement[str]) -> sa.ColumnElement[str]:
     # is the same in SELECT and GROUP BY, and each bound value gets a placeholder of its own.
     blank, unknown = (sa.literal_column(f"'{text}'") for text in ("", UNKNOWN_PUBLISHER))
     return sa.func.coalesce(sa.func.nullif(publisher_head(publisher), blank), unknown)
+
+
+def overlapping(
+    table: sa.FromClause, date_from: dt.date | None, date_to: dt.date | None
+) -> list[sa.ColumnElement[bool]]:
+    """Periods that reach into [date_from, date_to]: the figures a view lists."""
+    where = []
+    if date_from:
+        where.append(table.c.period_end >= date_from)
+    if date_to:
+        where.append(table.c.period_start <= date_to)
+    return where
 
 
 def counted(figures: sa.FromClause) -> list[sa.ColumnElement[bool]]:

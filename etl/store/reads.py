@@ -6,7 +6,7 @@ from collections.abc import Sequence
 import pandas as pd
 import sqlalchemy as sa
 
-from etl.store.expressions import bytewise
+from etl.store.expressions import bytewise, overlapping
 from schemas import tables
 from schemas.enums import FLOW_METRICS
 from schemas.figures import COLUMNS
@@ -215,11 +215,7 @@ def figure_page(
         key = bytewise(column) if isinstance(column.type, sa.String) else column
         order.append((key.desc() if descending else key.asc()).nulls_last())
     order += [f.c.period_end.desc(), bytewise(f.c.pcode), bytewise(f.c.metric), f.c.figure_id]
-    where = [f.c.pcode.in_(list(pcodes))]
-    if date_from:
-        where.append(f.c.period_end >= date_from)
-    if date_to:
-        where.append(f.c.period_start <= date_to)
+    where = [f.c.pcode.in_(list(pcodes)), *overlapping(f, date_from, date_to)]
     stmt = stmt.where(*where).order_by(*order).offset(offset).limit(limit)
     return figure_frame(engine, stmt)
 

@@ -159,11 +159,11 @@ def test_children_of_an_admin_unit_and_of_an_area():
 def test_table_links_only_http_and_pages_on_the_server(figures):
     figs = figures(*[{"period_start": f"2020-01-{d:02d}"} for d in range(1, 31)])
     figs.loc[0, "source_url"] = "javascript:alert(1)"
-    rows, pages = views.table_page(figs, 1, 25, None)
+    rows, pages, _ = views.table_page(figs, 1, 25, None)
     assert pages == 2 and len(rows) == 5
     assert rows[0]["period"] == "2020-01-05"
     assert all(not r["link"] or r["link"].endswith("(https://example.org/r)") for r in rows)
-    first, _ = views.table_page(figs, 0, 25, [{"column_id": "period", "direction": "asc"}])
+    first, _, _ = views.table_page(figs, 0, 25, [{"column_id": "period", "direction": "asc"}])
     assert first[0]["period"] == "2020-01-01" and first[0]["link"] == ""
 
 

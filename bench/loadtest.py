@@ -5,8 +5,10 @@
 Every request goes to a gunicorn this script starts on a loopback port and stops; each user
 is bounded in time and in requests. Without --database-url it serves a copy of the bundled
 data. With --think, a user pauses about that many seconds (0.5 to 1.5 times, at random)
-between two changes, as a coordinator reading the page does; without, each user sends its
-next change as soon as the last is answered (a stress test). Prints throughput, p50/p95/p99
+between two changes, as a coordinator reading the page does, and starts at a random moment
+of its first pause, so fifty people reading are not fifty clicks in the same millisecond;
+without, every user starts at once and sends its next change as soon as the last is
+answered (a stress test). Prints throughput, p50/p95/p99
 latency and errors, and writes bench/results/loadtest.json.
 """
 
@@ -56,6 +58,8 @@ def _user(
 ) -> None:
     session = requests.Session()
     pauses = random.Random(seed)
+    if think:
+        time.sleep(think * pauses.uniform(0.0, 1.0))
     for i, body in enumerate(bodies[:MAX_REQUESTS_PER_USER]):
         if i and think:
             time.sleep(think * pauses.uniform(0.5, 1.5))

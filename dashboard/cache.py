@@ -8,8 +8,10 @@ that commits makes every older entry unreachable (and they expire).
 from collections.abc import Callable
 from typing import TypeVar
 
+from cachelib.serializers import BaseSerializer
 from flask import Flask
 from flask_caching import Cache
+from flask_caching.backends import SimpleCache
 
 from etl.store import Store, reads
 
@@ -17,12 +19,31 @@ T = TypeVar("T")
 TIMEOUT = 600
 
 
+class _AsIs(BaseSerializer):
+    """Keeps a value as it is: one process needs no copy of what it cached."""
+
+    def dumps(self, value: object, protocol: int | None = None) -> object:  # type: ignore[override]
+        """The value itself."""
+        return value
+
+    def loads(self, value: object) -> object:  # type: ignore[override]
+        """The value itself."""
+        return value
+
+
+class MemoryCache(SimpleCache):
+    """flask-caching's in-process cache without pickling: a national view's frames cost tens
+    of ms to pickle and unpickle on every hit, and the views never change what they read."""
+
+    serializer = _AsIs()
+
+
 def make_cache(server: Flask, url: str | None) -> Cache:
     """An in-process cache, or Redis at `url`."""
     if url and url.startswith(("redis://", "rediss://")):
         config = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": url}
     else:
-        config = {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 512}
+        config = {"CACHE_TYPE": "dashboard.cache.MemoryCache", "CACHE_THRESHOLD": 512}
     return Cache(server, config={**config, "CACHE_DEFAULT_TIMEOUT": TIMEOUT})
 
 

@@ -66,9 +66,18 @@ def register(
 
     threshold = settings.disagreement_threshold
 
+    def place_figures(pcode: str, below: list[str]) -> data.PlaceFigures:
+        # A place's figures serve all its date ranges: a new range is cut in memory.
+        return cached(
+            cache, store, f"place|{pcode}", lambda: data.place_figures(store, pcode, below)
+        )
+
     def view(s: ViewState) -> data.View:
         return cached(
-            cache, store, f"view|{s}", lambda: data.view(store, reference(), s, threshold)
+            cache,
+            store,
+            f"view|{s}",
+            lambda: data.view(store, reference(), s, threshold, place_figures),
         )
 
     def figures(s: ViewState) -> pd.DataFrame:
@@ -170,11 +179,11 @@ def register(
         flags = views.quality_flags(v.own, v.stocks, v.kids, place, s.date_to)
         own_shown = data.shown(v.own, s.date_from)
         # A chart downloaded as PNG for a briefing still says where, when and whose numbers.
-        series_caption = charts.caption_text(place, s.date_from, s.date_to, own_shown["publisher"])
+        series_caption = charts.caption_text(place, s.date_from, s.date_to, own_shown)
         inside = f"Within {place}"
-        bars_caption = charts.caption_text(inside, s.date_from, s.date_to, below["publisher"])
+        bars_caption = charts.caption_text(inside, s.date_from, s.date_to, below)
         map_caption = charts.caption_text(
-            inside, s.date_from, s.date_to, pd.concat([below["publisher"], v.moves["publisher"]])
+            inside, s.date_from, s.date_to, pd.concat([below, v.moves], ignore_index=True)
         )
         return (
             name,

@@ -11,7 +11,7 @@ from dashboard.formatting import (
     METRIC_LABELS,
     format_date,
     format_value,
-    publisher_names,
+    organisations,
 )
 from schemas.enums import FLOW_METRICS
 
@@ -74,9 +74,7 @@ def drawn_rows(figs: pd.DataFrame) -> tuple[pd.DataFrame, list[Series]]:
     rows = figs[figs["sex"].isna() & figs["age_group"].isna()] if not figs.empty else figs
     if rows.empty:
         return rows, []
-    rows = rows.assign(
-        org=publisher_names(rows["publisher"]), origin=rows["origin_pcode"].fillna("")
-    )
+    rows = rows.assign(org=organisations(rows), origin=rows["origin_pcode"].fillna(""))
     # One pass marks the cumulative runs; grouping once by series key avoids a group per start.
     run_size = rows.groupby(["metric", "org", "role", "period_start", "origin"])["value"].transform(
         "size"
@@ -449,10 +447,11 @@ MAX_CAPTION_SOURCES = 4
 
 
 def caption_text(
-    place: str, date_from: object, date_to: object, publishers: pd.Series
+    place: str, date_from: object, date_to: object, figs: pd.DataFrame
 ) -> tuple[str, str]:
-    """A chart's title and subtitle: place and dates, then who published what it draws."""
-    names = sorted(set(publisher_names(publishers.dropna()))) if len(publishers) else []
+    """A chart's title and subtitle: place and dates, then who published the figures drawn."""
+    published = figs[figs["publisher"].notna()] if len(figs) else figs
+    names = sorted(set(organisations(published).unique())) if len(published) else []
     shown = ", ".join(names[:MAX_CAPTION_SOURCES])
     if len(names) > MAX_CAPTION_SOURCES:
         shown += f" and {len(names) - MAX_CAPTION_SOURCES} more"

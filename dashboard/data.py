@@ -3,13 +3,14 @@
 import datetime as dt
 import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from dashboard import views
-from dashboard.formatting import format_period, format_value, publisher_name
+from dashboard import ranges, views
+from dashboard.formatting import format_period, format_value, publisher_name, with_organisations
 from dashboard.state import ViewState
 from etl.store import Store, StoreError, aggregates, reads
 from schemas.places import PLACE_COLUMNS
@@ -69,28 +70,60 @@ def selected(ref: Reference, state: ViewState) -> tuple[pd.Series, pd.DataFrame]
     return places.loc[pcode], views.children(ref.places, ref.members, pcode)
 
 
-def view(store: Store, ref: Reference, state: ViewState, threshold: float) -> View:
-    """What the page draws for one state; disagreements are those wider than `threshold`."""
+@dataclass
+class PlaceFigures:
+    """A place's figures whatever the dates: each of its views cuts its range from them."""
+
+    # Every figure of the place. Each frame here and in a `View` has its `org` column.
+    own: pd.DataFrame
+    # The children's counted new displacements.
+    flows: pd.DataFrame
+    # The place and its children: recommended figures with an origin.
+    moves: pd.DataFrame
+
+
+def place_figures(store: Store, pcode: str, below: list[str]) -> PlaceFigures:
+    """What every view of one place cuts its dates from, in one read per place."""
+    engine = store.engine
+    return PlaceFigures(
+        own=with_organisations(reads.figures(engine, pcodes=[pcode], columns=reads.VIEW_COLUMNS)),
+        flows=with_organisations(
+            aggregates.flows_within(engine, below, views.BREAKDOWN_FLOW, None, None)
+        ),
+        moves=with_organisations(aggregates.moves(engine, [pcode, *below], None, None)),
+    )
+
+
+def view(
+    store: Store,
+    ref: Reference,
+    state: ViewState,
+    threshold: float,
+    figures_of: Callable[[str, list[str]], PlaceFigures] | None = None,
+) -> View:
+    """What the page draws for one state; disagreements are those wider than `threshold`.
+
+    `figures_of(pcode, children)` gives the place's figures (a cache's, say); without, they
+    are read from the store.
+    """
     place, kids = selected(ref, state)
     pcode, below = str(place["pcode"]), list(kids["pcode"])
     both = [pcode, *below]
     start, end = state.date_from, state.date_to
+    figs = (figures_of or functools.partial(place_figures, store))(pcode, below)
     return View(
         place=place,
-        own=reads.figures(
-            store.engine,
-            pcodes=[pcode],
-            date_from=start,
-            date_to=end,
-            with_earlier_stocks=True,
-            columns=reads.VIEW_COLUMNS,
-        ),
+        own=ranges.with_earlier_stocks(figs.own, start, end, reads.EARLIER_STOCKS),
         kids=kids,
-        stocks=aggregates.latest_stocks(store.engine, below, views.BREAKDOWN_STOCKS, end),
-        flows=aggregates.flows_within(store.engine, below, views.BREAKDOWN_FLOW, start, end),
-        moves=aggregates.moves(store.engine, both, start, end),
-        disputed=aggregates.disputed(
-            store.engine, both, start, end, threshold, views.DISAGREEMENTS_SHOWN
+        stocks=with_organisations(
+            aggregates.latest_stocks(store.engine, below, views.BREAKDOWN_STOCKS, end)
+        ),
+        flows=ranges.inside(figs.flows, start, end),
+        moves=ranges.reaching(figs.moves, start, end),
+        disputed=with_organisations(
+            aggregates.disputed(
+                store.engine, both, start, end, threshold, views.DISAGREEMENTS_SHOWN
+            )
         ),
         count=aggregates.count_figures(store.engine, both, start, end),
         events=reads.events(store.engine, start, end),

@@ -68,3 +68,15 @@ def publisher_names(publishers: pd.Series) -> pd.Series:
     codes, distinct = pd.factorize(publishers)
     names = np.array([*map(publisher_name, distinct), publisher_name(None)], dtype=object)
     return pd.Series(names[codes], index=publishers.index, dtype=object)
+
+
+def organisations(figs: pd.DataFrame) -> pd.Series:
+    """Each figure's `publisher_name`: its `org` column when its read added one, else computed."""
+    if "org" in figs.columns:
+        return figs["org"]
+    return publisher_names(figs["publisher"])
+
+
+def with_organisations(figs: pd.DataFrame) -> pd.DataFrame:
+    """The figures with their `org` column, computed once for every view that reads them."""
+    return figs.assign(org=publisher_names(figs["publisher"]))

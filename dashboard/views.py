@@ -19,8 +19,8 @@ from dashboard.formatting import (
     format_period,
     format_share,
     format_value,
+    organisations,
     publisher_name,
-    publisher_names,
 )
 from schemas.enums import Qualifier, Role
 from schemas.figures import COUNTED_ROLE, COUNTED_UNIT, UNKNOWN_PUBLISHER
@@ -68,6 +68,7 @@ _RULE_COLUMNS = [
     "qualifier",
     "publisher",
     "source_url",
+    "org",
 ]
 
 
@@ -199,7 +200,7 @@ def _flows_within(
         rows = rows[rows["period_start"] >= pd.Timestamp(date_from)]
     if date_to is not None:
         rows = rows[rows["period_end"] <= pd.Timestamp(date_to)]
-    return records(rows.assign(org=publisher_names(rows["publisher"])))
+    return records(rows.assign(org=organisations(rows)))
 
 
 def _flow_total(records: list[dict]) -> Total | None:
@@ -440,8 +441,7 @@ def change_since_previous(figs: pd.DataFrame, metric: str, total: Total | None) 
 def _change(rows: pd.DataFrame, total: Total) -> str:
     """`change_since_previous` over the counted figures of one metric."""
     same = rows[
-        (publisher_names(rows["publisher"]) == publisher_name(total.publisher))
-        & (rows["period_end"] < total.end)
+        (organisations(rows) == publisher_name(total.publisher)) & (rows["period_end"] < total.end)
     ]
     if same.empty:
         return ""
@@ -478,7 +478,7 @@ def disagreements(
         "unit",
     ]
     wanted = [*keys, "value", "qualifier", "role", "publisher", "place_name", "origin_name"]
-    data = figs[wanted].assign(org=publisher_names(figs["publisher"]))
+    data = figs[wanted].assign(org=organisations(figs))
     # One vectorised pass finds the disputed keys; strings are built for the shown ones only.
     data["group"] = data.groupby(keys, dropna=False, sort=False).ngroup()
     stats = data.groupby("group").agg(

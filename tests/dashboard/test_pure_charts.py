@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import charts, views
+from dashboard.formatting import with_organisations
 from tests.dashboard.pure_factories import make_events, make_figures, make_members, make_places
 
 NEW = "new_displacements"
@@ -158,18 +159,21 @@ def test_a_breakdown_draws_both_measures_per_child() -> None:
 
 
 def test_a_chart_caption_names_place_dates_and_publishers() -> None:
-    publishers = pd.Series(["OCHA, Flash update 8", "UNHCR, Syria fact sheet", None, "OCHA"])
+    publishers = ["OCHA, Flash update 8", "UNHCR, Syria fact sheet", None, "OCHA"]
+    figs = pd.DataFrame({"publisher": publishers})
     start, end = dt.date(2020, 1, 1), dt.date(2020, 3, 31)
-    title, sources = charts.caption_text("Idleb", start, end, publishers)
+    title, sources = charts.caption_text("Idleb", start, end, figs)
     assert title == "Idleb · 2020-01-01 to 2020-03-31"
     assert sources == "Sources: OCHA, UNHCR"
-    many = pd.Series([f"Org {i}, report" for i in range(6)])
+    # Figures read with their organisations name them the same way.
+    read = with_organisations(figs)
+    assert charts.caption_text("Idleb", start, end, read) == (title, sources)
+    many = pd.DataFrame({"publisher": [f"Org {i}, report" for i in range(6)]})
     assert charts.caption_text("SY", None, None, many)[1] == (
         "Sources: Org 0, Org 1, Org 2, Org 3 and 2 more"
     )
-    assert charts.caption_text("SY", None, None, pd.Series([], dtype=object))[1] == (
-        "No published figures"
-    )
+    none = pd.DataFrame({"publisher": pd.Series([], dtype=object)})
+    assert charts.caption_text("SY", None, None, none)[1] == "No published figures"
 
 
 def test_a_captioned_figure_carries_title_and_subtitle() -> None:

@@ -10,11 +10,12 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from dashboard import data, views
+from dashboard import data, ranges, views
+from dashboard.formatting import with_organisations
 from dashboard.state import ViewState
 from etl.pipeline import import_hxl
 from etl.reference import load_reference
-from etl.store import Store, disputes, open_store, reads, writes
+from etl.store import Store, aggregates, disputes, open_store, reads, writes
 from etl.synth import generate, write_synth
 from schemas import tables
 from schemas.figures import RECOMMENDED_KEY
@@ -103,6 +104,45 @@ def test_an_aggregated_view_says_what_the_rules_say_over_all_its_figures(
         compared["children"] += len(views.breakdown(every, view.kids, start, end))
     # The synthetic store has every kind of figure the aggregates pick: the test compared some.
     assert min(compared.values()) > 20, compared
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Values as Python objects, empty as None: a column the range leaves empty comes back
+    from the store untyped, and cut from the place's other figures as empty text."""
+    frame = frame.reset_index(drop=True).astype(object)
+    return frame.where(frame.notna(), None)
+
+
+def test_a_place_read_once_cuts_every_range_as_the_store_would(synth_store: Store) -> None:
+    ref = data.reference(synth_store)
+    engine = synth_store.engine
+    cut = 0
+    for state in _states(ref):
+        place, kids = data.selected(ref, state)
+        pcode, below = str(place["pcode"]), list(kids["pcode"])
+        start, end = state.date_from, state.date_to
+        figs = data.place_figures(synth_store, pcode, below)
+        own = reads.figures(
+            engine,
+            pcodes=[pcode],
+            date_from=start,
+            date_to=end,
+            with_earlier_stocks=True,
+            columns=reads.VIEW_COLUMNS,
+        )
+        flows = aggregates.flows_within(engine, below, views.BREAKDOWN_FLOW, start, end)
+        moves = aggregates.moves(engine, [pcode, *below], start, end)
+        where = f"{pcode} {start} to {end}"
+        for found, expected in (
+            (ranges.with_earlier_stocks(figs.own, start, end, reads.EARLIER_STOCKS), own),
+            (ranges.inside(figs.flows, start, end), flows),
+            (ranges.reaching(figs.moves, start, end), moves),
+        ):
+            expected = with_organisations(expected)
+            pd.testing.assert_frame_equal(_plain(found), _plain(expected), obj=where)
+        cut += len(own) - len(ranges.reaching(figs.own, start, end))
+    # Some ranges started after stocks were reported: the earlier reports were cut too.
+    assert cut > 20
 
 
 def test_at_most_the_widest_disagreements_leave_the_store(synth_store: Store) -> None:

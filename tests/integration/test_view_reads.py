@@ -5,7 +5,7 @@ import datetime as dt
 
 import pandas as pd
 
-from dashboard import data, views
+from dashboard import data, ranges, views
 from dashboard.state import ViewState
 from etl.store import Store, reads, writes
 from tests.factories import figure_frame, figure_record
@@ -26,6 +26,16 @@ def _ids(frame: pd.DataFrame) -> set[tuple[str, str, int]]:
         (r.metric, r.period_end.date().isoformat(), int(r.value))
         for r in frame.itertuples(index=False)
     }
+
+
+def _earlier_read_and_cut(store: Store) -> list[pd.DataFrame]:
+    """The range with earlier stocks as the store reads it, and as cut from the place's
+    figures read once (what the dashboard does): both must agree."""
+    read = reads.figures(
+        store.engine, pcodes=["SY07"], date_from=FROM, date_to=TO, with_earlier_stocks=True
+    )
+    every = data.place_figures(store, "SY07", []).own
+    return [read, ranges.with_earlier_stocks(every, FROM, TO, reads.EARLIER_STOCKS)]
 
 
 def test_a_range_reads_its_figures_and_the_two_latest_earlier_stocks(store: Store) -> None:
@@ -50,16 +60,14 @@ def test_a_range_reads_its_figures_and_the_two_latest_earlier_stocks(store: Stor
             value=60,
         ),
     )
-    found = reads.figures(
-        store.engine, pcodes=["SY07"], date_from=FROM, date_to=TO, with_earlier_stocks=True
-    )
-    assert _ids(found) == {
-        ("idps", "2020-01-20", 200),
-        ("idps", "2020-02-10", 300),
-        ("idps", "2020-03-15", 400),
-        ("population", "2020-01-05", 9_000),
-        ("new_displacements", "2020-03-05", 60),  # overlaps the range; the earlier flow does not
-    }
+    for found in _earlier_read_and_cut(store):
+        assert _ids(found) == {
+            ("idps", "2020-01-20", 200),
+            ("idps", "2020-02-10", 300),
+            ("idps", "2020-03-15", 400),
+            ("population", "2020-01-05", 9_000),
+            ("new_displacements", "2020-03-05", 60),  # overlaps the range; the earlier flow not
+        }
     plain = reads.figures(store.engine, pcodes=["SY07"], date_from=FROM, date_to=TO)
     assert _ids(plain) == {("idps", "2020-03-15", 400), ("new_displacements", "2020-03-05", 60)}
 
@@ -73,10 +81,8 @@ def test_earlier_stocks_are_kept_per_publisher_and_role(store: Store) -> None:
         _stock("2019-12-10", 90, publisher="OCHA"),
         _stock("2019-11-10", 80, publisher="OCHA"),  # third before the range: not needed
     )
-    found = reads.figures(
-        store.engine, pcodes=["SY07"], date_from=FROM, date_to=TO, with_earlier_stocks=True
-    )
-    assert sorted(found["value"].astype(int)) == [90, 100, 150, 160]
+    for found in _earlier_read_and_cut(store):
+        assert sorted(found["value"].astype(int)) == [90, 100, 150, 160]
 
 
 def test_a_view_of_a_range_says_the_stock_as_of_it_and_the_change_since(store: Store) -> None:

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from dashboard.formatting import (
     METRIC_LABELS,
     format_date,
-    format_value,
+    hover_texts,
     organisations,
 )
 from schemas.enums import FLOW_METRICS
@@ -121,29 +121,6 @@ def series_of(figs: pd.DataFrame) -> list[tuple[str, str, str, pd.DataFrame]]:
     return [(s.name, s.kind, s.publisher, rows.iloc[s.start : s.stop]) for s in series]
 
 
-def _hover(rows: pd.DataFrame) -> list[str]:
-    starts = rows["period_start"].dt.strftime("%Y-%m-%d").tolist()
-    ends = rows["period_end"].dt.strftime("%Y-%m-%d").tolist()
-    places = rows["place_name"].where(rows["place_name"].notna(), rows["pcode"]).tolist()
-    origins = rows["origin_name"].where(rows["origin_name"].notna(), rows["origin_pcode"]).tolist()
-    return [
-        f"{format_value(value, qualifier)}<br>{end if start == end else f'{start} – {end}'}"
-        f"<br>{place}"
-        + (f" from {origin}" if isinstance(origin, str) else "")
-        + f"<br>{publisher if isinstance(publisher, str) else ''}"
-        for value, qualifier, start, end, place, origin, publisher in zip(
-            rows["value"].tolist(),
-            rows["qualifier"].tolist(),
-            starts,
-            ends,
-            places,
-            origins,
-            rows["publisher"].tolist(),
-            strict=True,
-        )
-    ]
-
-
 CLOSE_EVENTS = 0.025  # share of the time axis a vertical label takes, with a little air
 
 
@@ -194,7 +171,7 @@ def timeseries_spec(figs: pd.DataFrame, events: pd.DataFrame) -> dict:
         return empty_spec("No figures for this place and period")
     # Arrays, not lists: a figure is copied and walked element by element on its way to JSON
     # unless its long columns are numpy arrays (text ones included), which go through whole.
-    hover = np.array(_hover(rows), dtype=str)
+    hover = np.array(hover_texts(rows), dtype=str)
     starts = rows["period_start"].to_numpy()
     ends = rows["period_end"].to_numpy()
     values = rows["value"].to_numpy(dtype="float", na_value=float("nan"))

@@ -10,7 +10,13 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard import ranges, views
-from dashboard.formatting import format_period, format_value, publisher_name, with_organisations
+from dashboard.formatting import (
+    format_period,
+    format_value,
+    publisher_name,
+    with_hovers,
+    with_organisations,
+)
 from dashboard.state import ViewState
 from etl.store import Store, StoreError, aggregates, reads
 from schemas.places import PLACE_COLUMNS
@@ -76,6 +82,8 @@ class PlaceFigures:
 
     # Every figure of the place. Each frame here and in a `View` has its `org` column.
     own: pd.DataFrame
+    # The children's counted people displaced and population reports.
+    stocks: pd.DataFrame
     # The children's counted new displacements.
     flows: pd.DataFrame
     # The place and its children: recommended figures with an origin.
@@ -86,10 +94,13 @@ def place_figures(store: Store, pcode: str, below: list[str]) -> PlaceFigures:
     """What every view of one place cuts its dates from, in one read per place."""
     engine = store.engine
     return PlaceFigures(
-        own=with_organisations(reads.figures(engine, pcodes=[pcode], columns=reads.VIEW_COLUMNS)),
-        flows=with_organisations(
-            aggregates.flows_within(engine, below, views.BREAKDOWN_FLOW, None, None)
+        own=with_hovers(
+            with_organisations(reads.figures(engine, pcodes=[pcode], columns=reads.VIEW_COLUMNS))
         ),
+        stocks=ranges.in_series_order(
+            with_organisations(aggregates.counted_reports(engine, below, views.BREAKDOWN_STOCKS))
+        ),
+        flows=with_organisations(aggregates.counted_reports(engine, below, [views.BREAKDOWN_FLOW])),
         moves=with_organisations(aggregates.moves(engine, [pcode, *below], None, None)),
     )
 
@@ -115,9 +126,7 @@ def view(
         place=place,
         own=ranges.with_earlier_stocks(figs.own, start, end, reads.EARLIER_STOCKS),
         kids=kids,
-        stocks=with_organisations(
-            aggregates.latest_stocks(store.engine, below, views.BREAKDOWN_STOCKS, end)
-        ),
+        stocks=ranges.latest(figs.stocks, end),
         flows=ranges.inside(figs.flows, start, end),
         moves=ranges.reaching(figs.moves, start, end),
         disputed=with_organisations(

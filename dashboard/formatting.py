@@ -80,3 +80,39 @@ def organisations(figs: pd.DataFrame) -> pd.Series:
 def with_organisations(figs: pd.DataFrame) -> pd.DataFrame:
     """The figures with their `org` column, computed once for every view that reads them."""
     return figs.assign(org=publisher_names(figs["publisher"]))
+
+
+def with_hovers(figs: pd.DataFrame) -> pd.DataFrame:
+    """The figures with their `hover` column, computed once for every chart that draws them."""
+    return figs.assign(hover=figure_hovers(figs) if len(figs) else pd.Series(dtype=object))
+
+
+def figure_hovers(rows: pd.DataFrame) -> list[str]:
+    """What hovering over a figure on a chart says: value, period, place, origin, publisher."""
+    starts = rows["period_start"].dt.strftime("%Y-%m-%d").tolist()
+    ends = rows["period_end"].dt.strftime("%Y-%m-%d").tolist()
+    places = rows["place_name"].where(rows["place_name"].notna(), rows["pcode"]).tolist()
+    origins = rows["origin_name"].where(rows["origin_name"].notna(), rows["origin_pcode"]).tolist()
+    return [
+        f"{format_value(value, qualifier)}<br>{end if start == end else f'{start} – {end}'}"
+        f"<br>{place}"
+        + (f" from {origin}" if isinstance(origin, str) else "")
+        + f"<br>{publisher if isinstance(publisher, str) else ''}"
+        for value, qualifier, start, end, place, origin, publisher in zip(
+            rows["value"].tolist(),
+            rows["qualifier"].tolist(),
+            starts,
+            ends,
+            places,
+            origins,
+            rows["publisher"].tolist(),
+            strict=True,
+        )
+    ]
+
+
+def hover_texts(figs: pd.DataFrame) -> pd.Series | list[str]:
+    """Each figure's `figure_hovers` text: its `hover` column when its read added one."""
+    if "hover" in figs.columns:
+        return figs["hover"]
+    return figure_hovers(figs)

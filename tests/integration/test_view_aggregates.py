@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from dashboard import data, ranges, views
-from dashboard.formatting import with_organisations
+from dashboard.formatting import with_hovers, with_organisations
 from dashboard.state import ViewState
 from etl.pipeline import import_hxl
 from etl.reference import load_reference
@@ -130,15 +130,19 @@ def test_a_place_read_once_cuts_every_range_as_the_store_would(synth_store: Stor
             with_earlier_stocks=True,
             columns=reads.VIEW_COLUMNS,
         )
+        stocks = aggregates.latest_stocks(engine, below, views.BREAKDOWN_STOCKS, end)
         flows = aggregates.flows_within(engine, below, views.BREAKDOWN_FLOW, start, end)
         moves = aggregates.moves(engine, [pcode, *below], start, end)
         where = f"{pcode} {start} to {end}"
         for found, expected in (
             (ranges.with_earlier_stocks(figs.own, start, end, reads.EARLIER_STOCKS), own),
+            (ranges.latest(figs.stocks, end), stocks),
             (ranges.inside(figs.flows, start, end), flows),
             (ranges.reaching(figs.moves, start, end), moves),
         ):
             expected = with_organisations(expected)
+            if "hover" in found.columns:
+                expected = with_hovers(expected)
             pd.testing.assert_frame_equal(_plain(found), _plain(expected), obj=where)
         cut += len(own) - len(ranges.reaching(figs.own, start, end))
     # Some ranges started after stocks were reported: the earlier reports were cut too.

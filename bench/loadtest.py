@@ -1,6 +1,7 @@
 """Load test: simultaneous users changing filters against gunicorn on 127.0.0.1.
 
-    python -m bench.loadtest [--users 50] [--seconds 60] [--think 0] [--database-url URL]
+    python -m bench.loadtest [--users 50] [--seconds 60] [--think 0] [--warmup 0]
+                             [--database-url URL]
 
 Every request goes to a gunicorn this script starts on a loopback port and stops; each user
 is bounded in time and in requests. Without --database-url it serves a copy of the bundled
@@ -8,8 +9,10 @@ data. With --think, a user pauses about that many seconds (0.5 to 1.5 times, at 
 between two changes, as a coordinator reading the page does, and starts at a random moment
 of its first pause, so fifty people reading are not fifty clicks in the same millisecond;
 without, every user starts at once and sends its next change as soon as the last is
-answered (a stress test). Prints throughput, p50/p95/p99
-latency and errors, and writes bench/results/loadtest.json.
+answered (a stress test). With --warmup, the users run that many seconds more
+first, unmeasured: a server that has run for a while holds the places coordinators look at
+in its cache, one just started reads each the first time. Prints throughput, p50/p95/p99
+latency and errors of the measured seconds, and writes bench/results/loadtest.json.
 """
 
 import argparse
@@ -54,7 +57,13 @@ def _bundled_store(folder: Path) -> str:
 
 
 def _user(
-    base: str, bodies: list[dict], stop_at: float, out: list, errors: list, think: float, seed: int
+    base: str,
+    bodies: list[dict],
+    window: tuple[float, float],
+    out: list,
+    errors: list,
+    think: float,
+    seed: int,
 ) -> None:
     session = requests.Session()
     pauses = random.Random(seed)
@@ -63,8 +72,10 @@ def _user(
     for i, body in enumerate(bodies[:MAX_REQUESTS_PER_USER]):
         if i and think:
             time.sleep(think * pauses.uniform(0.5, 1.5))
+        measure_from, stop_at = window
         if time.monotonic() >= stop_at:
             return
+        measured = time.monotonic() >= measure_from
         started = time.perf_counter()
         try:
             response = session.post(f"{base}/_dash-update-component", json=body, timeout=60)
@@ -72,13 +83,22 @@ def _user(
         except requests.RequestException as exc:
             ok, response = False, exc
         elapsed = (time.perf_counter() - started) * 1000
-        out.append(elapsed)
+        if measured:
+            out.append(elapsed)
         if not ok:
+            # An error counts whenever it happens: warming up is no excuse for one.
             errors.append(f"request {i}: {getattr(response, 'status_code', response)}")
 
 
-def run(users: int, seconds: float, database_url: str | None, think: float = 0.0) -> dict:
-    """Start gunicorn, drive `users` threads for `seconds`, stop, and report."""
+def run(
+    users: int,
+    seconds: float,
+    database_url: str | None,
+    think: float = 0.0,
+    warmup: float = 0.0,
+) -> dict:
+    """Start gunicorn, drive `users` threads for `warmup` then `seconds`, stop, and report
+    on the `seconds`."""
     with tempfile.TemporaryDirectory() as tmp:
         url = database_url or _bundled_store(Path(tmp))
         store = open_store(url, create=False)
@@ -108,7 +128,8 @@ def run(users: int, seconds: float, database_url: str | None, think: float = 0.0
             session = requests.Session()
             dep = callback(dependencies(session, base), "cards.children")
             defaults = layout_values(session, base)
-            stop_at = time.monotonic() + seconds
+            measure_from = time.monotonic() + warmup
+            window = (measure_from, measure_from + seconds)
             latencies: list[float] = []
             errors: list[str] = []
             threads = []
@@ -118,15 +139,14 @@ def run(users: int, seconds: float, database_url: str | None, think: float = 0.0
                 threads.append(
                     threading.Thread(
                         target=_user,
-                        args=(base, bodies, stop_at, latencies, errors, think, u),
+                        args=(base, bodies, window, latencies, errors, think, u),
                     )
                 )
-            started = time.monotonic()
             for t in threads:
                 t.start()
             for t in threads:
-                t.join(timeout=seconds + 120)
-            wall = time.monotonic() - started
+                t.join(timeout=warmup + seconds + 120)
+            wall = time.monotonic() - measure_from
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -134,6 +154,7 @@ def run(users: int, seconds: float, database_url: str | None, think: float = 0.0
     return {
         "users": users,
         "think_seconds": think,
+        "warmup_seconds": warmup,
         "seconds": round(wall, 1),
         "requests": len(latencies),
         "throughput_rps": round(len(latencies) / wall, 1),
@@ -153,9 +174,16 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--think", type=float, default=0.0)
+    parser.add_argument("--warmup", type=float, default=0.0)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
-    report = run(args.users, min(args.seconds, 600), args.database_url, max(args.think, 0.0))
+    report = run(
+        args.users,
+        min(args.seconds, 600),
+        args.database_url,
+        max(args.think, 0.0),
+        min(max(args.warmup, 0.0), 600),
+    )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(report, indent=2))

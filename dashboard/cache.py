@@ -17,6 +17,9 @@ from etl.store import Store, reads
 
 T = TypeVar("T")
 TIMEOUT = 600
+# A national view holds a few MB and a place's figures up to some tens: a bound on entries
+# is a bound on a worker's memory.
+MEMORY_ENTRIES = 256
 
 
 class _AsIs(BaseSerializer):
@@ -43,7 +46,7 @@ def make_cache(server: Flask, url: str | None) -> Cache:
     if url and url.startswith(("redis://", "rediss://")):
         config = {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": url}
     else:
-        config = {"CACHE_TYPE": "dashboard.cache.MemoryCache", "CACHE_THRESHOLD": 512}
+        config = {"CACHE_TYPE": "dashboard.cache.MemoryCache", "CACHE_THRESHOLD": MEMORY_ENTRIES}
     return Cache(server, config={**config, "CACHE_DEFAULT_TIMEOUT": TIMEOUT})
 
 

@@ -82,8 +82,6 @@ class PlaceFigures:
 
     # Every figure of the place. Each frame here and in a `View` has its `org` column.
     own: pd.DataFrame
-    # The children's counted people displaced and population reports.
-    stocks: pd.DataFrame
     # The children's counted new displacements.
     flows: pd.DataFrame
     # The place and its children: recommended figures with an origin.
@@ -97,10 +95,9 @@ def place_figures(store: Store, pcode: str, below: list[str]) -> PlaceFigures:
         own=with_hovers(
             with_organisations(reads.figures(engine, pcodes=[pcode], columns=reads.VIEW_COLUMNS))
         ),
-        stocks=ranges.in_series_order(
-            with_organisations(aggregates.counted_reports(engine, below, views.BREAKDOWN_STOCKS))
+        flows=with_organisations(
+            aggregates.flows_within(engine, below, views.BREAKDOWN_FLOW, None, None)
         ),
-        flows=with_organisations(aggregates.counted_reports(engine, below, [views.BREAKDOWN_FLOW])),
         moves=with_organisations(aggregates.moves(engine, [pcode, *below], None, None)),
     )
 
@@ -126,7 +123,9 @@ def view(
         place=place,
         own=ranges.with_earlier_stocks(figs.own, start, end, reads.EARLIER_STOCKS),
         kids=kids,
-        stocks=ranges.latest(figs.stocks, end),
+        stocks=with_organisations(
+            aggregates.latest_stocks(store.engine, below, views.BREAKDOWN_STOCKS, end)
+        ),
         flows=ranges.inside(figs.flows, start, end),
         moves=ranges.reaching(figs.moves, start, end),
         disputed=with_organisations(

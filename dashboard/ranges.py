@@ -62,25 +62,3 @@ def with_earlier_stocks(
         latest = figs.index.isin(ranks.index[ranks.to_numpy() < earlier])
         return figs[(starts & ends) | latest]
     return figs[starts & ends]
-
-
-def in_series_order(figs: pd.DataFrame) -> pd.DataFrame:
-    """Figures sorted by place, metric, end and id: the order `latest` walks."""
-    return figs.sort_values(["pcode", "metric", "period_end", "figure_id"], ignore_index=True)
-
-
-def latest(figs: pd.DataFrame, date_to: dt.date | None) -> pd.DataFrame:
-    """Per place and metric, the latest report as of `date_to`, ties to the highest id
-    (`aggregates.latest_stocks`), in the store's order. `figs` are `in_series_order`."""
-    if figs.empty:
-        return figs
-    keep = np.ones(len(figs), dtype=bool)
-    if date_to is not None:
-        keep = (figs["period_end"] <= pd.Timestamp(date_to)).to_numpy()
-    rows = np.flatnonzero(keep)
-    pcodes = figs["pcode"].to_numpy(dtype=object)[rows]
-    metrics = figs["metric"].to_numpy(dtype=object)[rows]
-    # The last kept row of each run of one place and metric is its latest report.
-    ends = (pcodes[1:] != pcodes[:-1]) | (metrics[1:] != metrics[:-1])
-    last = rows[np.append(ends, True)] if len(rows) else rows
-    return figs.iloc[last].sort_values(["period_end", "pcode", "metric", "figure_id"])

@@ -76,15 +76,6 @@ def flows_within(
     return figure_frame(engine, figure_select(VIEW_COLUMNS).where(*where))
 
 
-def counted_reports(
-    engine: sa.Engine, pcodes: Sequence[str], metrics: Sequence[str]
-) -> pd.DataFrame:
-    """Every counted figure of these metrics at these places, whatever its dates."""
-    f = tables.figures
-    where = [f.c.pcode.in_(list(pcodes)), f.c.metric.in_(list(metrics)), *counted(f)]
-    return figure_frame(engine, figure_select(VIEW_COLUMNS).where(*where))
-
-
 def moves(
     engine: sa.Engine, pcodes: Sequence[str], date_from: dt.date | None, date_to: dt.date | None
 ) -> pd.DataFrame:

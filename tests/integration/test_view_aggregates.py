@@ -130,13 +130,11 @@ def test_a_place_read_once_cuts_every_range_as_the_store_would(synth_store: Stor
             with_earlier_stocks=True,
             columns=reads.VIEW_COLUMNS,
         )
-        stocks = aggregates.latest_stocks(engine, below, views.BREAKDOWN_STOCKS, end)
         flows = aggregates.flows_within(engine, below, views.BREAKDOWN_FLOW, start, end)
         moves = aggregates.moves(engine, [pcode, *below], start, end)
         where = f"{pcode} {start} to {end}"
         for found, expected in (
             (ranges.with_earlier_stocks(figs.own, start, end, reads.EARLIER_STOCKS), own),
-            (ranges.latest(figs.stocks, end), stocks),
             (ranges.inside(figs.flows, start, end), flows),
             (ranges.reaching(figs.moves, start, end), moves),
         ):

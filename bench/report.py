@@ -199,6 +199,8 @@ def rows(results: dict[str, Any]) -> list[dict[str, Any]]:
         met = load["errors"] == 0 and load["p95_ms"] < LOAD_P95_MS
         think = load.get("think_seconds") or 0
         pace = f", pausing ~{think:g} s between changes" if think else ", back to back"
+        warm = load.get("warmup_seconds") or 0
+        pace += f", measured after {warm:g} s of warm-up" if warm else ", from a cold start"
         out.append(
             {
                 "benchmark": "5. Concurrency (gunicorn, filter changes)",

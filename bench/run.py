@@ -268,12 +268,14 @@ def bench_query(plan: Plan, work: Path, db: Path, folder: Path, clock: Clock) ->
         defaults = dashclient.layout_values(session, base)
         out["deps"], out["defaults"] = deps, defaults
         render = dashclient.callback(deps, "cards.children")
+        series = dashclient.callback(deps, "timeseries.figure")
         sync = dashclient.callback(deps, "filter-district.options")
-        render_bodies, sync_bodies = [], []
+        render_bodies, series_bodies, sync_bodies = [], [], []
         previous = dict(states[0], changed="filter-place.value")
         for state in states:
             values = dashclient.render_values(state, defaults)
             render_bodies.append(dashclient.payload(render, values, [state["changed"]]))
+            series_bodies.append(dashclient.payload(series, values, [state["changed"]]))
             sync_values = {**values, "url.search": _search(previous)}
             sync_bodies.append(dashclient.payload(sync, sync_values, [state["changed"]]))
             previous = state
@@ -290,6 +292,11 @@ def bench_query(plan: Plan, work: Path, db: Path, folder: Path, clock: Clock) ->
             progress=lambda n, s: clock.say(f"  render {n} changes in {s:.0f} s"),
         )  # fmt: skip
         clock.say(f"  render p95 {out['render']['p95_ms']:.0f} ms over {out['render']['n']}")
+        out["render_series"] = dashclient.time_posts(
+            session, base, series_bodies, budget_s=plan.render_budget_s,
+            progress=lambda n, s: clock.say(f"  render_series {n} changes in {s:.0f} s"),
+        )  # fmt: skip
+        clock.say(f"  render_series p95 {out['render_series']['p95_ms']:.0f} ms")
         out["sync_state"] = dashclient.time_posts(
             session, base, sync_bodies, budget_s=plan.sync_budget_s,
             progress=lambda n, s: clock.say(f"  sync_state {n} changes in {s:.0f} s"),
@@ -316,8 +323,10 @@ def bench_query(plan: Plan, work: Path, db: Path, folder: Path, clock: Clock) ->
         clock.say(f"  no-op p95 {out['noop']['p95_ms']:.1f} ms")
     sample = plan.profile_callbacks - 1
     national = dashclient.payload(render, warm, ["filter-place.value"])
+    national_series = dashclient.payload(series, warm, ["filter-place.value"])
     out["profile_bodies"] = {
         "render": [national, *render_bodies[:sample]],
+        "render_series": [national_series, *series_bodies[:sample]],
         "sync_state": sync_bodies[: sample + 1],
     }
     return out
@@ -445,9 +454,10 @@ def main() -> None:
             users, seconds, f"sqlite:///{big_db}", think=THINK_SECONDS, warmup=warmup
         )
         for key in ("load", "load_paced"):
+            load = results[key]
             clock.say(
-                f"{key}: {results[key]['throughput_rps']} req/s, p95 {results[key]['p95_ms']} ms,"
-                f" {results[key]['errors']} errors"
+                f"{key}: {load['throughput_rps']} changes/s, p95 {load['p95_ms']} ms,"
+                f" {load['errors']} errors"
             )
         # Profiles of the missed goals last, within the deadline.
         skipped = results.setdefault("skipped", [])
@@ -497,7 +507,7 @@ def main() -> None:
 def _first_load_bodies(
     deps: list[dict[str, Any]], defaults: dict[str, Any], search: str
 ) -> list[dict[str, Any]]:
-    """The two callbacks a first load fires, as the browser sends them after the URL sync."""
+    """The callbacks a first load fires, as the browser sends them after the URL sync."""
     from urllib.parse import parse_qs
 
     place = parse_qs(search.lstrip("?")).get("place", ["SY"])[0]
@@ -505,8 +515,10 @@ def _first_load_bodies(
     state = {"place": place, "district": None, "start": dates[0], "end": dates[1]}
     values = dashclient.render_values(state, defaults)
     render = dashclient.callback(deps, "cards.children")
+    series = dashclient.callback(deps, "timeseries.figure")
     sync = dashclient.callback(deps, "filter-district.options")
     return [
         dashclient.payload(sync, {**values, "url.search": search}, ["url.search"]),
         dashclient.payload(render, values, ["filter-place.value"]),
+        dashclient.payload(series, values, ["filter-place.value"]),
     ]

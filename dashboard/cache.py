@@ -5,6 +5,7 @@ includes the store's data version, which changes whenever an ETL run finishes, s
 that commits makes every older entry unreachable (and they expire).
 """
 
+import threading
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -50,12 +51,29 @@ def make_cache(server: Flask, url: str | None) -> Cache:
     return Cache(server, config={**config, "CACHE_DEFAULT_TIMEOUT": TIMEOUT})
 
 
+_guard = threading.Lock()
+_computing: dict[str, threading.Lock] = {}
+
+
 def cached(cache: Cache, store: Store, key: str, compute: Callable[[], T]) -> T:
-    """`compute()` once per data version and key."""
+    """`compute()` once per data version and key.
+
+    Callbacks fired by one change ask for the same place at once; in one process the first
+    computes it and the others wait for its result instead of computing it again.
+    """
     full = f"{reads.data_version(store.engine)}|{key}"
     hit = cache.get(full)
     if hit is not None:
         return hit
-    value = compute()
-    cache.set(full, value)
-    return value
+    with _guard:
+        lock = _computing.setdefault(full, threading.Lock())
+    try:
+        with lock:
+            hit = cache.get(full)
+            if hit is None:
+                hit = compute()
+                cache.set(full, hit)
+    finally:
+        with _guard:
+            _computing.pop(full, None)
+    return hit

@@ -140,7 +140,6 @@ def register(
         Output("banners", "children"),
         Output("cards", "children"),
         Output("quality", "children"),
-        Output("timeseries", "figure"),
         Output("breakdown-heading", "children"),
         Output("breakdown", "figure"),
         Output("map", "figure"),
@@ -157,13 +156,42 @@ def register(
         prevent_initial_call=True,
     )
     def render(place, district, start, end, sort_by, _beat):
-        """Draw the cards, charts and tables of the chosen place and dates."""
+        """Draw the cards, bars, map and tables of the chosen place and dates."""
         try:
             return (*draw(_state(place, district, start, end), sort_by), True)
         except StoreError:
             blank = charts.empty_figure(UNAVAILABLE)
             unavailable = layout.banners([UNAVAILABLE])
-            return ("–", [], unavailable, [], [], blank, "", blank, blank, [], "", False)
+            return ("–", [], unavailable, [], [], "", blank, blank, [], "", False)
+
+    @app.callback(
+        Output("timeseries", "figure"),
+        Input("filter-place", "value"),
+        Input("filter-district", "value"),
+        Input("filter-dates", "start_date"),
+        Input("filter-dates", "end_date"),
+        Input("heartbeat", "n_intervals"),
+        prevent_initial_call=True,
+    )
+    def render_series(place, district, start, end, _beat):
+        """Draw the time series of the chosen place and dates.
+
+        A callback of its own: its thousands of points take longest to send and to draw, and
+        the cards, bars and map need not wait for them.
+        """
+        try:
+            return draw_series(_state(place, district, start, end))
+        except StoreError:
+            return charts.empty_figure(UNAVAILABLE)
+
+    def draw_series(s: ViewState) -> dict:
+        """The time series `render_series` shows, from the store through the cache."""
+        line = data.timeline(store, reference(), s, place_figures)
+        own_shown = data.shown(line.own, s.date_from)
+        place = str(line.place["name"])
+        # A chart downloaded as PNG for a briefing still says where, when and whose numbers.
+        caption = charts.caption_text(place, s.date_from, s.date_to, own_shown)
+        return charts.with_caption(charts.timeseries_spec(own_shown, line.events), *caption)
 
     def draw(s: ViewState, sort_by: object) -> tuple:
         """Everything `render` shows, from the store through the cache."""
@@ -177,9 +205,6 @@ def register(
         stale = dt.timedelta(days=settings.stale_after_days)
         place = str(v.place["name"])
         flags = views.quality_flags(v.own, v.stocks, v.kids, place, s.date_to)
-        own_shown = data.shown(v.own, s.date_from)
-        # A chart downloaded as PNG for a briefing still says where, when and whose numbers.
-        series_caption = charts.caption_text(place, s.date_from, s.date_to, own_shown)
         inside = f"Within {place}"
         bars_caption = charts.caption_text(inside, s.date_from, s.date_to, below)
         map_caption = charts.caption_text(
@@ -191,7 +216,6 @@ def register(
             layout.banners(views.freshness_banners(loads, dt.datetime.now(dt.UTC), stale)),
             cards,
             layout.quality(flags),
-            charts.with_caption(charts.timeseries_spec(own_shown, v.events), *series_caption),
             inside,
             charts.with_caption(
                 charts.breakdown_spec(views.sort_breakdown(kids, str(sort_by)), place),
@@ -296,7 +320,9 @@ def register(
             ref = reference()
             places = ref.places
             for country in places.loc[places["admin_level"] == 0, "pcode"]:
-                draw(ViewState(str(country), None, ref.date_from, ref.date_to), "idps")
+                state = ViewState(str(country), None, ref.date_from, ref.date_to)
+                draw(state, "idps")
+                draw_series(state)
         except StoreError:
             pass  # nothing to warm: the first visitor is told the data is unavailable
 

@@ -41,7 +41,6 @@ class View:
     disputed: pd.DataFrame
     # How many figures of the place and its children reach into the range.
     count: int
-    events: pd.DataFrame
 
 
 @dataclass
@@ -102,6 +101,41 @@ def place_figures(store: Store, pcode: str, below: list[str]) -> PlaceFigures:
     )
 
 
+@dataclass
+class Timeline:
+    """What the time series of one state draws."""
+
+    place: pd.Series
+    # The place's own figures of the range, with the latest earlier reports of each stock.
+    own: pd.DataFrame
+    events: pd.DataFrame
+
+
+def _figures_of(
+    store: Store, figures_of: Callable[[str, list[str]], PlaceFigures] | None
+) -> Callable[[str, list[str]], PlaceFigures]:
+    return figures_of or functools.partial(place_figures, store)
+
+
+def _own(figs: PlaceFigures, state: ViewState) -> pd.DataFrame:
+    return ranges.with_earlier_stocks(
+        figs.own, state.date_from, state.date_to, reads.EARLIER_STOCKS
+    )
+
+
+def timeline(
+    store: Store,
+    ref: Reference,
+    state: ViewState,
+    figures_of: Callable[[str, list[str]], PlaceFigures] | None = None,
+) -> Timeline:
+    """What the time series of one state draws; `figures_of` as for `view`."""
+    place, kids = selected(ref, state)
+    figs = _figures_of(store, figures_of)(str(place["pcode"]), list(kids["pcode"]))
+    events = reads.events(store.engine, state.date_from, state.date_to)
+    return Timeline(place, _own(figs, state), events)
+
+
 def view(
     store: Store,
     ref: Reference,
@@ -118,10 +152,10 @@ def view(
     pcode, below = str(place["pcode"]), list(kids["pcode"])
     both = [pcode, *below]
     start, end = state.date_from, state.date_to
-    figs = (figures_of or functools.partial(place_figures, store))(pcode, below)
+    figs = _figures_of(store, figures_of)(pcode, below)
     return View(
         place=place,
-        own=ranges.with_earlier_stocks(figs.own, start, end, reads.EARLIER_STOCKS),
+        own=_own(figs, state),
         kids=kids,
         stocks=with_organisations(
             aggregates.latest_stocks(store.engine, below, views.BREAKDOWN_STOCKS, end)
@@ -134,7 +168,6 @@ def view(
             )
         ),
         count=aggregates.count_figures(store.engine, both, start, end),
-        events=reads.events(store.engine, start, end),
     )
 
 

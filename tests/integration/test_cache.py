@@ -2,6 +2,8 @@
 that commits makes the old entries unreachable."""
 
 import os
+import threading
+import time
 
 import pytest
 from flask import Flask
@@ -61,3 +63,36 @@ def test_the_redis_cache_really_is_redis():
     made.set("probe", {"a": 1})
     assert made.get("probe") == {"a": 1}
     assert made.cache._write_client.exists("flask_cache_probe") == 1
+
+
+def test_callbacks_asking_for_one_state_at_once_compute_it_once(cache, store, tmp_path):
+    assert import_hxl(store, good_file(tmp_path)).ok
+    calls = []
+    started = threading.Event()
+
+    def compute():
+        calls.append(1)
+        started.set()
+        time.sleep(0.3)  # long enough for the other callbacks to arrive meanwhile
+        return {"rows": 5}
+
+    results = []
+    threads = [
+        threading.Thread(target=lambda: results.append(cached(cache, store, "place|SY", compute)))
+        for _ in range(4)
+    ]
+    threads[0].start()
+    started.wait(5)
+    for t in threads[1:]:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert results == [{"rows": 5}] * 4
+    assert len(calls) == 1
+
+
+def test_the_in_process_cache_keeps_the_object_itself():
+    made = make_cache(Flask(__name__), None)
+    value = {"frame": [1, 2, 3]}
+    made.set("k", value)
+    assert made.get("k") is value

@@ -39,6 +39,19 @@ def _state(place: object, district: object, start: object, end: object) -> ViewS
 UNAVAILABLE = "Data temporarily unavailable: the page will retry by itself."
 
 
+def exported(figs: pd.DataFrame, query: object) -> tuple[pd.DataFrame, str]:
+    """The figures an export holds under the table's filter, and the filter applied.
+
+    A filter the table could not apply is not applied to the export either: the export holds
+    what the table shows.
+    """
+    try:
+        conditions = table_filter.parse_filter(query)
+        return table_filter.apply_filter(figs, conditions), str(query) if conditions else ""
+    except table_filter.FilterError:
+        return figs, ""
+
+
 def drill_target(ref: data.Reference, pcode: str) -> tuple[str, str | None] | None:
     """Where a click on a child place leads: (place, district), or None to stay."""
     rows = ref.places[ref.places["pcode"] == pcode]
@@ -298,16 +311,21 @@ def register(
         State("filter-dates", "start_date"),
         State("filter-dates", "end_date"),
         State("url", "search"),
+        State("figures-table", "filter_query"),
         prevent_initial_call=True,
     )
-    def download(_csv, _excel, _about, place, district, start, end, search):
-        """The figures of the current view as CSV, as CSV for Excel, or the note about them."""
+    def download(_csv, _excel, _about, place, district, start, end, search, query):
+        """The figures of the current view as CSV, as CSV for Excel, or the note about them;
+        a filter on the figures table narrows the export as it narrows the table."""
         s = _state(place, district, start, end)
-        ordered = views.newest_first(figures(s))
+        shown, applied = exported(figures(s), query)
+        ordered = views.newest_first(shown)
         name = f"displacement_{s.selected}"
         if ctx.triggered_id == "download-about":
             now = dt.datetime.now(dt.UTC)
-            note = views.export_note(ordered, s.selected, search or "", s.date_from, s.date_to, now)
+            note = views.export_note(
+                ordered, s.selected, search or "", s.date_from, s.date_to, now, applied
+            )
             return dcc.send_string(note, filename=f"{name}_about.txt")
         if ctx.triggered_id == "download-excel":
             # Excel reads UTF-8 (Arabic names) only with a byte-order mark; the plain CSV has none.

@@ -635,15 +635,25 @@ def who(sex: object, age_group: object) -> str:
 
 
 def export_note(
-    figs: pd.DataFrame, place: str, query: str, date_from: object, date_to: object, now: dt.datetime
+    figs: pd.DataFrame,
+    place: str,
+    query: str,
+    date_from: object,
+    date_to: object,
+    now: dt.datetime,
+    table_filter: str = "",
 ) -> str:
-    """The sidecar of a CSV export: the view, its filters, its sources and when it was made."""
+    """The sidecar of a CSV export: the view, its filters, its sources and when it was made.
+
+    `table_filter` is the figures table's filter the export applied, if any.
+    """
     lines = [
         "Displacement dashboard: export of the figures behind one view",
         f"Exported: {now:%Y-%m-%d %H:%M} UTC",
         f"Place: {place} (and the places one level below it)",
         f"Dates: {format_date(date_from)} to {format_date(date_to)}",
         f"View: {query}",
+        *([f"Table filter: {table_filter}"] if table_filter else []),
         f"Figures: {len(figs):,}",
         "",
         "Each row is one published number, as published: `qualifier` says whether it is exact or",

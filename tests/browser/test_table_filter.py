@@ -1,5 +1,9 @@
 """The figures table's filter row, in headless Chromium: filtered on the server, every page."""
 
+import csv
+import io
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
@@ -46,3 +50,25 @@ def test_a_filter_the_table_cannot_read_says_so_and_shows_the_figures(watched, l
     _filter(page, "value", "> lots")
     expect(page.locator("#table-message")).to_contain_text("Filter not applied")
     expect(page.locator('#figures-table td[data-dash-column="value"]').first).to_be_visible()
+
+
+def test_the_csv_export_holds_what_the_filtered_table_shows(watched, live_server):
+    page = watched.page
+    page.goto(f"{live_server}/?place=SY-NW")
+    expect(page.locator("#figures-count")).to_contain_text("figures")
+    _filter(page, "place", "ZAZ")
+    message = page.locator("#table-message")
+    expect(message).to_contain_text("match the filter")
+    matched = int(message.inner_text().split()[0].replace(",", ""))
+    with page.expect_download() as info:
+        page.locator("#download-button").click()
+    text = Path(info.value.path()).read_text(encoding="utf-8")
+    records = list(csv.DictReader(io.StringIO(text)))
+    assert len(records) == matched
+    assert {r["place_name"] for r in records} == {"A'zaz"}
+    with page.expect_download() as about:
+        page.locator("#download-about").click()
+    note = Path(about.value.path()).read_text(encoding="utf-8")
+    applied = [line for line in note.splitlines() if line.startswith("Table filter: ")]
+    assert len(applied) == 1 and "place" in applied[0] and "ZAZ" in applied[0]
+    assert f"Figures: {matched:,}" in note

@@ -3,9 +3,9 @@
 import pandas as pd
 import pytest
 
-from dashboard.callbacks import drill_target
+from dashboard.callbacks import drill_target, exported
 from dashboard.data import Reference
-from tests.dashboard.pure_factories import make_reference
+from tests.dashboard.pure_factories import make_figures, make_reference
 
 
 @pytest.mark.parametrize("pcode", ["SY", "SY02", "SY07", "SY-NW", "SY-NW-OPP"])
@@ -43,3 +43,18 @@ def test_a_district_of_a_country_with_three_digit_levels_opens_within_its_state(
     ref = Reference(pd.concat([ref.places, nigeria]), ref.members, ref.date_from, ref.date_to)
     assert drill_target(ref, "NG008003") == ("NG008", "NG008003")
     assert drill_target(ref, "NG008") == ("NG008", None)
+
+
+def test_an_export_holds_the_figures_the_table_filter_keeps() -> None:
+    figs = make_figures(
+        {"pcode": "SY0702", "value": 1000},
+        {"pcode": "SY0700", "value": 2_000_000},
+    )
+    kept, applied = exported(figs, "{value} > 1500")
+    assert list(kept["pcode"]) == ["SY0700"]
+    assert applied == "{value} > 1500"
+    everything, none = exported(figs, "")
+    assert len(everything) == 2 and none == ""
+    # A filter the table could not apply leaves the export whole, as the table is.
+    unread, ignored = exported(figs, "{value} > lots")
+    assert len(unread) == 2 and ignored == ""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from dashboard import ranges
 from dashboard.formatting import (
     METRIC_LABELS,
     format_date,
@@ -196,19 +197,14 @@ def _flows_within(
     """`_flow_records` over the counted figures of one metric."""
     if rows.empty:
         return []
-    if date_from is not None:
-        rows = rows[rows["period_start"] >= pd.Timestamp(date_from)]
-    if date_to is not None:
-        rows = rows[rows["period_end"] <= pd.Timestamp(date_to)]
+    rows = ranges.inside(rows, date_from, date_to)
     # Days as plain numbers: the rule compares and subtracts periods thousands of times on a
     # national view, and Timestamps are slow at both; `_flow_total` gives dates back.
-    columns = {c: rows[c].tolist() for c in _FLOW_COLUMNS} | {
-        c: rows[c].to_numpy().astype("datetime64[D]").astype("int64").tolist()
+    days = {
+        c: rows[c].to_numpy().astype("datetime64[D]").astype("int64")
         for c in ("period_start", "period_end")
     }
-    columns["org"] = organisations(rows).tolist()
-    names = list(columns)
-    return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+    return records(rows[_FLOW_COLUMNS].assign(org=organisations(rows), **days))
 
 
 _FLOW_COLUMNS = ["pcode", "origin_pcode", "value", "qualifier", "publisher", "source_url"]

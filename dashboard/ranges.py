@@ -12,10 +12,11 @@ import numpy as np
 import pandas as pd
 
 from schemas.enums import FLOW_METRICS
+from schemas.figures import organisation
 
 _FLOWS = sorted(m.value for m in FLOW_METRICS)
-# A series of stock reports: one place, metric, publisher, role and disaggregation.
-_SERIES = ["pcode", "metric", "publisher", "role", "sex", "age_group", "unit"]
+# A series of stock reports: one place, metric, organisation, role and disaggregation.
+_SERIES = ["pcode", "metric", "org", "role", "sex", "age_group", "unit"]
 
 
 def _starts_by(figs: pd.DataFrame, date_to: dt.date | None) -> np.ndarray:
@@ -55,8 +56,10 @@ def with_earlier_stocks(
     ends = (figs["period_end"] >= pd.Timestamp(date_from)).to_numpy()
     before = starts & ~ends & ~figs["metric"].isin(_FLOWS).to_numpy()
     if before.any():
-        stocks = figs[before].sort_values(
-            ["period_end", "figure_id"], ascending=False, kind="stable"
+        stocks = (
+            figs[before]
+            .assign(org=lambda rows: rows["publisher"].map(organisation))
+            .sort_values(["period_end", "figure_id"], ascending=False, kind="stable")
         )
         ranks = stocks.groupby(_SERIES, dropna=False, sort=False).cumcount()
         latest = figs.index.isin(ranks.index[ranks.to_numpy() < earlier])

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 import pandas as pd
 import sqlalchemy as sa
 
-from etl.store.expressions import bytewise, overlapping
+from etl.store.expressions import bytewise, organisation, overlapping
 from schemas import tables
 from schemas.enums import FLOW_METRICS
 from schemas.figures import COLUMNS
@@ -83,7 +83,17 @@ EARLIER_STOCKS = 2
 def _earlier_stocks(where: list[sa.ColumnElement[bool]], date_from: dt.date) -> sa.Select:
     """The ids of the EARLIER_STOCKS latest stocks per series reported before `date_from`."""
     f = tables.figures
-    series = [f.c.pcode, f.c.metric, f.c.publisher, f.c.role, f.c.sex, f.c.age_group, f.c.unit]
+    # A series is one organisation's reports, whatever each report's title ("OCHA, Flash
+    # Update 5 (2020-02-10)" follows "OCHA, Flash Update 4 ..."), as the cards group them.
+    series = [
+        f.c.pcode,
+        f.c.metric,
+        organisation(f.c.publisher),
+        f.c.role,
+        f.c.sex,
+        f.c.age_group,
+        f.c.unit,
+    ]
     ranked = (
         sa.select(
             f.c.figure_id,

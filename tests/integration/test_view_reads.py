@@ -85,6 +85,18 @@ def test_earlier_stocks_are_kept_per_publisher_and_role(store: Store) -> None:
         assert sorted(found["value"].astype(int)) == [90, 100, 150, 160]
 
 
+def test_an_organisations_reports_under_different_titles_are_one_series(store: Store) -> None:
+    _load(
+        store,
+        _stock("2020-02-10", 300, publisher="OCHA, Flash Update 5 (2020-02-10)"),
+        _stock("2020-01-20", 200, publisher="OCHA, Flash Update 4 (2020-01-20)"),
+        _stock("2020-01-10", 100, publisher="OCHA, Flash Update 3 (2020-01-10)"),  # not needed
+        _stock("2020-01-05", 150, publisher="CCCM Cluster, ISIMM (2020-01-05)"),
+    )
+    for found in _earlier_read_and_cut(store):
+        assert sorted(found["value"].astype(int)) == [150, 200, 300]
+
+
 def test_a_view_of_a_range_says_the_stock_as_of_it_and_the_change_since(store: Store) -> None:
     _load(store, _stock("2020-01-20", 200), _stock("2020-02-10", 300))
     ref = data.reference(store)

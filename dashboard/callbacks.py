@@ -341,6 +341,11 @@ def register(
                 state = ViewState(str(country), None, ref.date_from, ref.date_to)
                 draw(state, "idps")
                 draw_series(state)
+            # The other places of the menu are read, not drawn: reading a place's figures is
+            # most of the wait of its first view, and each of its date ranges is cut from them.
+            for pcode in views.menu_places(places)["pcode"].head(settings.warm_places):
+                kids = views.children(places, ref.members, str(pcode))
+                place_figures(str(pcode), list(kids["pcode"]))
         except StoreError:
             pass  # nothing to warm: the first visitor is told the data is unavailable
 

@@ -5,7 +5,7 @@ from dash import dash_table, dcc, html
 
 from dashboard.data import Reference
 from dashboard.formatting import format_date
-from dashboard.views import Card
+from dashboard.views import Card, menu_places
 
 SORTS = [("idps", "people displaced"), ("new", "newly displaced"), ("share", "share of population")]
 PAGE_SIZE = 25
@@ -31,8 +31,7 @@ def place_label(row: pd.Series) -> str:
 
 def place_options(ref: Reference) -> list[dict[str, str]]:
     """The country, its governorates and the response areas."""
-    places = ref.places
-    top = places[(places["admin_level"].isin([0, 1])) | (places["kind"] == "area")]
+    top = menu_places(ref.places)
     order = top.assign(rank=top["admin_level"].fillna(9), area=top["kind"] == "area").sort_values(
         ["area", "rank", "name"]
     )

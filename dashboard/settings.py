@@ -26,6 +26,12 @@ class DashboardSettings(BaseSettings):
         validation_alias=AliasChoices("DASHBOARD_STALE_AFTER_DAYS", "stale_after_days"),
         description="Warn when a source's last load is older than this.",
     )
+    warm_places: int = Field(
+        default=50,
+        ge=0,
+        validation_alias=AliasChoices("DASHBOARD_WARM_PLACES", "warm_places"),
+        description="How many places of the place menu a server reads into its cache at start.",
+    )
     disagreement_threshold: float = Field(
         default=0.10,
         validation_alias=AliasChoices("DASHBOARD_DISAGREEMENT", "disagreement_threshold"),

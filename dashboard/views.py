@@ -312,6 +312,11 @@ def _share_card(idps: Total | None, population: Total | None) -> Card:
     )
 
 
+def menu_places(places: pd.DataFrame) -> pd.DataFrame:
+    """The places the place menu offers: each country, its governorates and the response areas."""
+    return places[(places["admin_level"].isin([0, 1])) | (places["kind"] == "area")]
+
+
 def children(places: pd.DataFrame, members: pd.DataFrame, pcode: str) -> pd.DataFrame:
     """The places one level below: admin children, or the members of an area."""
     if pcode in set(members["area_pcode"]):

@@ -6,7 +6,7 @@ import gzip
 import pytest
 from werkzeug.security import generate_password_hash
 
-from dashboard import data, vendor
+from dashboard import data, vendor, views
 from dashboard.app import create_app
 from dashboard.settings import DashboardSettings
 from dashboard.state import ViewState
@@ -122,6 +122,25 @@ def test_a_server_draws_the_country_view_before_its_first_visitor(store, tmp_pat
     create_app(settings, store=store, warm=True)
     start, end = reads.date_extent(store.engine)
     assert drawn == [ViewState("SY", None, start, end)]
+
+
+def test_a_server_reads_the_places_of_its_menu_before_its_first_visitor(
+    store, tmp_path, monkeypatch
+):
+    assert import_hxl(store, good_file(tmp_path)).ok
+    read = []
+    real = data.place_figures
+    monkeypatch.setattr(
+        data,
+        "place_figures",
+        lambda store, pcode, below: read.append(pcode) or real(store, pcode, below),
+    )
+    create_app(DashboardSettings(database_url=store.url), store=store, warm=True)
+    menu = views.menu_places(reads.places(store.engine))["pcode"]
+    assert len(menu) >= 3 and sorted(read) == sorted(menu)  # each once: the country was drawn
+    read.clear()
+    create_app(DashboardSettings(database_url=store.url, warm_places=0), store=store, warm=True)
+    assert read == ["SY"]  # only what the country's view needs
 
 
 def test_a_server_starts_while_its_store_is_away(tmp_path, monkeypatch):

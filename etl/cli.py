@@ -22,7 +22,7 @@ from etl import schedule as scheduler
 from etl.config import load_sources
 from etl.errors import EtlError, RunLockedError
 from etl.lock import run_lock
-from etl.pipeline import RunReport, ignored_text, new_run_id, run_source
+from etl.pipeline import RunReport, ignored_text, new_run_id, run_source, within_size
 from etl.pipeline import import_file as pipeline_import
 from etl.reference import load_reference
 from etl.settings import EtlSettings
@@ -124,7 +124,7 @@ def _refresh_one(
     return run_source(
         store,
         connector,
-        connector.fetch(client, cfg, creds),
+        within_size(connector.fetch(client, cfg, creds), settings.max_input_bytes()),
         max_rejected_share=settings.max_rejected_share,
         progress=_fetch_progress,
         dry_run=dry_run,

@@ -233,17 +233,30 @@ def check_input_size(path: Path, max_bytes: int | None) -> None:
     """
     if max_bytes is None or not path.is_file():
         return  # a missing file or a folder: Fetched.from_file says which
-    size = path.stat().st_size
+    check_size(path.name, path.stat().st_size, max_bytes)
+
+
+def within_size(responses: Iterable[Fetched], max_bytes: int | None) -> Iterator[Fetched]:
+    """The responses, each refused by `check_size` before it is parsed: a configured file or
+    an upstream's answer bigger than ETL_MAX_INPUT_MB fails its run, never the machine."""
+    for fetched in responses:
+        if max_bytes is not None:
+            check_size(fetched.name, len(fetched.body), max_bytes)
+        yield fetched
+
+
+def check_size(name: str, size: int, max_bytes: int) -> None:
+    """Refuse an input of `size` bytes over `max_bytes`, or too big for the memory left."""
     if size > max_bytes:
         limit = round(max_bytes / 2**20, 3)
         raise InputError(
-            f"{path.name}: {size / 2**20:,.2f} MB, over the {limit:g} MB limit "
+            f"{name}: {size / 2**20:,.2f} MB, over the {limit:g} MB limit "
             "(ETL_MAX_INPUT_MB); split the file, or raise the limit if the machine has the memory"
         )
     needed, free = size * MEMORY_PER_INPUT_BYTE, available_memory()
     if free is not None and needed > free:
         raise InputError(
-            f"{path.name}: {size / 2**20:,.1f} MB needs about {needed / 2**20:,.0f} MB of "
+            f"{name}: {size / 2**20:,.1f} MB needs about {needed / 2**20:,.0f} MB of "
             f"memory to load and {max(free, 0) / 2**20:,.0f} MB is available; split the file"
         )
 

@@ -105,6 +105,16 @@ def test_refresh_with_a_broken_bundled_file_exits_1(cli: Cli) -> None:
     assert figure_summary(cli.store()) == GOOD_FIGURES  # the last good data stays
 
 
+def test_refresh_refuses_a_configured_file_over_the_input_limit(cli: Cli) -> None:
+    good_file(cli.data_dir / "bundled", good_rows() * 40, name="good.csv")  # about 9 KB
+    cli.env["ETL_MAX_INPUT_MB"] = "0.001"
+    result = cli("refresh")
+    assert result.exit_code == 1
+    assert "over the 0.001 MB limit (ETL_MAX_INPUT_MB)" in result.stderr
+    assert figure_summary(cli.store()) == GOOD_FIGURES  # the last good data stays
+    assert runs(cli.store())[-1]["status"] == "failed"
+
+
 def test_refresh_unknown_source_is_a_usage_error(cli: Cli) -> None:
     result = cli("refresh", "--source", "nope")
     assert result.exit_code == 2

@@ -189,17 +189,23 @@ def _page_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 LOAD_P95_MS = 1_000
+# Back to back (a stress test: its throughput is the capacity), then users pausing between
+# changes as coordinators do, after a warm-up and from a cold start.
+LOAD_RUNS = ("load", "load_paced", "load_cold")
 
 
 def rows(results: dict[str, Any]) -> list[dict[str, Any]]:
     """Every row of the results table."""
     out = _etl_rows(results) + _growth_rows(results) + _query_rows(results) + _page_rows(results)
-    for key in ("load", "load_paced"):
+    for key in LOAD_RUNS:
         load = results.get(key)
         if not load:
             continue
-        met = load["errors"] == 0 and load["p95_ms"] < LOAD_P95_MS
         think = load.get("think_seconds") or 0
+        # Fifty users who never pause ask for fifty changes a second, more than two cores
+        # give at any latency: that run is judged on errors, its p95 is the queue.
+        paced = think > 0
+        met = load["errors"] == 0 and (not paced or load["p95_ms"] < LOAD_P95_MS)
         pace = f", pausing ~{think:g} s between changes" if think else ", back to back"
         warm = load.get("warmup_seconds") or 0
         pace += f", measured after {warm:g} s of warm-up" if warm else ", from a cold start"
@@ -218,7 +224,11 @@ def rows(results: dict[str, Any]) -> list[dict[str, Any]]:
                 ),
                 "floor": "-",
                 "ratio": None,
-                "goal": f"no errors, p95 < {LOAD_P95_MS:,} ms",
+                "goal": (
+                    f"no errors, p95 < {LOAD_P95_MS:,} ms"
+                    if paced
+                    else "no errors (a stress test: the throughput is the capacity)"
+                ),
                 "met": met,
                 "profile": None if met else "see 3. Callback `render`: the same callback",
             }

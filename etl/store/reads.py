@@ -138,6 +138,7 @@ VIEW_COLUMNS = [
     "sex",
     "age_group",
     "unit",
+    "cause",
     "role",
     "source_url",
 ]

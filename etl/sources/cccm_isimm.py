@@ -132,7 +132,8 @@ def _decode(body: bytes, name: str) -> str:
 
 def _csv_rows(body: bytes, name: str) -> Iterator[Row]:
     """The records of a CSV month, numbered from 1; a line with no cells at all is skipped."""
-    reader = csv.reader(io.StringIO(_decode(body, name), newline=""))
+    # strict: a stray or unclosed quote is an error, not a row that swallows the next ones.
+    reader = csv.reader(io.StringIO(_decode(body, name), newline=""), strict=True)
     number = 0
     try:
         for number, cells in enumerate(reader, start=1):

@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
@@ -216,19 +217,13 @@ def _xlsx_table(body: bytes, name: str) -> tuple[list[str], list[Row]]:
         raise
     except Exception as exc:  # openpyxl raises many kinds; each means the same to the user
         raise SourceFormatError(
-            f"{NAME}: {name}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})"
+            f"{NAME}: {name}: not a readable .xlsx workbook ({_why(exc)})"
         ) from None
     try:
         for sheet in book.worksheets:
-            rows = (
-                (number, [excel_text(v) for v in values])
-                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-                # An empty spreadsheet row is no published row (openpyxl pads to the extent).
-                if any(v is not None and str(v).strip() for v in values)
-            )
-            found = _find_table(rows)
+            found = _sheet_table(sheet)
             if found is not None:
-                return found[0], list(found[1])
+                return found
         titles = ", ".join(s.title for s in book.worksheets) or "none"
         raise SourceFormatError(
             f"{NAME}: {name}: no worksheet ({titles}) has the site table "
@@ -238,10 +233,40 @@ def _xlsx_table(body: bytes, name: str) -> tuple[list[str], list[Row]]:
         raise
     except Exception as exc:
         raise SourceFormatError(
-            f"{NAME}: {name}: not a readable .xlsx workbook ({type(exc).__name__}: {exc})"
+            f"{NAME}: {name}: not a readable .xlsx workbook ({_why(exc)})"
         ) from None
     finally:
         book.close()
+
+
+def _why(exc: Exception) -> str:
+    """An exception as one line of text."""
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0] if text else 'no detail'}"
+
+
+def _sheet_table(sheet: Any) -> tuple[list[str], list[Row]] | None:
+    """A worksheet's header row and the non-empty rows under it; None without our header.
+
+    Rows are read only as wide as the header: openpyxl pads every row to the sheet's
+    declared extent, which one stray cell far to the right makes thousands of columns.
+    """
+    head = sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True)
+    for number, values in enumerate(head, start=1):
+        cells = [excel_text(v) for v in values]
+        while cells and not cells[-1].strip():
+            cells.pop()
+        if not _is_header(cells):
+            continue
+        body = sheet.iter_rows(min_row=number + 1, max_col=len(cells), values_only=True)
+        rows = [
+            (row, [excel_text(v) for v in values])
+            for row, values in enumerate(body, start=number + 1)
+            # An empty spreadsheet row is no published row (openpyxl pads to the extent).
+            if any(v is not None and str(v).strip() for v in values)
+        ]
+        return cells, rows
+    return None
 
 
 def _is_workbook(body: bytes, name: str) -> bool:

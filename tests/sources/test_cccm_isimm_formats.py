@@ -300,3 +300,13 @@ def test_cells_are_kept_as_published_text(tmp_path: Path) -> None:
     assert raw.loc[3, "individual"] == "100"  # 100.0 in the workbook: a whole number
     assert raw.loc[4, "girls"] == "501.76"
     assert "" not in raw.columns  # the empty header is no column of ours
+
+
+def test_a_stray_cell_far_off_the_table_changes_nothing(tmp_path: Path) -> None:
+    path = _workbook(tmp_path)
+    book = openpyxl.load_workbook(path)
+    book["Sheet2"].cell(row=60, column=5000, value="x")  # beyond the header: not ours
+    book.save(path)
+    raw = cccm_isimm.read(Fetched.from_file(path))
+    assert list(raw.index) == [2, 3, 4, 5]  # the stray cell's row has nothing in the table
+    assert _comparable(_mapped(path).figures) == _comparable(_mapped(_as_csv(tmp_path)).figures)

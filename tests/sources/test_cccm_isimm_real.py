@@ -61,17 +61,25 @@ def _real(name: str) -> Path:
     return path
 
 
-def _import(tmp_path: Path, path: Path) -> tuple[RunReport, pd.DataFrame]:
-    """Import one real file into a fresh store (of the test's backend) with the bundled
-    gazetteer: the run's report and the figures stored."""
-    store = open_store(store_url(tmp_path, f"{path.name}.db"))
-    try:
-        load_reference(store, DATA_DIR)
-        report = import_file(store, "cccm-isimm", path)
-        assert report.ok, report.message
-        return report, reads.figures(store.engine, sources=["cccm-isimm"])
-    finally:
-        store.dispose()
+# Each file is imported once per backend (loading the world's gazetteer into a fresh store is
+# most of the cost); the tests then read what that import reported and stored.
+_IMPORTED: dict[tuple[str, str], tuple[RunReport, pd.DataFrame]] = {}
+
+
+def _import(tmp_path: Path, path: Path, backend: str) -> tuple[RunReport, pd.DataFrame]:
+    """Import one real file into a fresh store of `backend` with the bundled gazetteer: the
+    run's report and the figures stored."""
+    if (backend, path.name) not in _IMPORTED:
+        store = open_store(store_url(tmp_path, f"{path.name}.db", backend=backend))
+        try:
+            load_reference(store, DATA_DIR)
+            report = import_file(store, "cccm-isimm", path)
+            assert report.ok, report.message
+            figures = reads.figures(store.engine, sources=["cccm-isimm"])
+        finally:
+            store.dispose()
+        _IMPORTED[backend, path.name] = (report, figures)
+    return _IMPORTED[backend, path.name]
 
 
 def _totals(figs: pd.DataFrame, level: int) -> pd.DataFrame:
@@ -99,7 +107,7 @@ def test_every_person_of_the_month_is_loaded_or_refused_with_its_reason(
     tmp_path: Path, backend: str, name: str
 ) -> None:
     sites, people, refused = MONTHS[name]
-    report, figs = _import(tmp_path, _real(name))
+    report, figs = _import(tmp_path, _real(name), backend)
     districts = _totals(figs, 2)
     reasons = Counter(r.reason for r in report.rejections)
     assert dict(reasons) == refused, [r.describe() for r in report.rejections]
@@ -118,7 +126,7 @@ def test_every_person_of_the_month_is_loaded_or_refused_with_its_reason(
 @pytest.mark.parametrize("name", [n for n in MONTHS if n.endswith(".csv")])
 def test_district_totals_match_our_own_sums(tmp_path: Path, backend: str, name: str) -> None:
     path = _real(name)
-    _report, figs = _import(tmp_path, path)
+    _report, figs = _import(tmp_path, path, backend)
     districts = _totals(figs, 2)
     loaded = dict(zip(districts["pcode"], districts["value"].astype(int), strict=True))
     assert loaded == dict(_sums(path))
@@ -130,7 +138,7 @@ def test_the_workbook_gives_exactly_what_the_csv_of_the_month_gives(
     columns = ["pcode", "admin_level", "sex", "age_group", "value", "excerpt", "source_record_id"]
 
     def figures(name: str) -> list[tuple]:
-        _report, figs = _import(tmp_path, _real(name))
+        _report, figs = _import(tmp_path, _real(name), backend)
         rows = figs[columns].itertuples(index=False, name=None)
         return sorted(tuple("" if pd.isna(v) else str(v) for v in row) for row in rows)
 
@@ -140,7 +148,7 @@ def test_the_workbook_gives_exactly_what_the_csv_of_the_month_gives(
 
 
 def test_january_2020_refuses_its_rows_without_district(tmp_path: Path, backend: str) -> None:
-    report, figs = _import(tmp_path, _real("ISIMM_2020Jan.csv"))
+    report, figs = _import(tmp_path, _real("ISIMM_2020Jan.csv"), backend)
     no_place = [r for r in report.rejections if r.reason == "no district"]
     assert len(no_place) == 22
     assert all(r.column == "district" and r.row is not None for r in no_place)
@@ -149,7 +157,7 @@ def test_january_2020_refuses_its_rows_without_district(tmp_path: Path, backend:
 
 def test_a_placeholder_split_leaves_the_total_and_says_so(tmp_path: Path, backend: str) -> None:
     """January 2018 writes 0,0,0,0 beside a site's people: Harim keeps its total, no split."""
-    _report, figs = _import(tmp_path, _real("ISIMM_2018January.csv"))
+    _report, figs = _import(tmp_path, _real("ISIMM_2018January.csv"), backend)
     harim = figs[figs["pcode"] == "SY0703"]
     assert list(harim["sex"].isna()) == [True]
     excerpt = harim["excerpt"].iloc[0]
@@ -160,7 +168,7 @@ def test_a_placeholder_split_leaves_the_total_and_says_so(tmp_path: Path, backen
 
 
 def test_2017_sites_have_no_codes_and_load_by_name(tmp_path: Path, backend: str) -> None:
-    _report, figs = _import(tmp_path, _real("ISIMM_2017April.csv"))
+    _report, figs = _import(tmp_path, _real("ISIMM_2017April.csv"), backend)
     assert figs["source_record_id"].isna().all()  # no site codes yet: names are not codes
     azaz = _totals(figs, 2).set_index("pcode").loc["SY0204"]
     assert azaz["excerpt"].startswith("sum of 14 sites' individual, ISIMM April 2017")

@@ -385,7 +385,7 @@ def _exact_and_rounded(
 
     The rounded one is an approximation of the same number under a publisher of its own, so
     it is triangulation while the exact one exists; alone, it is the figure. A null is no
-    figure. `words` is the excerpt before and after the "(not rounded)" IDMC's terms put in it.
+    figure. `words` is the excerpt's text before and after IDMC's "(not rounded)".
     """
     exact, rounded = row.get(column), row.get(f"{column}_rounded")
     out = []
@@ -439,7 +439,8 @@ def _gidd_conflicts(row: Record, ctx: MapContext, countries: _Countries) -> list
 
 
 def _event_date(value: object) -> pd.Timestamp | None:
-    return pd.Timestamp(str(value)[:10]) if isinstance(value, str) and value.strip() else None
+    """A GIDD date: YYYY-MM-DD, a calendar date (the raw model allows nothing else)."""
+    return pd.Timestamp(dt.date.fromisoformat(value)) if isinstance(value, str) else None
 
 
 def _event_period(row: Record, year: int) -> tuple[pd.Timestamp, pd.Timestamp]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from etl.errors import SourceFormatError
+from etl.errors import SourceError, SourceFormatError
 from etl.pipeline import run_source
 from etl.sources import idmc
 from etl.sources.base import Fetched, MapContext, MappedFigures, SourceConfig
@@ -307,6 +307,6 @@ def test_conflict_pages_load_and_no_client_id_is_sent_twice_or_stored(tmp_path, 
 def test_an_unknown_gidd_endpoint_is_a_configuration_error(upstream) -> None:
     cfg = SourceConfig("idmc", options={"base_url": upstream.base, "datasets": ["gidd"],
                                         "gidd_endpoints": ["idps"]})  # fmt: skip
-    with pytest.raises(idmc.SourceError, match="gidd_endpoints 'idps' is not one of"):
+    with pytest.raises(SourceError, match="gidd_endpoints 'idps' is not one of"):
         list(idmc.fetch(HttpClient(FAST), cfg, {"idmc_client_id": KEY}))
     assert upstream.seen == []

@@ -332,6 +332,8 @@ def _common(ctx: MapContext, pcode: str, value: object, **fields: object) -> Rec
         "pcode": pcode, "admin_level": 0, "origin_pcode": None, "sex": None, "age_group": None,
         "value": int(value), "unit": Unit.PEOPLE.value, **fields,  # type: ignore[call-overload]
     }  # fmt: skip
+    if record.get("published_pcode") == pcode:
+        record["published_pcode"] = None  # the code as published, only where it differs (BDI)
     record["figure_id"] = figure_id(record)
     return record
 

@@ -85,7 +85,7 @@ def test_the_exact_count_is_the_figure_and_the_rounded_one_triangulates() -> Non
     )
     assert stock["period_start"] == stock["period_end"] == pd.Timestamp("2021-12-31")
     assert (stock["pcode"], stock["admin_level"], stock["cause"]) == ("SY", 0, "conflict")
-    assert stock["publisher"] == CONFLICT
+    assert stock["publisher"] == CONFLICT and stock["published_pcode"] == "SYR"
     rounded = figs["SYR/2021/total_displacement_rounded"]
     assert (rounded["value"], rounded["role"], rounded["qualifier"]) == (
         6_662_000,

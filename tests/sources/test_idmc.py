@@ -144,8 +144,9 @@ def test_gidd_years_are_flows_over_the_year_and_stocks_at_its_end() -> None:
         stock["publisher"]
         == "IDMC, Global Internal Displacement Database (GIDD), conflict and violence"
     )
-    flood = figs["SYR/2020/disaster_new_displacement"]  # same place and year as conflict's
-    assert (flood["value"], flood["cause"], flood["role"]) == (21_000, "disaster", "triangulation")
+    # Same place and year as conflict's, another cause: a figure of its own, also counted.
+    flood = figs["SYR/2020/disaster_new_displacement"]
+    assert (flood["value"], flood["cause"], flood["role"]) == (21_000, "disaster", "recommended")
 
 
 # --- what the upstream promises --------------------------------------------------------------

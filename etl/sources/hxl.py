@@ -84,7 +84,7 @@ from etl.transport import HttpClient
 from etl.values import CellError, parse_iso_date, parse_number, parse_qualifier
 from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import FLOW_METRICS, AgeGroup, Cause, Metric, Qualifier, Role, Sex, Unit
-from schemas.figures import NATURAL_KEY
+from schemas.figures import NATURAL_KEY, RECOMMENDED_KEY, UNKNOWN_PUBLISHER
 from schemas.pcodes import admin_level_of, parent_of
 from schemas.runs import Rejection
 
@@ -580,6 +580,8 @@ class _Context:
     zones: dict[str, ZoneInfo]
     known: set[str] | None  # the gazetteer's P-codes; None when mapping without one
     new_places: NewPlaces
+    names: dict[str, str] = field(default_factory=dict)  # the gazetteer's names by P-code
+    notes: list[str] = field(default_factory=list)
 
 
 def map_hxl(
@@ -599,6 +601,8 @@ def map_hxl(
     gazetteer = places if places is not None else pd.DataFrame(columns=["pcode"])
     known = set(gazetteer["pcode"]) if places is not None else None
     run = _Context(cols, tags, _zones(cols, table.rows), known, NewPlaces(gazetteer))
+    if places is not None and "name" in places:
+        run.names = dict(zip(places["pcode"], places["name"].astype(str), strict=True))
     notes += [
         f"{tags[cols.dates[kind]]}: UTC timestamps read as {zone.key} calendar dates"
         for kind, zone in run.zones.items()
@@ -632,7 +636,9 @@ def map_hxl(
                 continue
             record["_raw"] = raw
             records.append(record)
+    notes += run.notes
     records, merged = combine_units(records, rejections)
+    notes += split_by_cause(records)
     if merged:
         notes.append(f"{merged:,} rows were added up into the figures of their place and date")
     row_numbers = [int(r.pop("row")) for r in records]  # type: ignore[call-overload]
@@ -713,11 +719,24 @@ def _new_place(cells: tuple[str, ...], pcode: str, level: str, run: _Context) ->
     parent = parent_of(pcode)
     tag = run.tags[run.cols.place[level]]
     if published is not None and published != parent:
-        raise _RowError(tag, "pcode_parent", f"{pcode} is not a unit of {published}", pcode)
+        # P-codes nest by construction: the code's own parent stands when the row's name of
+        # that level is the gazetteer's name of it (DTM Mali wrote Nioro with Diema's code).
+        written = _cell(cells, run.cols.names.get(parent_level))
+        if not written or _plain(written) != _plain(run.names.get(str(parent), "")):
+            raise _RowError(tag, "pcode_parent", f"{pcode} is not a unit of {published}", pcode)
+        run.notes.append(
+            f"{pcode} read under {parent} ({written}), as its code and the row's "
+            f"{parent_level} name say, not under {published} as the row's {parent_level} code says"
+        )
     if parent not in run.known:
         return  # no known parent: the gazetteer check refuses it, naming the row
     name = _cell(cells, run.cols.names.get(level))
     run.new_places.add(pcode, name or None, depth, parent)
+
+
+def _plain(name: str) -> str:
+    """A place name for comparison: case and spacing ignored."""
+    return " ".join(name.casefold().split())
 
 
 def _cause(meta: dict[str, str]) -> str | None:
@@ -944,6 +963,50 @@ def _sum(parts: list[dict[str, object]]) -> dict[str, object] | None:
         record[key] = values.pop() if len(values) == 1 else None
     record["figure_id"] = figure_id(record)
     return record
+
+
+def split_by_cause(records: list[dict[str, object]]) -> list[str]:
+    """Keep the parts of a figure split by cause apart while the canonical keys lack cause.
+
+    The model says each part is its own recommended figure; a key without `cause` would make
+    the parts one figure twice. Until it has one, the cause joins the publisher (as the IDMC
+    connector does), and of recommended parts for one place, metric and period the conflict
+    one (else the largest) counts and the others are kept for comparison. With `cause` in the
+    keys this changes nothing.
+    """
+    notes = []
+    if "cause" not in NATURAL_KEY:
+        by_key: dict[tuple[str, ...], list[dict[str, object]]] = defaultdict(list)
+        for record in records:
+            by_key[tuple(str(record.get(k)) for k in NATURAL_KEY)].append(record)
+        for group in by_key.values():
+            if len({r["cause"] for r in group}) == len(group) > 1:
+                for record in group:
+                    who = record["publisher"] or UNKNOWN_PUBLISHER
+                    record["publisher"] = f"{who}, {record['cause'] or 'cause not stated'}"
+                    record["figure_id"] = figure_id(record)
+    if "cause" not in RECOMMENDED_KEY:
+        by_place: dict[tuple[str, ...], list[dict[str, object]]] = defaultdict(list)
+        for record in records:
+            if record["role"] == Role.RECOMMENDED.value:
+                by_place[tuple(str(record.get(k)) for k in RECOMMENDED_KEY)].append(record)
+        demoted = 0
+        for group in by_place.values():
+            if len({r["cause"] for r in group}) == len(group) > 1:
+                ranked = sorted(group, key=_cause_rank)
+                for record in ranked[1:]:
+                    record["role"] = Role.TRIANGULATION.value
+                    demoted += 1
+        if demoted:
+            notes.append(
+                f"{demoted:,} figures split by cause kept as triangulation beside the "
+                "conflict (or largest) part: the store's keys have no cause yet"
+            )
+    return notes
+
+
+def _cause_rank(record: dict[str, object]) -> tuple[bool, int]:
+    return record["cause"] != Cause.CONFLICT.value, -int(record["value"])  # type: ignore[call-overload]
 
 
 # --- the connector -----------------------------------------------------------------------------

@@ -54,6 +54,7 @@ HXL_TAGS = {
     "source_url": "#meta+url",
     "retrieved_at": "#date+retrieved",
     "run_id": "#meta+run_id",
+    "published_pcode": "#meta+code+published",
 }
 NUMERIC_COLUMNS = frozenset({"value", "admin_level"})
 # The HXL dictionary's hashtag for each metric, in the form the HXL import reads back.

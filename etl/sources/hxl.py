@@ -85,7 +85,7 @@ from etl.values import CellError, parse_iso_date, parse_number, parse_qualifier
 from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import FLOW_METRICS, AgeGroup, Cause, Metric, Qualifier, Role, Sex, Unit
 from schemas.figures import NATURAL_KEY, RECOMMENDED_KEY, UNKNOWN_PUBLISHER
-from schemas.pcodes import admin_level_of, parent_of
+from schemas.pcodes import admin_level_of, normalise_pcode, parent_of
 from schemas.runs import Rejection
 
 
@@ -180,7 +180,6 @@ _UNIT_HASHTAGS = frozenset({"loc", "site", "event", "operation", "crisis", "desc
 _LEGACY_TAG = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*_(?:num|date|code|id|name|pct|deg)$")
 # Cells that hold nothing: pandas' text for a missing number, DTM's for a missing code.
 _MISSING = frozenset({"nan", "not available"})
-_NO_CODE = _MISSING | {"none", "null", "n/a"}
 _WHOLE_FLOAT = re.compile(r"^(\d+)\.0$")
 _ZONED = re.compile(
     r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$"
@@ -205,24 +204,6 @@ _CAUSE_WORDS = {
         )
     },
 }  # fmt: skip
-
-
-def normalise_pcode(code: object) -> str | None:
-    """A published P-code in the gazetteer's spelling; None for a cell that holds none.
-
-    Spaces stripped, upper case, an ISO3 prefix mapped to the COD's two letters (MLI07 is
-    ML07); None for empty cells, 'nan', 'Not available' and anything not text.
-    """
-    if not isinstance(code, str):
-        return None
-    text = code.strip()
-    if not text or text.lower() in _NO_CODE:
-        return None
-    text = text.upper().replace(" ", "")
-    match = re.match(r"^([A-Z]{3})(\d*)$", text)
-    if match and match.group(1) in ISO3_TO_PCODE:
-        return ISO3_TO_PCODE[match.group(1)] + match.group(2)
-    return text
 
 
 def read_hxl(path: Path) -> HxlTable:

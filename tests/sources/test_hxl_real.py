@@ -61,6 +61,8 @@ def test_dtm_mali_baseline_loads_its_admin3_units(world: Store) -> None:
     by_region = idps.groupby(idps["pcode"].str[:4])["value"].sum()
     assert int(by_region["ML07"]) == 97_859
     assert int(by_region["ML05"]) == 159_027
+    commune = idps[idps["pcode"] == "ML090101"].iloc[0]
+    assert commune["published_pcode"] == "MLI090101"  # the code as DTM wrote it
     households = figs[(figs["metric"] == "idps") & (figs["unit"] == "households")]
     assert len(households) == 56
     # The communes the global P-codes lack are added from the publication, under their cercle.

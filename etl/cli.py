@@ -92,6 +92,8 @@ def _print_report(report: RunReport, limit: int = 50) -> None:
         typer.echo(f"error: {report.summary()}", err=True)
     if report.ignored_columns:
         typer.echo("  ignored columns: " + ignored_text(report.ignored_columns))
+    for text in report.notes:
+        typer.echo(f"  note: {text}")
     for rejection in report.rejections[:limit]:
         typer.echo(f"  rejected {rejection.describe()}")
     if len(report.rejections) > limit:

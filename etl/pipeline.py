@@ -41,6 +41,7 @@ class RunReport:
     rejections: list[Rejection] = field(default_factory=list)
     changes: Changes = field(default_factory=Changes)
     ignored_columns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     # Figures the input gives twice, same place, period, metric and number: kept once, never
     # a rejection (a publisher repeating a row is not a fault in the row).
     published_twice: int = 0
@@ -129,6 +130,7 @@ def run_source(
             report.ignored_columns = list(
                 dict.fromkeys([*report.ignored_columns, *mapped.ignored_columns])
             )
+            report.notes = list(dict.fromkeys([*report.notes, *mapped.notes]))
         report.dataset = ", ".join(dict.fromkeys(datasets)) or report.dataset
         note(_rate("read and mapped", records, clock))
         clock = time.perf_counter()
@@ -356,6 +358,7 @@ def _message(report: RunReport) -> str:
     parts = [report.summary()]
     if report.ignored_columns:
         parts.append("ignored columns: " + ignored_text(report.ignored_columns))
+    parts += [f"note: {text}" for text in report.notes]
     return "; ".join(parts)
 
 

@@ -60,6 +60,9 @@ class MappedFigures:
     # Admin units the upstream names with their P-codes that the gazetteer lacks (columns of
     # schemas.places.PLACE_COLUMNS); they are added in the same transaction as the figures.
     new_places: pd.DataFrame | None = None
+    # What the mapping decided that its user should know (columns read the other way round,
+    # timestamps read in the publisher's time zone, rows added up); kept in the run's message.
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

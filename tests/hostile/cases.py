@@ -243,12 +243,12 @@ def wide_file(tmp_path: Path) -> Path:
 
 D28 = dt.datetime(2020, 1, 28)
 
+# NaN (any case) is how pandas and Python write a missing number: an empty cell, not refused.
 CSV_NUMBER_REJECTIONS = (
     (4, NUMBER, "ambiguous: a dot may group thousands"),
     (9, NUMBER, "leave the cell empty"),
     (10, "value", "negative number"),
     (11, NUMBER, "scientific notation"),
-    (12, NUMBER, "NaN"),
     (13, NUMBER, "too large for a count of people"),
 )
 
@@ -336,7 +336,7 @@ CASES: list[Case] = [
         "csv-numbers-over-the-share",
         "numbers.csv",
         Fails(
-            "6 of 12 records rejected (50% > 25% allowed); nothing loaded",
+            "5 of 12 records rejected (42% > 25% allowed); nothing loaded",
             rejected=CSV_NUMBER_REJECTIONS,
         ),
     ),
@@ -528,7 +528,6 @@ CASES: list[Case] = [
             ),
             rejected=(
                 (4, NUMBER, "scientific notation"),
-                (5, NUMBER, "NaN"),
                 (6, "value", "negative number"),
                 (7, NUMBER, "not a whole number"),
                 (9, NUMBER, "too large"),

@@ -57,12 +57,14 @@ def test_empty_frame_gives_just_the_header() -> None:
     assert _rows(to_csv(_frame().iloc[0:0])) == [EXPORT_COLUMNS]
 
 
-def test_hxl_option_adds_a_row_of_tags() -> None:
-    plain, tagged = _rows(to_csv(_frame())), _rows(to_csv(_frame(), hxl=True))
-    assert tagged[0] == EXPORT_COLUMNS
-    assert tagged[1] == [HXL_TAGS[c] for c in EXPORT_COLUMNS]
+def test_hxl_option_adds_a_row_of_tags_with_the_value_under_its_metrics_hashtag() -> None:
+    plain, tagged = _by_column(to_csv(_frame()))[0], _rows(to_csv(_frame(), hxl=True))
+    kept = [c for c in EXPORT_COLUMNS if c not in ("metric", "value", "sex", "age_group", "unit")]
+    assert [c for c in tagged[0] if c in EXPORT_COLUMNS] == kept
     assert all(tag.startswith("#") for tag in tagged[1])
-    assert tagged[2] == plain[1]
+    row = dict(zip(tagged[1], tagged[2], strict=True))
+    assert row["#affected+idps+ind"] == plain["value"]
+    assert {HXL_TAGS[c]: row[HXL_TAGS[c]] for c in kept} == {HXL_TAGS[c]: plain[c] for c in kept}
 
 
 def test_rows_end_with_crlf_for_spreadsheets() -> None:
@@ -111,8 +113,8 @@ def test_export_from_the_store_quotes_a_formula_place_name(store: Store, tmp_pat
     rows[2][4] = FORMULA_PLACE  # and the new displacements came from it
     report = import_hxl(store, good_file(tmp_path, rows))
     assert report.ok, report.message
-    text = to_csv(reads.figures(store.engine), hxl=True)
-    exported = {(r["pcode"], r["metric"]): r for r in _by_column(text, hxl=True)}
+    text = to_csv(reads.figures(store.engine))
+    exported = {(r["pcode"], r["metric"]): r for r in _by_column(text)}
     assert len(exported) == 5
     place = exported[(FORMULA_PLACE, "idps")]
     assert place["place_name"] == "'" + FORMULA_NAME

@@ -179,12 +179,19 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
+# The longest CSV cell read (the csv module's own default); a longer one is refused.
+MAX_CSV_CELL = 131_072
+
+
 def csv_grid(text: str, name: str = "input") -> Grid:
     """Split CSV text (any of the sniffed delimiters) into its hashtag row and rows."""
     if not text.strip():
         raise InputError(f"{name}: the file is empty")
     if "\r" in text and "\n" not in text:
         text = text.replace("\r", "\n")  # old Mac line ends
+    # The csv module's cell limit is process-wide and other libraries raise it (libhxl sets
+    # it to sys.maxsize on import): a file's cells are held to ours whatever ran before.
+    csv.field_size_limit(MAX_CSV_CELL)
     reader = csv.reader(_lines(text, name), delimiter=sniff_delimiter(text))
 
     def rows() -> Iterator[Row]:

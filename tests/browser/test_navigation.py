@@ -77,13 +77,16 @@ def test_headline_numbers_match_the_store(watched, live_server, bundled_db):
 
 @pytest.fixture(scope="module")
 def disagreeing_server(tmp_path_factory: pytest.TempPathFactory):
-    """The bundled data plus an NGO figure far from OCHA's for the same place and period."""
+    """The bundled data plus an NGO figure far from OCHA's for the same place, period and cause
+    (figures of different causes, or of a cause and none, count different things)."""
     folder = tmp_path_factory.mktemp("disagree")
     extra = folder / "ngo.csv"
     extra.write_text(
-        "Start,End,Area,New,Source,URL,Role\n"
-        "#date+start,#date+end,#loc+code,#affected+idps+new,#meta+source,#meta+url,#meta+role\n"
-        "2019-12-01,2020-01-27,SY-NW,500000,Example NGO,https://example.org/ngo,triangulation\n",
+        "Start,End,Area,New,Source,URL,Role,Cause\n"
+        "#date+start,#date+end,#loc+code,#affected+idps+new,#meta+source,#meta+url,#meta+role,"
+        "#meta+cause\n"
+        "2019-12-01,2020-01-27,SY-NW,500000,Example NGO,https://example.org/ngo,triangulation,"
+        "conflict\n",
         encoding="utf-8",
     )
     data = folder / "data"

@@ -205,6 +205,8 @@ def _records(fetched: Fetched) -> list[dict[str, object]]:
     if _is_csv(fetched):
         return _csv_records(fetched)
     where = f"{NAME}: {fetched.name}"
+    if not fetched.body.lstrip(b"\xef\xbb\xbf \t\r\n"):
+        raise SourceFormatError(f"{where}: an empty response (no JSON page, no CSV header)")
     if fetched.body.lstrip()[:1] == b"<":
         raise SourceFormatError(f"{where}: HTML where JSON was expected")
     try:

@@ -1,11 +1,14 @@
 """P-code rules per country: digits per admin level from OCHA's P-code lengths, 2 by default."""
 
+import csv
 import itertools
+from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
 import pytest
 
+from schemas.pcode_lengths import PCODE_LENGTHS
 from schemas.pcodes import (
     ADMIN_PCODE,
     DEFAULT_DIGITS,
@@ -15,6 +18,7 @@ from schemas.pcodes import (
     digits_per_level,
     is_area_id,
     level_matches,
+    normalise_pcode,
     parent_of,
 )
 from schemas.places import PlaceModel
@@ -81,8 +85,9 @@ def test_table_and_default() -> None:
     assert digits_per_level("SD") == (2, 3)
     assert digits_per_level("NG") == (3, 3, 3)
     assert digits_per_level("XK") == DEFAULT_DIGITS == (2, 2, 2)
-    assert all(len(country) == 2 and country.isupper() for country in DIGITS_PER_LEVEL)
-    assert all(1 <= len(d) <= 3 and all(n >= 1 for n in d) for d in DIGITS_PER_LEVEL.values())
+    assert digits_per_level("BDI") == (3, 3)  # Burundi's P-codes begin with its ISO3 code
+    assert all(len(prefix) in (2, 3) and prefix.isupper() for prefix in DIGITS_PER_LEVEL)
+    assert all(len(d) <= 5 and all(n >= 1 for n in d) for d in DIGITS_PER_LEVEL.values())
 
 
 def test_ancestors_walk_up_to_the_country() -> None:
@@ -149,3 +154,45 @@ def test_gazetteer_refuses_a_parent_that_is_not_one_level_up() -> None:
     with pytest.raises(pa.errors.SchemaErrors) as err:
         PlaceModel.validate(frame, lazy=True)
     assert "parent_is_one_level_up" in set(err.value.failure_cases["check"])
+
+
+def test_the_lengths_table_is_the_shipped_global_list() -> None:
+    """schemas.pcode_lengths says what data/gazetteer/global_pcode_lengths.csv says."""
+    path = Path(__file__).resolve().parents[2] / "data" / "gazetteer" / "global_pcode_lengths.csv"
+    with path.open(encoding="utf-8") as handle:
+        rows = {r["Location"]: r for r in csv.DictReader(handle)}
+    for prefix, (iso3, digits) in PCODE_LENGTHS.items():
+        row = rows[iso3]
+        assert len(prefix) == int(row["Country Length"]), iso3
+        listed = [row[f"Admin {n} Length"] for n in range(1, len(digits) + 1)]
+        assert [int(v) for v in listed] == list(digits), iso3
+    assert digits_per_level("NG") == (3, 3, 3)  # Nigeria, read from the list
+    assert digits_per_level("TD") == (2, 2, 2)
+
+
+@pytest.mark.parametrize(
+    ("published", "stored"),
+    [
+        ("TD0704", "TD0704"),
+        ("TCD0704", "TD0704"),  # HAPI rewrites DTM's codes with the ISO3 prefix
+        ("MLI07             ", "ML07"),  # DTM Mali, trailing spaces
+        ("mli090101", "ML090101"),
+        (" sy07 ", "SY07"),
+        ("SYR", "SY"),
+        ("BDI001", "BDI001"),  # the COD itself uses the ISO3 prefix
+        ("IQG01Q01", "IQG01Q01"),
+        ("Not available", None),
+        ("nan", None),
+        ("  ", None),
+        (None, None),
+        (7, None),
+    ],
+)
+def test_one_unit_several_spellings(published: object, stored: str | None) -> None:
+    assert normalise_pcode(published) == stored
+
+
+def test_codes_with_letters_where_the_cod_has_them() -> None:
+    assert admin_level_of("IQG01Q01") == 2  # Iraq
+    assert parent_of("MMR001D001") == "MMR001"  # Myanmar
+    assert admin_level_of("SY07A1") is None  # Syria's codes are digits

@@ -43,7 +43,7 @@ from etl.transport import HttpClient
 from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import Cause, Metric, Qualifier, Role, Unit
 from schemas.figures import NATURAL_KEY, RECOMMENDED_KEY
-from schemas.pcodes import admin_level_of
+from schemas.pcodes import admin_level_of, normalise_pcode
 from schemas.raw.dtm import MODELS
 from schemas.runs import Rejection
 
@@ -84,23 +84,6 @@ def fetch(client: HttpClient, cfg: SourceConfig, credentials: Credentials) -> It
             response = client.get(NAME, url, params=params, headers={HEADER: str(key)})
             name = f"admin{int(level)}.{iso3}.json"
             yield Fetched(name, response.content, response.url, dt.datetime.now(dt.UTC))
-
-
-def normalise_pcode(code: object) -> str | None:
-    """A place code in the gazetteer's spelling: trimmed, upper case, ISO3 prefix to the COD's.
-
-    Stand-in with the signature of `schemas.pcodes.normalise_pcode` (TCD0704 -> TD0704,
-    'tcd07 ' -> TD07, TCD -> TD); None for no code ('', 'nan', 'Not available', not text).
-    """
-    if not isinstance(code, str):
-        return None
-    text = code.strip().upper()
-    if text.lower() in NOT_GIVEN or text == "NAN":
-        return None
-    prefix = text[:3]
-    if prefix.isalpha() and prefix in ISO3_TO_PCODE and (len(text) == 3 or text[3].isdigit()):
-        return ISO3_TO_PCODE[prefix] + text[3:]
-    return text
 
 
 def _fields_level(rows: list[Record]) -> int | None:
@@ -207,7 +190,8 @@ def _where(row: Record, level: int, places: NewPlaces) -> tuple[str, str | None,
         published = row.get(f"admin{depth}Pcode")
     as_published = published if isinstance(published, str) and published != pcode else None
     # "Not available" (and null) is no origin: the figure has none, never a place named so.
-    if normalise_pcode(row.get("idpOriginAdmin1Pcode")) is None:
+    origin = row.get("idpOriginAdmin1Pcode")
+    if str(origin or "").strip().lower() in NOT_GIVEN or normalise_pcode(origin) is None:
         return pcode, as_published, None
     # Internal displacement: the admin 1 of origin is in the same country.
     return pcode, as_published, _code(row, "idpOriginAdmin1", 1, country, places)

@@ -44,7 +44,7 @@ from etl.transport import HttpClient
 from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import Metric, Qualifier, Role, Unit
 from schemas.figures import RECOMMENDED_KEY
-from schemas.pcodes import admin_level_of
+from schemas.pcodes import admin_level_of, normalise_pcode
 from schemas.raw import hdx_hapi as raw
 from schemas.runs import Rejection
 
@@ -233,23 +233,6 @@ def read(fetched: Fetched) -> pd.DataFrame:
     frame = checked_records(rows, model, f"{NAME}: {fetched.name}")
     frame.attrs["dataset"] = dataset
     return frame
-
-
-def normalise_pcode(code: object) -> str | None:
-    """A place code in the gazetteer's spelling: trimmed, upper case, ISO3 prefix to the COD's.
-
-    Stand-in with the signature of `schemas.pcodes.normalise_pcode` (TCD0704 -> TD0704,
-    'tcd07 ' -> TD07, TCD -> TD); None for no code ('', 'nan', 'Not available', not text).
-    """
-    if not isinstance(code, str):
-        return None
-    text = code.strip().upper()
-    if text in ("", "NAN", "NOT AVAILABLE"):
-        return None
-    prefix = text[:3]
-    if prefix.isalpha() and prefix in ISO3_TO_PCODE and (len(text) == 3 or text[3].isdigit()):
-        return ISO3_TO_PCODE[prefix] + text[3:]
-    return text
 
 
 def _country_name(iso3: object, name: object) -> object:

@@ -13,6 +13,7 @@ from etl.pipeline import import_file
 from etl.sources import dtm
 from etl.sources.base import Fetched, MapContext, MappedFigures
 from etl.store import reads
+from schemas.pcodes import normalise_pcode
 from tests.factories import make_store, one_row
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "dtm"
@@ -109,12 +110,12 @@ def test_not_available_is_no_origin_and_no_place() -> None:
     [("TCD0704", "TD0704"), ("tcd07 ", "TD07"), ("TCD", "TD"), ("TD07", "TD07"), ("SY07", "SY07")],
 )
 def test_codes_are_stored_in_the_gazetteers_spelling(code: str, expected: str) -> None:
-    assert dtm.normalise_pcode(code) == expected
+    assert normalise_pcode(code) == expected
 
 
 @pytest.mark.parametrize("nothing", [None, "", "  ", "nan", "Not available", 7])
 def test_no_code_is_none(nothing: object) -> None:
-    assert dtm.normalise_pcode(nothing) is None
+    assert normalise_pcode(nothing) is None
 
 
 def test_an_iso3_admin_code_is_stored_as_the_cods(tmp_path: Path) -> None:

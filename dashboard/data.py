@@ -61,7 +61,10 @@ class Reference:
 def reference(store: Store) -> Reference:
     """The gazetteer, area members and the dates the store covers."""
     start, end = reads.date_extent(store.engine)
-    return Reference(reads.places(store.engine), reads.place_members(store.engine), start, end)
+    places = views.within_countries(
+        reads.places(store.engine), reads.countries_with_figures(store.engine)
+    )
+    return Reference(places, reads.place_members(store.engine), start, end)
 
 
 def selected(ref: Reference, state: ViewState) -> tuple[pd.Series, pd.DataFrame]:

@@ -23,8 +23,10 @@ from dashboard.formatting import (
     organisations,
     publisher_name,
 )
+from dashboard.state import DEFAULT_PLACE
 from schemas.enums import Qualifier, Role
 from schemas.figures import COUNTED_ROLE, COUNTED_UNIT, UNKNOWN_PUBLISHER
+from schemas.pcodes import country_of
 
 
 @dataclass(frozen=True)
@@ -310,6 +312,12 @@ def _share_card(idps: Total | None, population: Total | None) -> Card:
         detail,
         source,
     )
+
+
+def within_countries(places: pd.DataFrame, countries: set[str]) -> pd.DataFrame:
+    """The places of the countries that have figures (of Syria, the default, when none has)."""
+    keep = countries or {DEFAULT_PLACE}
+    return places[places["pcode"].map(country_of).isin(keep)].reset_index(drop=True)
 
 
 def menu_places(places: pd.DataFrame) -> pd.DataFrame:

@@ -42,6 +42,7 @@ HXL_TAGS = {
     "source_url": "#meta+url",
     "retrieved_at": "#date+retrieved",
     "run_id": "#meta+run_id",
+    "published_pcode": "#meta+code+published",
 }
 NUMERIC_COLUMNS = frozenset({"value", "admin_level"})
 # A spreadsheet runs a cell that starts with one of these as a formula.

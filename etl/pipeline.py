@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from etl import sources
@@ -19,6 +20,7 @@ from etl.sources.base import Connector, Fetched, MapContext
 from etl.store import Store, reads, writes
 from etl.store.writes import Changes
 from etl.validate import validate_figures
+from schemas.places import ADDED_FROM
 from schemas.runs import Rejection
 
 Progress = Callable[[Iterable], Iterable]
@@ -39,6 +41,9 @@ class RunReport:
     rejections: list[Rejection] = field(default_factory=list)
     changes: Changes = field(default_factory=Changes)
     ignored_columns: list[str] = field(default_factory=list)
+    # Figures the input gives twice, same place, period, metric and number: kept once, never
+    # a rejection (a publisher repeating a row is not a fault in the row).
+    published_twice: int = 0
     message: str = ""
 
     @property
@@ -60,6 +65,8 @@ class RunReport:
             f"{self.source}: {self.dataset}: loaded {self.rows_loaded} figures "
             f"({c.added} added, {c.changed} changed, {c.removed} removed, {c.unchanged} unchanged)"
         )
+        if self.published_twice:
+            line += f"; {self.published_twice} published twice, kept once"
         if self.rejections:
             line += f"; {len(self.rejections)} rejected"
         return line
@@ -128,9 +135,17 @@ def run_source(
         figures = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
         if connector.settle is not None and not figures.empty:
             figures = connector.settle(figures)
+        repeat = repeats(figures)
+        if repeat.any():
+            report.published_twice = int(repeat.sum())
+            figures = figures[~repeat].reset_index(drop=True)
+            rows = [r for r, again in zip(rows, repeat, strict=True) if not again]
+            origins = [o for o, again in zip(origins, repeat, strict=True) if not again]
         report.figures_mapped = len(figures)
         new_places = (
-            pd.concat(added_places, ignore_index=True).drop_duplicates("pcode")
+            pd.concat(added_places, ignore_index=True)
+            .drop_duplicates("pcode")
+            .assign(**{ADDED_FROM: f"{name}: {report.dataset}"})
             if added_places
             else None
         )
@@ -187,6 +202,20 @@ def run_source(
         raise
     _finish(store, report, report.status, report.message)
     return report
+
+
+# What makes two rows of one input the same published figure.
+SAME_FIGURE = ["figure_id", "value", "qualifier"]
+
+
+def repeats(figures: pd.DataFrame) -> np.ndarray:
+    """True for each figure that repeats an earlier one of the input (same key, same number).
+
+    Two rows with the same key and different numbers are no repeat: validation refuses them.
+    """
+    if figures.empty or "figure_id" not in figures:
+        return np.zeros(len(figures), dtype=bool)
+    return figures.duplicated(subset=SAME_FIGURE, keep="first").to_numpy()
 
 
 def import_file(

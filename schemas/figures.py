@@ -85,6 +85,7 @@ COLUMNS = [
     "source_url",
     "retrieved_at",
     "run_id",
+    "published_pcode",
 ]
 
 
@@ -156,6 +157,11 @@ class FigureModel(pa.DataFrameModel):
         description="When the ETL fetched it (UTC)."
     )
     run_id: Series[str] = pa.Field(description="The ETL run that loaded it.")
+    published_pcode: Series[str] = pa.Field(
+        nullable=True,
+        description="The place code as the publisher wrote it, where it differs from pcode "
+        "(TCD0704 for TD0704).",
+    )
 
     class Config:
         strict = True

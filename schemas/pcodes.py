@@ -107,6 +107,13 @@ def parent_of(pcode: str) -> str | None:
     return ancestor_at(pcode, level - 1) if level else None
 
 
+def country_of(pcode: str) -> str:
+    """The admin 0 P-code a place belongs to (an area id's first part: SY-NW is Syria's)."""
+    if is_area_id(pcode):
+        return pcode.split("-", 1)[0]
+    return ancestor_at(pcode, 0) or pcode[:2]
+
+
 def is_area_id(pcode: str) -> bool:
     """True for a response-area id such as SY-NW-OPP."""
     return bool(AREA_ID.match(pcode))

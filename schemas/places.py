@@ -9,6 +9,8 @@ from schemas.figures import PLACE_PATTERN
 from schemas.pcodes import level_matches, parent_of
 
 PLACE_COLUMNS = ["pcode", "kind", "name", "name_ar", "admin_level", "parent_pcode", "lat", "lon"]
+# The store's places also say which publication added a unit the gazetteer lacked.
+ADDED_FROM = "added_from"
 
 
 class PlaceModel(pa.DataFrameModel):
@@ -31,6 +33,11 @@ class PlaceModel(pa.DataFrameModel):
     )
     lon: Series[float] = pa.Field(
         nullable=True, ge=-180, le=180, description="Centroid longitude (seat town)."
+    )
+    added_from: Series[str] | None = pa.Field(
+        nullable=True,
+        description="The publication a unit was added from (the gazetteer lacked it); "
+        "null for the gazetteer's own units.",
     )
 
     class Config:

@@ -29,6 +29,7 @@ figures = sa.Table(
     sa.Column("source_url", sa.Text),
     sa.Column("retrieved_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("run_id", sa.String, nullable=False),
+    sa.Column("published_pcode", sa.String),
     sa.Index("ix_figures_source_dataset", "source", "dataset"),
     sa.Index("ix_figures_pcode_metric", "pcode", "metric", "period_end"),
     # A view counts its figures from this index alone, without reading a row.
@@ -76,6 +77,7 @@ places = sa.Table(
     sa.Column("parent_pcode", sa.String),
     sa.Column("lat", sa.Float),
     sa.Column("lon", sa.Float),
+    sa.Column("added_from", sa.String),
 )
 
 place_members = sa.Table(

@@ -10,6 +10,7 @@ from etl.store.expressions import bytewise, organisation, overlapping
 from schemas import tables
 from schemas.enums import FLOW_METRICS
 from schemas.figures import COLUMNS
+from schemas.pcodes import country_of
 
 
 def _frame(conn: sa.Connection, stmt: sa.Select, raw: bool = False) -> pd.DataFrame:
@@ -44,6 +45,13 @@ def known_places(engine: sa.Engine) -> set[str]:
     """Every P-code and area id of the gazetteer."""
     with engine.connect() as conn:
         return set(conn.execute(sa.select(tables.places.c.pcode)).scalars())
+
+
+def countries_with_figures(engine: sa.Engine) -> set[str]:
+    """The admin 0 P-codes of the countries the store holds figures for."""
+    with engine.connect() as conn:
+        pcodes = conn.execute(sa.select(tables.figures.c.pcode).distinct()).scalars().all()
+    return {country_of(p) for p in pcodes}
 
 
 def places(engine: sa.Engine) -> pd.DataFrame:

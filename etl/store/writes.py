@@ -174,8 +174,17 @@ def _chunks(items: Sequence, size: int) -> Iterable[Sequence]:
 def replace_reference(
     engine: sa.Engine, places: pd.DataFrame, members: pd.DataFrame, events: pd.DataFrame
 ) -> None:
-    """Replace the gazetteer, area members and events, in one transaction."""
+    """Replace the gazetteer, area members and events, in one transaction.
+
+    Units added from publications (the gazetteer lacked them) stay, unless the new gazetteer
+    has them now: their figures still point at them.
+    """
+    p = tables.places
     with engine.begin() as conn:
+        added = [
+            dict(r)
+            for r in conn.execute(sa.select(p).where(p.c.added_from.is_not(None))).mappings()
+        ]
         for table, frame in (
             (tables.place_members, members),
             (tables.events, events),
@@ -187,6 +196,8 @@ def replace_reference(
                 for row in frame.itertuples(index=False, name=None)
             ]
             _bulk_insert(conn, table, rows)
+        listed = set(places["pcode"])
+        _bulk_insert(conn, p, [r for r in added if r["pcode"] not in listed])
 
 
 def start_run(engine: sa.Engine, run_id: str, source: str, dataset: str | None) -> None:

@@ -49,8 +49,13 @@ def _legacy(url: str, like: Store | None = None) -> None:
         conn.execute(sa.text("DROP TABLE alembic_version"))
         for name in migrate.baseline_tables() if like else ():
             table = tables.metadata.tables[name]
+            # Only the columns the first revision had: later ones did not exist then.
+            had = {c["name"] for c in sa.inspect(conn).get_columns(name)}
             with like.engine.connect() as source:
-                rows = [dict(r) for r in source.execute(sa.select(table)).mappings()]
+                rows = [
+                    {k: v for k, v in r.items() if k in had}
+                    for r in source.execute(sa.select(table)).mappings()
+                ]
             if rows:
                 conn.execute(table.insert(), rows)
     engine.dispose()

@@ -51,7 +51,8 @@ def places() -> pd.DataFrame:
     sources = pd.read_csv(
         Path(DATA_DIR) / "places.csv", dtype="str", keep_default_na=False, na_values=[""]
     )
-    return frame.merge(sources[["pcode", "coords_source"]], on="pcode", how="left")
+    # The curated rows of data/places.csv; the global units have no points.
+    return frame.merge(sources[["pcode", "coords_source"]], on="pcode", how="inner")
 
 
 def _inside(lat: float, lon: float, box: tuple[float, float, float, float]) -> bool:

@@ -56,6 +56,12 @@ def _settings() -> EtlSettings:
         raise _fail(f"setting {name}: {first['msg']}", EXIT_USAGE) from exc
 
 
+def unexpected(exc: Exception) -> str:
+    """One line for an error no check foresaw: the input could not be read, and why."""
+    detail = str(exc).strip().splitlines()
+    return f"cannot be read ({type(exc).__name__}: {detail[0] if detail else 'no detail'})"
+
+
 def _progress(rows: Iterable) -> Iterable:
     return tqdm(rows, unit=" rows", desc="mapping", disable=not sys.stderr.isatty(), leave=False)
 
@@ -121,15 +127,23 @@ def _refresh_one(
         report = RunReport(new_run_id(cfg.name), cfg.name, "", status="failed")
         report.message = f"{cfg.name}: needs {names} (environment or .env)"
         return report
-    return run_source(
-        store,
-        connector,
-        within_size(connector.fetch(client, cfg, creds), settings.max_input_bytes()),
-        max_rejected_share=settings.max_rejected_share,
-        progress=_fetch_progress,
-        dry_run=dry_run,
-        notes=_note,
-    )
+    try:
+        return run_source(
+            store,
+            connector,
+            within_size(connector.fetch(client, cfg, creds), settings.max_input_bytes()),
+            max_rejected_share=settings.max_rejected_share,
+            progress=_fetch_progress,
+            dry_run=dry_run,
+            notes=_note,
+        )
+    except (MemoryError, sqlalchemy.exc.SQLAlchemyError):
+        raise
+    except Exception as exc:
+        # Whatever a connector could not read fails that source alone; the others still load.
+        report = RunReport(new_run_id(cfg.name), cfg.name, "", status="failed")
+        report.message = f"{cfg.name}: {unexpected(exc)}"
+        return report
 
 
 @app.command()
@@ -213,6 +227,8 @@ def import_file(
         raise _fail(
             f"{file.name}: out of memory while loading it; split the file or lower ETL_MAX_INPUT_MB"
         ) from exc
+    except Exception as exc:
+        raise _fail(f"{file.name}: {unexpected(exc)}") from exc
     _print_report(report)
     if not report.ok:
         raise typer.Exit(EXIT_FAILED)

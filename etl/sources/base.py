@@ -143,11 +143,15 @@ class NewPlaces:
         self.new: dict[str, dict[str, object]] = {}
 
     def add(self, pcode: str, name: object, level: int, parent: str | None) -> None:
-        """Note `pcode` unless known; a place to add needs a name, else the record is refused."""
+        """Note `pcode` unless known; a place to add needs a name and a known parent, else the
+        record is refused (a code under no unit the gazetteer knows is not one to add)."""
         if pcode in self.known or pcode in self.new:
             return
         if not isinstance(name, str) or not name.strip():
             raise Refused("name", "place_name", f"{pcode} is not in the gazetteer and has no name")
+        if parent is not None and parent not in self.known and parent not in self.new:
+            reason = f"{pcode} is not in the gazetteer, nor is its parent {parent}"
+            raise Refused("pcode", "parent_unknown", reason, pcode)
         cells = [pcode, "admin", name.strip(), None, level, parent, None, None]
         self.new[pcode] = dict(zip(PLACE_COLUMNS, cells, strict=True))
 

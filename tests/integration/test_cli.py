@@ -2,6 +2,7 @@
 under tmp_path, or a throwaway PostgreSQL database)."""
 
 import csv
+import dataclasses
 import io
 import os
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
+from etl import sources
 from etl.cli import app
 from etl.lock import run_lock
 from etl.store import open_store
@@ -297,3 +299,25 @@ def test_python_dash_m_etl_reports_errors_without_traceback(cli: Cli) -> None:
     assert done.stderr.strip().splitlines() == [
         f"error: hxl: missing.csv: FAILED: {missing}: no such file"
     ]
+
+
+def test_an_error_no_check_foresaw_is_one_line_and_changes_nothing(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = figure_summary(cli.store())
+
+    def unreadable(_fetched: object) -> None:
+        raise ValueError("Error tokenizing data. C error: Expected 1 fields in line 4, saw 2")
+
+    broken = dataclasses.replace(sources.REGISTRY["hxl"], read=unreadable)
+    monkeypatch.setitem(sources.REGISTRY, "hxl", broken)
+    result = cli("import", "--source", "hxl", str(good_file(tmp_path, name="odd.csv")))
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "error: odd.csv: cannot be read (ValueError: Error tokenizing data. C error: "
+        "Expected 1 fields in line 4, saw 2)"
+    ]
+    refreshed = cli("refresh")
+    assert refreshed.exit_code == 1
+    assert "hxl: cannot be read (ValueError: Error tokenizing data." in refreshed.output
+    assert figure_summary(cli.store()) == before

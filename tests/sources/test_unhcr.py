@@ -63,7 +63,7 @@ def test_idps_returns_and_refugees_by_country_of_asylum() -> None:
     assert (returns["value"], returns["pcode"]) == (443_966, "SY")
     assert returns["period_start"] == pd.Timestamp("2019-01-01")
     assert returns["period_end"] == END_2019
-    turkey = one_row(figs, metric="refugees", pcode="TR")
+    turkey = one_row(figs, metric="refugees", pcode="TUR")
     assert (turkey["value"], turkey["origin_pcode"], turkey["period_end"]) == (
         3_576_370,
         "SY",
@@ -74,8 +74,9 @@ def test_idps_returns_and_refugees_by_country_of_asylum() -> None:
     assert one_row(figs, metric="refugees", pcode="LB")["value"] == 910_256
     assert len(figs) == 4 and mapped.rejections == []  # refugees "0" at home is not a figure
     new = mapped.new_places.set_index("pcode")
-    assert sorted(new.index) == ["LB", "TR"]  # SY is in the gazetteer already
-    assert new.loc["TR", ["name", "admin_level", "kind"]].tolist() == ["Türkiye", 0, "admin"]
+    # SY is in the gazetteer already; Türkiye's COD codes begin with TUR.
+    assert sorted(new.index) == ["LB", "TUR"]
+    assert new.loc["TUR", ["name", "admin_level", "kind"]].tolist() == ["Türkiye", 0, "admin"]
 
 
 def test_a_dash_is_not_applicable_and_other_text_is_a_rejection() -> None:
@@ -103,7 +104,8 @@ def test_a_year_not_over_when_fetched_is_a_mid_year_figure() -> None:
     figs = _mapped("population_p2.json", dt.datetime(2020, 12, 10, tzinfo=dt.UTC)).figures
     idps = one_row(figs, metric="idps")
     assert idps["period_end"] == pd.Timestamp("2020-06-30") and idps["value"] == 6_658_863
-    assert "mid-2020" in one_row(figs, pcode="TR", period_end=pd.Timestamp("2020-06-30"))["excerpt"]
+    mid_2020 = one_row(figs, pcode="TUR", period_end=pd.Timestamp("2020-06-30"))
+    assert "mid-2020" in mid_2020["excerpt"]
     assert one_row(figs, pcode="JO")["period_end"] == END_2019  # 2019 had ended
 
 
@@ -120,7 +122,7 @@ def test_counts_that_cannot_be_placed_are_refused() -> None:
     mapped = unhcr.to_figures(unhcr.read(fetched), ctx, KNOWN)
     refused = {(r.row, r.column, r.check) for r in mapped.rejections}
     assert refused == {(2, "idps", "place_mismatch"), (3, "coo_iso", "country_code")}
-    assert one_row(mapped.figures, pcode="TR")["value"] == 3_576_370  # the row's other count stays
+    assert one_row(mapped.figures, pcode="TUR")["value"] == 3_576_370  # the row's other count stays
 
 
 # --- what the upstream promises --------------------------------------------------------------
@@ -192,7 +194,7 @@ def test_pages_until_max_pages_and_loads_every_record_once(tmp_path, upstream) -
     assert len(figures) == 4 + 3 + 1 + 2  # pages 1-3 ("n/a" refused), idmc
     assert figures["figure_id"].is_unique
     refugees = figures[figures["metric"] == "refugees"]
-    assert sorted(refugees["pcode"]) == ["JO", "LB", "LB", "TR", "TR"]
+    assert sorted(refugees["pcode"]) == ["JO", "LB", "LB", "TUR", "TUR"]
     assert all(u.startswith(upstream.base + "/population/v1/") for u in figures["source_url"])
     places = reads.places(store.engine).set_index("pcode")
     assert places.loc["JO", "name"] == "Jordan"

@@ -17,7 +17,7 @@ from dashboard.formatting import (
     with_hovers,
     with_organisations,
 )
-from dashboard.state import ViewState
+from dashboard.state import DEFAULT_PLACE, ViewState
 from etl.store import Store, StoreError, aggregates, reads
 from schemas.places import PLACE_COLUMNS
 
@@ -61,8 +61,10 @@ class Reference:
 def reference(store: Store) -> Reference:
     """The gazetteer, area members and the dates the store covers."""
     start, end = reads.date_extent(store.engine)
+    # The gazetteer holds the world: the page needs the countries that have figures.
+    countries = reads.countries_with_figures(store.engine)
     places = views.within_countries(
-        reads.places(store.engine), reads.countries_with_figures(store.engine)
+        reads.places(store.engine, countries or {DEFAULT_PLACE}), countries
     )
     return Reference(places, reads.place_members(store.engine), start, end)
 

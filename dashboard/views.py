@@ -501,6 +501,7 @@ def disagreements(
         "sex",
         "age_group",
         "unit",
+        "cause",
     ]
     wanted = [*keys, "value", "qualifier", "role", "publisher", "place_name", "origin_name"]
     data = figs[wanted].assign(org=organisations(figs))

@@ -18,7 +18,15 @@ def _part(value: object) -> str:
     return str(value)
 
 
+# Key parts that joined the key later: hashed only when given, so a figure without one keeps
+# the id it always had.
+_LATER = ("cause",)
+_FIRST = [c for c in NATURAL_KEY if c not in _LATER]
+
+
 def figure_id(record: dict[str, object]) -> str:
     """The 16-hex-digit hash of a figure's natural key."""
-    key = "\x1f".join(_part(record.get(col)) for col in NATURAL_KEY)
+    parts = [_part(record.get(col)) for col in _FIRST]
+    parts += [f"{col}={text}" for col in _LATER if (text := _part(record.get(col)))]
+    key = "\x1f".join(parts)
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]

@@ -34,8 +34,11 @@ NATURAL_KEY = [
     "sex",
     "age_group",
     "unit",
+    "cause",
 ]
-# One recommended figure per place, metric, period and disaggregation, across publishers.
+# One recommended figure per place, metric, period, disaggregation and cause, across
+# publishers: a figure split by cause (DTM's displacement reasons, IDMC's conflict and
+# disaster) is one figure per cause, each recommended.
 RECOMMENDED_KEY = [
     "metric",
     "pcode",
@@ -45,6 +48,7 @@ RECOMMENDED_KEY = [
     "sex",
     "age_group",
     "unit",
+    "cause",
 ]
 # What a headline counts: recommended figures in people, for everyone (no disaggregation).
 # The dashboard's frames and the store's aggregate queries both apply exactly this rule.

@@ -63,6 +63,7 @@ disputes = sa.Table(
     sa.Column("high", sa.BigInteger, nullable=False),
     sa.Column("low", sa.BigInteger, nullable=False),
     sa.Column("spread", sa.Float, nullable=False),
+    sa.Column("cause", sa.String),
     sa.Index("ix_disputes_place", "pcode", "period_end"),
 )
 

@@ -1,8 +1,20 @@
-"""CCCM Cluster ISIMM: monthly IDP-site monitoring for north-west Syria, one CSV a month.
+"""CCCM Cluster ISIMM: monthly IDP-site monitoring for north-west Syria, one file a month.
 
-Sites are summed to people in sites per district and governorate, as of the month's end,
-with sex and age from girls/boys/women/men. Place names go through a table of known
-spellings; a site without a district, or with a name that matches nothing, is a rejection.
+Every year of the archive reads the same way: the 2017 files (no `PCODE`, sites have no code
+yet), 2018-2019 (`PCODE` first), 2020 (an extra column with an empty header), as CSV or as
+the `.xlsx` edition of the same month (the worksheet that holds the site table is read; a
+working sheet beside it is not). Headers are matched by normalised name, so case, spaces and
+underscores may drift (`Waste Removal`, `Waste_Removal`).
+
+Sites are summed to people in sites per district and governorate, as of the month's end:
+a unit's total is always the sum of its sites' published `individual`, and each figure says
+how many sites it sums. Sex and age come from girls/boys/women/men, only where every site of
+the unit gives a usable split: a split in decimals (an estimate), blank, or all zeros beside
+a positive total is left out with a note in the total's excerpt; the total stays.
+
+Place names go through a table of known spellings (`cccm_isimm_names.csv`), never guessed:
+a site without a governorate or district, or with a name the table lacks, is a rejection
+that names the row and the value.
 """
 
 import calendar
@@ -10,13 +22,15 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
 
-from etl.errors import SourceFormatError
+from etl.errors import InputError, SourceFormatError
 from etl.figure_ids import figure_id
 from etl.frames import to_figure_frame
 from etl.sources.base import (
@@ -25,20 +39,34 @@ from etl.sources.base import (
     Fetched,
     MapContext,
     MappedFigures,
+    Refused,
     SourceConfig,
+    numbered_records,
 )
+from etl.sources.hxl_files import check_zip, excel_text
 from etl.transport import HttpClient
 from schemas.enums import AgeGroup, Cause, Metric, Qualifier, Role, Sex, Unit
 from schemas.pcodes import admin_level_of
-from schemas.raw.cccm_isimm import COUNT_COLUMNS, IsimmSiteModel
+from schemas.raw.cccm_isimm import (
+    KNOWN_COLUMNS,
+    REQUIRED_COLUMNS,
+    SPLIT_COLUMNS,
+    IsimmSiteModel,
+)
 from schemas.runs import Rejection
 
 NAME = "cccm-isimm"
 DEFAULT_BASE = "https://raw.githubusercontent.com/unhcr-xborder-turkey/ISIMM/gh-pages/data/"
 PUBLISHER = "CCCM Cluster (Syria cross-border), IDP Sites Integrated Monitoring Matrix (ISIMM)"
 SPELLINGS = Path(__file__).with_name("cccm_isimm_names.csv")
+# The header row is the first row in every published month; a few rows of slack for a
+# workbook with a title row above its table.
+HEADER_SEARCH_ROWS = 10
 _FILE_MONTH = re.compile(r"ISIMM_(\d{4})_?([A-Za-z]{3})[A-Za-z]*", re.I)
 _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_abbr) if m}
+# A count as published: digits, or a spreadsheet's whole float ("424.0").
+_WHOLE = re.compile(r"^(\d+)(?:\.0*)?$")
+_DECIMAL = re.compile(r"^\d*\.\d+$")
 _GROUPS = {
     "girls": (Sex.FEMALE, AgeGroup.CHILDREN),
     "boys": (Sex.MALE, AgeGroup.CHILDREN),
@@ -59,16 +87,23 @@ def month_end(name: str) -> dt.date:
 
 
 def _key(text: object) -> str:
+    """Text normalised for matching: lower case, letters and digits only."""
     return re.sub(r"[^a-z0-9]", "", str(text).lower()) if isinstance(text, str) else ""
 
 
 def spellings(path: Path = SPELLINGS) -> dict[tuple[str, str], str]:
-    """Known spellings: (governorate, district) as normalised text -> P-code."""
+    """Known spellings: (governorate, district) as normalised text -> P-code.
+
+    Two rows that normalise alike must give the same code: otherwise the table itself is
+    ambiguous, and matching through it would be a guess.
+    """
+    known: dict[tuple[str, str], str] = {}
     with path.open(encoding="utf-8") as handle:
-        return {
-            (_key(r["governorate"]), _key(r["district"])): r["pcode"]
-            for r in csv.DictReader(handle)
-        }
+        for row in csv.DictReader(handle):
+            key = (_key(row["governorate"]), _key(row["district"]))
+            if known.setdefault(key, row["pcode"]) != row["pcode"]:
+                raise ValueError(f"{path.name}: {row} contradicts an earlier spelling")
+    return known
 
 
 def fetch(client: HttpClient, cfg: SourceConfig, _credentials: Credentials) -> Iterator[Fetched]:
@@ -81,6 +116,11 @@ def fetch(client: HttpClient, cfg: SourceConfig, _credentials: Credentials) -> I
         yield Fetched(str(name), response.content, response.url, dt.datetime.now(dt.UTC))
 
 
+# --- reading: CSV or .xlsx into one table of text cells ----------------------------------------
+
+Row = tuple[int, list[str]]  # the row's number in the file (header row 1), its cells
+
+
 def _decode(body: bytes, name: str) -> str:
     if body.lstrip()[:1] == b"<":
         raise SourceFormatError(f"{NAME}: {name}: HTML where a CSV was expected")
@@ -91,16 +131,171 @@ def _decode(body: bytes, name: str) -> str:
         return body.decode("cp1256", errors="replace")
 
 
+def _csv_rows(body: bytes, name: str) -> Iterator[Row]:
+    """The records of a CSV month, numbered from 1; a line with no cells at all is skipped."""
+    # strict: a stray or unclosed quote is an error, not a row that swallows the next ones.
+    reader = csv.reader(io.StringIO(_decode(body, name), newline=""), strict=True)
+    number = 0
+    try:
+        for number, cells in enumerate(reader, start=1):
+            if cells:
+                yield number, cells
+    except csv.Error as exc:
+        raise SourceFormatError(
+            f"{NAME}: {name}: row {number + 1}: not readable as CSV ({exc})"
+        ) from None
+
+
+def _columns(header: list[str], name: str) -> dict[str, int]:
+    """Our name for each column of a header row -> its position (unnamed columns left out).
+
+    Two columns that both read as one of ours (`individual` and `Individual`) are refused:
+    which of them the month means cannot be told.
+    """
+    ours = {_key(c): c for c in KNOWN_COLUMNS + REQUIRED_COLUMNS}
+    found: dict[str, int] = {}
+    for position, title in enumerate(header):
+        if not title.strip():
+            continue  # the 2020 files' column with an empty header, and padding
+        column = ours.get(_key(title), title.strip())
+        if column in found and column in ours.values():
+            raise SourceFormatError(
+                f"{NAME}: {name}: columns {found[column] + 1} and {position + 1} are both "
+                f"{column!r}; keep one"
+            )
+        found.setdefault(column, position)  # a repeated service column: the first is kept
+    return found
+
+
+def _is_header(cells: list[str]) -> bool:
+    return {_key(c) for c in REQUIRED_COLUMNS} <= {_key(c) for c in cells}
+
+
+def _find_table(rows: Iterable[Row]) -> tuple[list[str], Iterator[Row]] | None:
+    """The header row among the first rows and the rows under it; None when there is none."""
+    rows = iter(rows)
+    for _ in range(HEADER_SEARCH_ROWS):
+        first = next(rows, None)
+        if first is None:
+            return None
+        if _is_header(first[1]):
+            return first[1], rows
+    return None
+
+
+def _missing(header: list[str]) -> str:
+    have = {_key(c) for c in header}
+    return ", ".join(c for c in REQUIRED_COLUMNS if _key(c) not in have)
+
+
+def _csv_table(body: bytes, name: str) -> tuple[list[str], list[Row]]:
+    rows = list(_csv_rows(body, name))
+    if not rows:
+        raise SourceFormatError(f"{NAME}: {name}: the file is empty")
+    found = _find_table(rows)
+    if found is None:
+        raise SourceFormatError(f"{NAME}: {name}: field(s) {_missing(rows[0][1])} missing")
+    return found[0], list(found[1])
+
+
+def _xlsx_table(body: bytes, name: str) -> tuple[list[str], list[Row]]:
+    """The site table of a workbook: the first worksheet whose header row has our columns.
+
+    ISIMM_2020April.xlsx holds the table on `Sheet2` and a working sheet (`Sheet1`: the
+    previous month's counts, formulas, bilingual names) beside it; that one has no `girls`
+    or `individual` column and is passed over.
+    """
+    import openpyxl  # only a workbook pays for it
+
+    try:
+        check_zip(body, name)
+    except InputError as exc:
+        raise SourceFormatError(f"{NAME}: {exc}") from None
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(body), read_only=True, data_only=True)
+    except (MemoryError, RecursionError):
+        raise
+    except Exception as exc:  # openpyxl raises many kinds; each means the same to the user
+        raise SourceFormatError(
+            f"{NAME}: {name}: not a readable .xlsx workbook ({_why(exc)})"
+        ) from None
+    try:
+        for sheet in book.worksheets:
+            found = _sheet_table(sheet)
+            if found is not None:
+                return found
+        titles = ", ".join(s.title for s in book.worksheets) or "none"
+        raise SourceFormatError(
+            f"{NAME}: {name}: no worksheet ({titles}) has the site table "
+            f"({', '.join(REQUIRED_COLUMNS)})"
+        )
+    except (SourceFormatError, MemoryError, RecursionError):
+        raise
+    except Exception as exc:
+        raise SourceFormatError(
+            f"{NAME}: {name}: not a readable .xlsx workbook ({_why(exc)})"
+        ) from None
+    finally:
+        book.close()
+
+
+def _why(exc: Exception) -> str:
+    """An exception as one line of text."""
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0] if text else 'no detail'}"
+
+
+def _sheet_table(sheet: Any) -> tuple[list[str], list[Row]] | None:
+    """A worksheet's header row and the non-empty rows under it; None without our header.
+
+    Rows are read only as wide as the header: openpyxl pads every row to the sheet's
+    declared extent, which one stray cell far to the right makes thousands of columns.
+    """
+    head = sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True)
+    for number, values in enumerate(head, start=1):
+        cells = [excel_text(v) for v in values]
+        while cells and not cells[-1].strip():
+            cells.pop()
+        if not _is_header(cells):
+            continue
+        body = sheet.iter_rows(min_row=number + 1, max_col=len(cells), values_only=True)
+        rows = [
+            (row, [excel_text(v) for v in values])
+            for row, values in enumerate(body, start=number + 1)
+            # An empty spreadsheet row is no published row (openpyxl pads to the extent).
+            if any(v is not None and str(v).strip() for v in values)
+        ]
+        return cells, rows
+    return None
+
+
+def _is_workbook(body: bytes, name: str) -> bool:
+    if body.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1") or name.lower().endswith(".xls"):
+        raise SourceFormatError(
+            f"{NAME}: {name}: an Excel 97-2003 (.xls) workbook; the upstream's .xlsx or CSV is read"
+        )
+    return body.startswith(b"PK\x03\x04") or name.lower().endswith((".xlsx", ".xlsm"))
+
+
 def read(fetched: Fetched) -> pd.DataFrame:
-    """The site rows of one monthly file, checked against what the upstream publishes."""
-    month_end(fetched.name)
-    text = _decode(fetched.body, fetched.name)
-    frame = pd.read_csv(io.StringIO(text), dtype="str", keep_default_na=False, na_values=[""])
-    missing = [c for c in IsimmSiteModel.to_schema().columns if c not in frame.columns]
-    if missing:
-        raise SourceFormatError(f"{NAME}: {fetched.name}: field(s) {', '.join(missing)} missing")
-    if frame.empty:
+    """The site rows of one monthly file (CSV or .xlsx), as text cells, indexed by row number."""
+    as_of = month_end(fetched.name)
+    if _is_workbook(fetched.body, fetched.name):
+        header, rows = _xlsx_table(fetched.body, fetched.name)
+    else:
+        header, rows = _csv_table(fetched.body, fetched.name)
+    if not rows:
         raise SourceFormatError(f"{NAME}: {fetched.name}: no site rows")
+    columns = _columns(header, fetched.name)
+    frame = pd.DataFrame(
+        {
+            name: pd.Series(
+                [_cell(cells, position) for _, cells in rows], dtype="str", index=range(len(rows))
+            )
+            for name, position in columns.items()
+        }
+    )
+    frame.index = pd.Index([number for number, _ in rows])
     try:
         IsimmSiteModel.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
@@ -108,89 +303,169 @@ def read(fetched: Fetched) -> pd.DataFrame:
         raise SourceFormatError(
             f"{NAME}: {fetched.name}: field {first['column']}: {first['check']}"
         ) from exc
-    frame.index = range(2, len(frame) + 2)  # the file's line numbers, header on line 1
-    frame.attrs["month_end"] = month_end(fetched.name)
+    frame.attrs["month_end"] = as_of
     return frame
 
 
-def _place(row: pd.Series, known: dict[tuple[str, str], str]) -> tuple[str | None, str | None, str]:
-    """(governorate P-code, district P-code, problem) for one site row."""
-    gov, dist = _key(row["governorate"]), _key(row["district"])
+def _cell(cells: list[str], position: int) -> str | None:
+    """A cell as published; an empty cell, or one beyond a short row's end, is missing."""
+    text = cells[position] if position < len(cells) else ""
+    return text if text.strip() else None
+
+
+# --- mapping: sites to district and governorate totals -----------------------------------------
+
+
+@dataclass(frozen=True)
+class Site:
+    """One accepted site row: where, its published total, and its split if usable."""
+
+    governorate: str
+    district: str
+    code: str | None
+    individual: int
+    split: dict[str, int] | None  # None: left out, for `split_problem`
+    split_problem: str = ""
+
+
+def _place(record: dict[str, object], known: dict[tuple[str, str], str]) -> tuple[str, str]:
+    """(governorate P-code, district P-code) of a site row, from the spellings table."""
+    gov_text, dist_text = record.get("governorate"), record.get("district")
+    gov, dist = _key(gov_text), _key(dist_text)
     if not dist:
-        return None, None, "no district"
+        # Most often the governorate is empty too (22 such rows in January 2020).
+        raise Refused("district", "place_match", "no district")
+    if not gov:
+        # The same district name may exist in two governorates: never picked without one.
+        raise Refused("governorate", "place_match", "no governorate", dist_text)
     governorate = known.get((gov, ""))
-    district = known.get((gov, dist))
     if governorate is None:
-        return None, None, f"governorate {row['governorate']!r} matches no known spelling"
+        reason = f"governorate {gov_text!r} matches no known spelling"
+        raise Refused("governorate", "place_match", reason, gov_text)
+    district = known.get((gov, dist))
     if district is None:
-        return None, None, f"district {row['district']!r} matches no known spelling"
-    return governorate, district, ""
+        reason = f"district {dist_text!r} matches no known spelling"
+        raise Refused("district", "place_match", reason, dist_text)
+    return governorate, district
+
+
+def _whole(cell: object) -> int | None:
+    """A published whole number, or None when the cell is not one (blank, decimal, text)."""
+    match = _WHOLE.match(cell.strip()) if isinstance(cell, str) else None
+    return int(match.group(1)) if match else None
+
+
+def _individual(record: dict[str, object]) -> int:
+    """The site's published total; a row without one is refused (its people are unknown)."""
+    cell = record.get("individual")
+    if not isinstance(cell, str) or not cell.strip():
+        raise Refused("individual", "number_format", "no count of people")
+    value = _whole(cell)
+    if value is None:
+        raise Refused("individual", "number_format", "not a whole number of people", cell)
+    return value
+
+
+def _split(record: dict[str, object], individual: int) -> tuple[dict[str, int] | None, str]:
+    """The site's girls/boys/women/men, or None and why the split cannot be used.
+
+    The split is a breakdown of the total: when any part is blank, in decimals (an
+    estimate) or not a number, or every part is 0 for a site with people (a placeholder:
+    January 2018 writes 0,0,0,0 beside 424), it is left out and the total still counts.
+    Parts that are whole numbers are taken as published even where they do not add up to
+    the total exactly (2017 has sites one person off).
+    """
+    split: dict[str, int] = {}
+    for column in SPLIT_COLUMNS:
+        cell = record.get(column)
+        text = cell.strip() if isinstance(cell, str) else ""
+        value = _whole(text)
+        if value is None:
+            if not text:
+                return None, f"{column} blank"
+            if _DECIMAL.match(text):
+                return None, f"{column} {text} (decimals, an estimate)"
+            return None, f"{column} {text!r} (not a number)"
+        split[column] = value
+    if individual > 0 and not any(split.values()):
+        return None, f"girls, boys, women and men all 0 beside {individual} people"
+    return split, ""
+
+
+def _site(record: dict[str, object], known: dict[tuple[str, str], str]) -> Site:
+    """One site row read, or Refused with the column and value at fault."""
+    governorate, district = _place(record, known)
+    individual = _individual(record)
+    split, problem = _split(record, individual)
+    code = record.get("PCODE")
+    code = code.strip() if isinstance(code, str) and code.strip() else None
+    return Site(governorate, district, code, individual, split, problem)
+
+
+def _plain(record: dict[str, object]) -> dict[str, object]:
+    """A row as its rejection records it: published headers, missing cells as None."""
+    return {k: (None if pd.isna(v) else v) for k, v in record.items() if k}
 
 
 def to_figures(raw: pd.DataFrame, ctx: MapContext, places: pd.DataFrame) -> MappedFigures:
     """People in sites per district and governorate as of the month's end."""
+    del places  # names go through the spellings table; the validator checks the codes
     known = spellings()
     as_of = pd.Timestamp(raw.attrs.get("month_end") or month_end(ctx.dataset))
     rejections: list[Rejection] = []
-    accepted: list[tuple[str, str, str, dict[str, int | None]]] = []
-    for number, row in raw.iterrows():
-        record = {
-            k: (None if pd.isna(v) else v) for k, v in row.items() if isinstance(k, str) and k
-        }
-        governorate, district, problem = _place(row, known)
-        if problem:
-            column = "district" if "district" in problem else "governorate"
-            rejections.append(Rejection(int(number), column, "place_match", problem, None, record))
-            continue
-        counts: dict[str, int | None] = {}
-        for col in COUNT_COLUMNS:
-            cell = row[col]
-            if pd.isna(cell) or not str(cell).strip():
-                counts[col] = None
-            elif str(cell).strip().isdigit():
-                counts[col] = int(str(cell).strip())
-            else:
-                counts[col] = -1
-        bad = [c for c, v in counts.items() if v == -1]
-        if bad or counts["individual"] is None:
-            reason = f"not a whole number in {', '.join(bad)}" if bad else "no count of people"
-            rejections.append(
-                Rejection(
-                    int(number),
-                    bad[0] if bad else "individual",
-                    "number_format",
-                    reason,
-                    None,
-                    record,
-                )
-            )
-            continue
-        accepted.append((governorate, district, str(row["PCODE"] or ""), counts))  # type: ignore[arg-type]
+    sites: list[tuple[int, Site]] = []
+    for number, record in numbered_records(raw):
+        try:
+            sites.append((number, _site(record, known)))
+        except Refused as refused:
+            rejections.append(refused.rejection(number, _plain(record)))
     records: list[dict[str, object]] = []
-    rows: list[int] = []
-    for level in (0, 1):  # 0: governorate, 1: district
-        groups: dict[str, list[tuple[str, dict[str, int | None]]]] = {}
-        for gov, dist, site, counts in accepted:
-            groups.setdefault(dist if level else gov, []).append((site, counts))
-        for pcode, sites in sorted(groups.items()):
-            records += _group_figures(pcode, sites, as_of, ctx)
-            rows += [0] * (len(records) - len(rows))
-    return MappedFigures(to_figure_frame(records), rows, rejections, [], len(raw))
+    for level in ("governorate", "district"):
+        groups: dict[str, list[tuple[int, Site]]] = {}
+        for number, site in sites:
+            groups.setdefault(getattr(site, level), []).append((number, site))
+        for pcode, members in sorted(groups.items()):
+            records += _unit_figures(pcode, members, as_of, ctx)
+    # A figure sums many rows: it names no single upstream row.
+    return MappedFigures(to_figure_frame(records), [0] * len(records), rejections, [], len(raw))
 
 
-def _group_figures(
-    pcode: str, sites: list[tuple[str, dict[str, int | None]]], as_of: pd.Timestamp, ctx: MapContext
+def _split_note(members: list[tuple[int, Site]]) -> str:
+    """Why a unit has no sex/age split: how many sites lack a usable one, and the first."""
+    lacking = [(n, s) for n, s in members if s.split is None]
+    if not lacking:
+        return ""
+    number, first = lacking[0]
+    who = first.code or f"row {number}"
+    more = f"; {len(lacking) - 1} more" if len(lacking) > 1 else ""
+    return (
+        f"; sex/age split left out: {len(lacking)} of {len(members)} sites have none usable "
+        f"({who}: {first.split_problem}{more})"
+    )
+
+
+def _unit_figures(
+    pcode: str, members: list[tuple[int, Site]], as_of: pd.Timestamp, ctx: MapContext
 ) -> list[dict[str, object]]:
-    codes = sorted(s for s, _ in sites if s)
+    """The total of one admin unit and, when every site gives one, its sex/age split."""
+    codes = sorted({s.code for _, s in members if s.code})
+    whole_split = all(s.split is not None for _, s in members)
+    month = f"ISIMM {as_of:%B %Y}"
     out = []
     for column, (sex, age) in _GROUPS.items():
-        values = [c[column] for _, c in sites]
-        if any(v is None for v in values):
-            continue  # a partial sum would undercount: leave this disaggregation out
+        if column != "individual" and not whole_split:
+            continue  # a partial sum would undercount: the split is left out, the total stays
+        value = sum(
+            s.individual if column == "individual" else (s.split or {})[column] for _, s in members
+        )
+        excerpt = f"sum of {len(members)} sites' {column}, {month}"
+        if column == "individual":
+            excerpt += _split_note(members)
         record: dict[str, object] = {
             "source": ctx.source,
             "dataset": ctx.dataset,
-            "source_record_id": ";".join(codes),
+            # The sites' CCCM codes; the 2017 files have none (names only).
+            "source_record_id": ";".join(codes) or None,
             "publisher": PUBLISHER,
             "metric": Metric.IDPS.value,
             "pcode": pcode,
@@ -198,14 +473,14 @@ def _group_figures(
             "origin_pcode": None,
             "period_start": as_of,
             "period_end": as_of,
-            "value": sum(v for v in values if v is not None),
+            "value": value,
             "qualifier": Qualifier.EXACT.value,
             "cause": Cause.CONFLICT.value,
             "sex": sex.value if sex else None,
             "age_group": age.value if age else None,
             "unit": Unit.PEOPLE.value,
             "role": Role.RECOMMENDED.value,
-            "excerpt": f"{column} in {len(sites)} IDP sites, {as_of:%B %Y}",
+            "excerpt": excerpt,
             "source_url": ctx.source_url or DEFAULT_BASE + ctx.dataset,
             "retrieved_at": ctx.retrieved_at,
             "run_id": ctx.run_id,

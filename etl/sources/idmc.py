@@ -2,12 +2,22 @@
 
 IDU (`idus/last-180-days/`, `idus/all/` for history) redirects to a JSON dump of every
 country, one entry per figure of new displacement: countries and `since` apply when mapping.
-GIDD (`gidd/displacements/`) pages DRF-style {"count", "next", "results"}: yearly flows and
-31 December stocks by cause. The `client_id` parameter is never stored or shown; IDMC's
-`next` links carry it, so a page is asked for by its offset, not its link. No P-codes: all
-figures sit on admin 0. The canonical keys have no cause, so of recommended figures of one
+Its timestamps are midnight in Pacific/Auckland written in UTC (`2023-08-02T12:00:00.000Z` is
+3 August): the date of a figure is that Auckland calendar date. An entry without `role` (the
+real dump has none) is a figure IDMC published as an update: recommended, unless another
+recommended figure of the same country, metric and period outranks it (below).
+GIDD pages DRF-style {"count", "next", "results"} on three endpoints, told apart by their
+fields: `gidd/displacements/` (country-years, `conflict_`/`disaster_` counts),
+`gidd/conflicts/` (country-years of conflict, counts without a prefix) and `gidd/disasters/`
+(one row per event and year, with its dates and hazard). Each count comes exact and rounded
+(as the GRID prints it): the exact one is the figure, the rounded one is kept beside it as
+triangulation under its own publisher, never counted with it; a null is no figure, never 0.
+The `client_id` parameter is never stored or shown; IDMC's `next` links carry it (twice from
+page 2 on), so a page is asked for by its offset, not its link. No P-codes: all figures sit on
+admin 0. The canonical keys have no cause or event, so of recommended figures of one
 country, metric and period one counts (conflict, then the largest), the others triangulate;
-an IDU figure's id goes into its publisher so distinct figures keep distinct keys.
+an IDU figure's id, a disaster's event, go into the publisher so distinct figures keep
+distinct keys.
 """
 
 import datetime as dt
@@ -15,8 +25,9 @@ import html
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import parse_qs, urlencode, urlsplit
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -39,7 +50,12 @@ from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import Cause, Metric, Qualifier, Role, Unit
 from schemas.figures import RECOMMENDED_KEY
 from schemas.places import PLACE_COLUMNS
-from schemas.raw.idmc import GiddDisplacementModel, IduModel
+from schemas.raw.idmc import (
+    GiddConflictModel,
+    GiddDisasterModel,
+    GiddDisplacementModel,
+    IduModel,
+)
 from schemas.runs import Rejection
 
 NAME = "idmc"
@@ -48,7 +64,17 @@ SECRET = "client_id"  # the query parameter that carries it
 DEFAULT_BASE = "https://helix-tools-api.idmcdb.org/external-api"
 DUMPS = ("last-180-days", "all", "all/disaster")
 GIDD = "gidd-displacements"
-GIDD_PATH = "/gidd/displacements/"
+GIDD_CONFLICTS = "gidd-conflicts"
+GIDD_DISASTERS = "gidd-disasters"
+# endpoint (the path after gidd/) -> dataset, and the row model of each
+GIDD_ENDPOINTS = {"displacements": GIDD, "conflicts": GIDD_CONFLICTS, "disasters": GIDD_DISASTERS}
+GIDD_MODELS = {
+    GIDD: GiddDisplacementModel,
+    GIDD_CONFLICTS: GiddConflictModel,
+    GIDD_DISASTERS: GiddDisasterModel,
+}
+# IDU timestamps are local midnight where IDMC's server runs, written in UTC.
+IDU_ZONE = ZoneInfo("Pacific/Auckland")
 DEFAULT_LIMIT = 100
 QUALIFIERS = {
     "total": Qualifier.EXACT, "exact": Qualifier.EXACT, "approximately": Qualifier.APPROXIMATELY,
@@ -67,7 +93,14 @@ GIDD_CELLS = {  # column -> (metric, cause)
     "disaster_new_displacement": (Metric.NEW_DISPLACEMENTS, Cause.DISASTER),
     "disaster_total_displacement": (Metric.IDPS, Cause.DISASTER),
 }
+# gidd/conflicts/ and gidd/disasters/ name their counts without the cause
+CONFLICT_CELLS = {
+    "new_displacement": (Metric.NEW_DISPLACEMENTS, Cause.CONFLICT),
+    "total_displacement": (Metric.IDPS, Cause.CONFLICT),
+}
+DISASTER_CELLS = {"new_displacement": Metric.NEW_DISPLACEMENTS, "total_displacement": Metric.IDPS}
 GIDD_PUBLISHER = "IDMC, Global Internal Displacement Database (GIDD), {}"
+ROUNDED = " (rounded)"  # the publisher of a figure as IDMC rounds it for the GRID
 CAUSE_WORDS = {Cause.CONFLICT: "conflict and violence", Cause.DISASTER: "disasters"}
 # IDMC's definitions (GIDD serializer help texts), the excerpt of a GIDD figure.
 DEFINITIONS = {
@@ -107,6 +140,21 @@ def _fetch_idu(client: HttpClient, cfg: SourceConfig, base: str, key: str) -> Fe
 
 
 def _fetch_gidd(client: HttpClient, cfg: SourceConfig, base: str, key: str) -> Iterator[Fetched]:
+    """Every page of each configured GIDD endpoint (option `gidd_endpoints`)."""
+    endpoints = [str(e) for e in cfg.options.get("gidd_endpoints", ["displacements"])]
+    for endpoint in endpoints:
+        if endpoint not in GIDD_ENDPOINTS:
+            known = ", ".join(GIDD_ENDPOINTS)
+            raise SourceError(f"{NAME}: gidd_endpoints {endpoint!r} is not one of {known}")
+    for endpoint in endpoints:
+        yield from _fetch_gidd_endpoint(client, cfg, base, endpoint, key)
+
+
+def _fetch_gidd_endpoint(
+    client: HttpClient, cfg: SourceConfig, base: str, endpoint: str, key: str
+) -> Iterator[Fetched]:
+    path = f"/gidd/{endpoint}/"
+    url, dataset = base + path, GIDD_ENDPOINTS[endpoint]
     params: dict[str, object] = {"limit": int(cfg.options.get("limit", DEFAULT_LIMIT)), "offset": 0}
     if cfg.countries:
         params["iso3__in"] = ",".join(cfg.countries)
@@ -116,8 +164,8 @@ def _fetch_gidd(client: HttpClient, cfg: SourceConfig, base: str, key: str) -> I
         params["end_year"] = int(cfg.options["year_to"])
     served, page, secret = 0, 1, frozenset({SECRET})
     while True:
-        got = client.get(NAME, base + GIDD_PATH, params={**params, SECRET: key}, secrets=secret)
-        fetched = Fetched(f"{GIDD}.{page}.json", got.content, got.url, dt.datetime.now(dt.UTC))
+        got = client.get(NAME, url, params={**params, SECRET: key}, secrets=secret)
+        fetched = Fetched(f"{dataset}.{page}.json", got.content, got.url, dt.datetime.now(dt.UTC))
         doc = _gidd_page(fetched)
         yield fetched
         served += len(doc["results"])
@@ -126,16 +174,19 @@ def _fetch_gidd(client: HttpClient, cfg: SourceConfig, base: str, key: str) -> I
             raise SourceFormatError(f"{NAME}: {fetched.name}: {problem}")
         if doc["next"] is None:
             return
-        params = _next_page(str(doc["next"]), params, fetched)
+        params = _next_page(str(doc["next"]), params, fetched, path)
         page += 1
 
 
-def _next_page(link: str, params: dict[str, object], fetched: Fetched) -> dict[str, object]:
-    """The query of IDMC's `next` link less its client id, checked to move forward."""
+def _next_page(
+    link: str, params: dict[str, object], fetched: Fetched, path: str
+) -> dict[str, object]:
+    """The query of IDMC's `next` link less its client id (every copy of it), checked to
+    move forward on the same endpoint."""
     parts = urlsplit(link)
     query = {k: v[0] for k, v in parse_qs(parts.query).items() if k != SECRET}
     offset = query.get("offset", "")
-    if not parts.path.endswith(GIDD_PATH) or not offset.isdigit():
+    if not parts.path.endswith(path) or not offset.isdigit():
         raise SourceFormatError(f"{NAME}: {fetched.name}: field 'next' is not a next page link")
     if int(offset) <= int(str(params["offset"])):
         raise SourceFormatError(f"{NAME}: {fetched.name}: field 'next' does not move forward")
@@ -143,16 +194,51 @@ def _next_page(link: str, params: dict[str, object], fetched: Fetched) -> dict[s
 
 
 def dataset_of(fetched: Fetched) -> str:
-    """idus-last-180-days, idus-all, idus-all-disaster or gidd-displacements."""
+    """idus-last-180-days, idus-all, idus-all-disaster (idus for a saved dump), or the GIDD
+    endpoint's dataset: gidd-displacements, gidd-conflicts or gidd-disasters."""
     path = urlsplit(fetched.url or "").path
     if "/idus/" in path:
         return "idus-" + path.split("/idus/", 1)[1].strip("/").replace("/", "-")
-    if path.endswith(GIDD_PATH):
-        return GIDD
     stem = re.split(r"[?._]", fetched.name, maxsplit=1)[0]
-    if stem.startswith(("idus", "gidd")):
-        return stem if stem != "gidd" else GIDD
-    return "idus" if fetched.body.lstrip()[:1] == b"[" else GIDD  # a file named otherwise
+    if "/gidd/" not in path:
+        if stem.startswith("idus"):
+            return stem
+        if not stem.startswith("gidd") and fetched.body.lstrip()[:1] == b"[":
+            return "idus"  # a bare array is the IDU dump, whatever the file is called
+    return _gidd_dataset(fetched, path, stem)
+
+
+def _gidd_dataset(fetched: Fetched, path: str, stem: str) -> str:
+    """The endpoint a GIDD page came from: by its rows' fields; for a page without rows (or
+    one that does not parse, which `read` refuses), by its URL, then its name."""
+    try:
+        rows = _gidd_page(fetched)["results"]
+    except SourceFormatError:
+        rows = []
+    by_fields = gidd_endpoint({k for row in rows for k in row})
+    if by_fields is not None:
+        return by_fields
+    for endpoint, dataset in GIDD_ENDPOINTS.items():
+        if path.endswith(f"/gidd/{endpoint}/"):
+            return dataset
+    return stem if stem in GIDD_MODELS else GIDD
+
+
+def gidd_endpoint(fields: set[str]) -> str | None:
+    """The GIDD dataset whose rows have these fields; None when they match none.
+
+    `gidd/displacements/` prefixes its counts with the cause; `gidd/disasters/` gives events,
+    with their names, dates and hazard; `gidd/conflicts/` has bare counts and neither.
+    """
+    if any(f.startswith(("conflict_", "disaster_")) for f in fields):
+        return GIDD
+    if fields & {"event_name", "start_date", "end_date"} or any(
+        f.startswith("hazard_") for f in fields
+    ):
+        return GIDD_DISASTERS
+    if fields & {"new_displacement", "total_displacement"}:
+        return GIDD_CONFLICTS
+    return None
 
 
 def _json(fetched: Fetched) -> object:
@@ -181,8 +267,8 @@ def _gidd_page(fetched: Fetched) -> dict:
 def read(fetched: Fetched) -> pd.DataFrame:
     """The IDU entries or GIDD rows of one response, checked against what IDMC promises."""
     dataset = dataset_of(fetched)
-    if dataset == GIDD:
-        rows, model = _gidd_page(fetched)["results"], GiddDisplacementModel
+    if dataset in GIDD_MODELS:
+        rows, model = _gidd_page(fetched)["results"], GIDD_MODELS[dataset]
     else:
         rows, model = _json(fetched), IduModel
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
@@ -217,8 +303,19 @@ class _Countries:
         return pd.DataFrame(list(self.new.values()), columns=PLACE_COLUMNS) if self.new else None
 
 
-def _day(value: object) -> pd.Timestamp | None:
-    return pd.Timestamp(str(value)[:10]) if isinstance(value, str) and value.strip() else None
+def _idu_day(value: object, column: str) -> pd.Timestamp | None:
+    """The calendar date IDMC means by an IDU date: a plain date as written; a timestamp is
+    midnight in Pacific/Auckland written in UTC, so its date is the Auckland date (never the
+    first ten characters, a day early)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    stamp = dt.datetime.fromisoformat(value.strip())  # the raw model checked the form
+    if stamp.tzinfo is not None:
+        stamp = stamp.astimezone(IDU_ZONE)
+    if stamp.time() != dt.time(0):
+        reason = "not midnight in Pacific/Auckland, so not a calendar date IDMC means"
+        raise Refused(column, "date_time_of_day", reason, value)
+    return pd.Timestamp(stamp.date())
 
 
 def _words(text: object) -> str | None:
@@ -235,51 +332,167 @@ def _common(ctx: MapContext, pcode: str, value: object, **fields: object) -> Rec
         "pcode": pcode, "admin_level": 0, "origin_pcode": None, "sex": None, "age_group": None,
         "value": int(value), "unit": Unit.PEOPLE.value, **fields,  # type: ignore[call-overload]
     }  # fmt: skip
+    if record.get("published_pcode") == pcode:
+        record["published_pcode"] = None  # the code as published, only where it differs (BDI)
     record["figure_id"] = figure_id(record)
     return record
 
 
-def _idu(row: Record, ctx: MapContext, countries: _Countries) -> Record:
-    start, end = _day(row["displacement_start_date"]), _day(row["displacement_end_date"])
+def _idu_period(row: Record) -> tuple[pd.Timestamp, pd.Timestamp]:
+    start = _idu_day(row["displacement_start_date"], "displacement_start_date")
+    end = _idu_day(row["displacement_end_date"], "displacement_end_date")
     start, end = start or end, end or start  # one date: the flow starts and ends on it
     if start is None:
-        start = end = _day(row.get("displacement_date"))
-    if start is None:
+        start = end = _idu_day(row.get("displacement_date"), "displacement_date")
+    if start is None or end is None:
         raise Refused("displacement_start_date", "date_missing", "no date for the flow")
+    return start, end
+
+
+def _idu(row: Record, ctx: MapContext, countries: _Countries) -> list[Record]:
+    start, end = _idu_period(row)
     excerpt = _words(row["standard_popup_text"]) or row.get("event_name")
-    return _common(
-        ctx,
-        countries.pcode(row["iso3"], row["country"]),
-        row["figure"],
-        source_record_id=str(row["id"]),
-        publisher=f"IDMC, Internal Displacement Updates, figure {row['id']}",
-        metric=Metric.NEW_DISPLACEMENTS.value,
-        period_start=start,
-        period_end=end,
-        qualifier=QUALIFIERS[str(row["qualifier"]).strip().lower()].value,
-        cause=CAUSES[str(row["displacement_type"]).strip().lower()].value,
-        role=ROLES[str(row["role"]).strip().lower()].value,
-        excerpt=excerpt,
-    )
+    role = row.get("role")  # the real dump has none: a published update is recommended
+    return [
+        _common(
+            ctx,
+            countries.pcode(row["iso3"], row["country"]),
+            row["figure"],
+            published_pcode=row["iso3"],
+            source_record_id=str(row["id"]),
+            publisher=f"IDMC, Internal Displacement Updates, figure {row['id']}",
+            metric=Metric.NEW_DISPLACEMENTS.value,
+            period_start=start,
+            period_end=end,
+            qualifier=QUALIFIERS[str(row["qualifier"]).strip().lower()].value,
+            cause=CAUSES[str(row["displacement_type"]).strip().lower()].value,
+            role=ROLES[str(role).strip().lower()].value if role else Role.RECOMMENDED.value,
+            excerpt=excerpt,
+        )
+    ]
+
+
+def _exact_and_rounded(
+    ctx: MapContext,
+    pcode: str,
+    row: Record,
+    column: str,
+    *,
+    publisher: str,
+    record_id: str,
+    words: tuple[str, str],
+    **fields: object,
+) -> list[Record]:
+    """The exact figure of `column` (recommended) and IDMC's rounding of it beside it.
+
+    The rounded one is an approximation of the same number under a publisher of its own, so
+    it is triangulation while the exact one exists; alone, it is the figure. A null is no
+    figure. `words` is the excerpt's text before and after IDMC's "(not rounded)".
+    """
+    exact, rounded = row.get(column), row.get(f"{column}_rounded")
+    out = []
+    if exact is not None:
+        out.append(_common(
+            ctx, pcode, exact, **fields, publisher=publisher,
+            source_record_id=f"{record_id}/{column}", qualifier=Qualifier.EXACT.value,
+            role=Role.RECOMMENDED.value, excerpt=f"{words[0]} (not rounded){words[1]}",
+        ))  # fmt: skip
+    if rounded is not None:
+        out.append(_common(
+            ctx, pcode, rounded, **fields, publisher=publisher + ROUNDED,
+            source_record_id=f"{record_id}/{column}_rounded",
+            qualifier=Qualifier.APPROXIMATELY.value,
+            role=(Role.TRIANGULATION if exact is not None else Role.RECOMMENDED).value,
+            excerpt=f"{words[0]} (rounded figures at national level){words[1]}",
+        ))  # fmt: skip
+    return out
+
+
+def _year_cells(
+    row: Record, ctx: MapContext, pcode: str, cells: dict[str, tuple[Metric, Cause]]
+) -> list[Record]:
+    """A country-year's flows over the year and stocks at its end, exact and rounded."""
+    year = int(row["year"])  # type: ignore[call-overload]
+    end = pd.Timestamp(year, 12, 31)
+    out = []
+    for column, (metric, cause) in cells.items():
+        flow = metric == Metric.NEW_DISPLACEMENTS
+        words = DEFINITIONS[metric].format(CAUSE_WORDS[cause], year)
+        out += _exact_and_rounded(
+            ctx, pcode, row, column, published_pcode=row["iso3"],
+            record_id=f"{row['iso3']}/{year}", publisher=GIDD_PUBLISHER.format(CAUSE_WORDS[cause]),
+            metric=metric.value, period_start=pd.Timestamp(year, 1, 1) if flow else end,
+            period_end=end, cause=cause.value,
+            words=(words, f", {row['country_name']}"),
+        )  # fmt: skip
+    return out
 
 
 def _gidd(row: Record, ctx: MapContext, countries: _Countries) -> list[Record]:
+    """A `gidd/displacements/` row: both causes of one country-year."""
+    pcode = countries.pcode(row["iso3"], row["country_name"])
+    return _year_cells(row, ctx, pcode, GIDD_CELLS)
+
+
+def _gidd_conflicts(row: Record, ctx: MapContext, countries: _Countries) -> list[Record]:
+    """A `gidd/conflicts/` row: one country-year of conflict and violence."""
+    pcode = countries.pcode(row["iso3"], row["country_name"])
+    return _year_cells(row, ctx, pcode, CONFLICT_CELLS)
+
+
+def _event_date(value: object) -> pd.Timestamp | None:
+    """A GIDD date: YYYY-MM-DD, a calendar date (the raw model allows nothing else)."""
+    return pd.Timestamp(dt.date.fromisoformat(value)) if isinstance(value, str) else None
+
+
+def _event_period(row: Record, year: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The days of the reporting year the event spans: its figure counts displacements over
+    that year, so an event running over New Year gives each year its own part."""
+    start, end = _event_date(row["start_date"]), _event_date(row["end_date"])
+    if start is not None and end is not None and end < start:
+        raise Refused("end_date", "period", "the event ends before it starts", row["end_date"])
+    first = max(start, pd.Timestamp(year, 1, 1)) if start else pd.Timestamp(year, 1, 1)
+    last = min(end, pd.Timestamp(year, 12, 31)) if end else pd.Timestamp(year, 12, 31)
+    if last < first:
+        reason = f"the event's dates lie outside its reporting year {year}"
+        raise Refused("start_date", "event_dates", reason, row["start_date"])
+    return first, last
+
+
+def _event_label(row: Record) -> str:
+    """The event as IDMC names it, with its dates and codes: several events of a country and
+    year may share a name, and the label keeps their figures apart."""
+    label = str(row["event_name"]).strip()
+    label += f" ({row['start_date'] or '?'} to {row['end_date'] or '?'})"
+    codes = row.get("event_codes")
+    if isinstance(codes, list) and codes:
+        label += " [" + ", ".join(codes) + "]"
+    return label
+
+
+def _hazard(row: Record) -> str:
+    names = [row.get(f"hazard_{k}_name") for k in ("category", "sub_category", "type", "sub_type")]
+    return " / ".join(dict.fromkeys(str(n).strip() for n in names if n)) or "hazard not given"
+
+
+def _gidd_disaster(row: Record, ctx: MapContext, countries: _Countries) -> list[Record]:
+    """A `gidd/disasters/` row: one event's displacements over the year (a flow over the
+    days of the year it spans) and its IDPs at the end of the year."""
     year = int(row["year"])  # type: ignore[call-overload]
     pcode = countries.pcode(row["iso3"], row["country_name"])
-    end = pd.Timestamp(year, 12, 31)
+    first, last = _event_period(row, year)
+    label, end = _event_label(row), pd.Timestamp(year, 12, 31)
     out = []
-    for column, (metric, cause) in GIDD_CELLS.items():
-        if row[column] is None:
-            continue  # IDMC has no figure of that kind for the year
+    for column, metric in DISASTER_CELLS.items():
         flow = metric == Metric.NEW_DISPLACEMENTS
-        words = DEFINITIONS[metric].format(CAUSE_WORDS[cause], year)
-        out.append(
-            _common(ctx, pcode, row[column], source_record_id=f"{row['iso3']}/{year}/{column}",
-                    publisher=GIDD_PUBLISHER.format(CAUSE_WORDS[cause]), metric=metric.value,
-                    period_start=pd.Timestamp(year, 1, 1) if flow else end, period_end=end,
-                    qualifier=Qualifier.EXACT.value, cause=cause.value,
-                    role=Role.RECOMMENDED.value,
-                    excerpt=f"{words} (not rounded), {row['country_name']}")
+        words = DEFINITIONS[metric].format(CAUSE_WORDS[Cause.DISASTER], year)
+        out += _exact_and_rounded(
+            ctx, pcode, row, column, published_pcode=row["iso3"],
+            record_id=f"{row['iso3']}/{year}/{label}",
+            publisher=f"{GIDD_PUBLISHER.format(CAUSE_WORDS[Cause.DISASTER])}, event {label}",
+            metric=metric.value, period_start=first if flow else end,
+            period_end=last if flow else end, cause=Cause.DISASTER.value,
+            words=(words, f", {row['country_name']}: {label}; {_hazard(row)}"),
         )  # fmt: skip
     return out
 
@@ -300,9 +513,18 @@ def _one_recommended(records: list[Record]) -> None:
             record["role"] = Role.TRIANGULATION.value
 
 
+Mapper = Callable[[Record, MapContext, _Countries], list[Record]]
+MAPPERS: dict[str, Mapper] = {
+    GIDD: _gidd,
+    GIDD_CONFLICTS: _gidd_conflicts,
+    GIDD_DISASTERS: _gidd_disaster,
+}
+
+
 def to_figures(raw: pd.DataFrame, ctx: MapContext, places: pd.DataFrame) -> MappedFigures:
     """Country-level flows and stocks (and the countries they need) from one response."""
-    gidd = raw.attrs.get("dataset", ctx.dataset) == GIDD
+    mapper = MAPPERS.get(str(raw.attrs.get("dataset", ctx.dataset)), _idu)
+    gidd = mapper is not _idu
     wanted = set(raw.attrs.get("iso3") or [])
     since = pd.Timestamp(raw.attrs["since"]) if raw.attrs.get("since") else None
     countries = _Countries(places)
@@ -314,7 +536,7 @@ def to_figures(raw: pd.DataFrame, ctx: MapContext, places: pd.DataFrame) -> Mapp
         if wanted and row["iso3"] not in wanted:
             continue  # the IDU dump holds every country: only the configured ones are read
         try:
-            made = _gidd(row, ctx, countries) if gidd else [_idu(row, ctx, countries)]
+            made = mapper(row, ctx, countries)
         except Refused as refused:
             rejections.append(refused.rejection(number, row))
             read += 1

@@ -4,7 +4,7 @@ Kept in step with `figures` inside every load's transaction (and filled once by 
 that made it), so a view reads its widest disagreements instead of grouping all its figures.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import sqlalchemy as sa
 
@@ -16,10 +16,10 @@ from schemas.figures import RECOMMENDED_KEY
 CHUNK = 500
 
 
-def grouped(where: list[sa.ColumnElement[bool]]) -> sa.Select:
+def grouped(where: list[sa.ColumnElement[bool]], key: Sequence[str] = RECOMMENDED_KEY) -> sa.Select:
     """Per recommended key: organisations, highest and lowest value, and their spread."""
     f = tables.figures
-    keys = [f.c[k] for k in RECOMMENDED_KEY]
+    keys = [f.c[k] for k in key]
     high, low = sa.func.max(f.c.value), sa.func.min(f.c.value)
     organisations = sa.func.count(sa.distinct(organisation(f.c.publisher)))
     return (
@@ -37,16 +37,21 @@ def grouped(where: list[sa.ColumnElement[bool]]) -> sa.Select:
     )
 
 
-def refresh(conn: sa.Connection, pcodes: Iterable[str] | None = None) -> None:
-    """Recompute the disputes of these places (every place when None) from their figures."""
+def refresh(
+    conn: sa.Connection, pcodes: Iterable[str] | None = None, key: Sequence[str] = RECOMMENDED_KEY
+) -> None:
+    """Recompute the disputes of these places (every place when None) from their figures.
+
+    `key` is for a migration that fills the table as its revision had it.
+    """
     d, f = tables.disputes, tables.figures
-    columns = [*RECOMMENDED_KEY, "organisations", "high", "low", "spread"]
+    columns = [*key, "organisations", "high", "low", "spread"]
     if pcodes is None:
         conn.execute(d.delete())
-        conn.execute(d.insert().from_select(columns, grouped([])))
+        conn.execute(d.insert().from_select(columns, grouped([], key)))
         return
     places = sorted(set(pcodes))
     for start in range(0, len(places), CHUNK):
         chunk = places[start : start + CHUNK]
         conn.execute(d.delete().where(d.c.pcode.in_(chunk)))
-        conn.execute(d.insert().from_select(columns, grouped([f.c.pcode.in_(chunk)])))
+        conn.execute(d.insert().from_select(columns, grouped([f.c.pcode.in_(chunk)], key)))

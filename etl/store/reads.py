@@ -1,7 +1,7 @@
 """Reads from the store, as frames; every filter is a bound parameter."""
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import pandas as pd
 import sqlalchemy as sa
@@ -54,11 +54,15 @@ def countries_with_figures(engine: sa.Engine) -> set[str]:
     return {country_of(p) for p in pcodes}
 
 
-def places(engine: sa.Engine) -> pd.DataFrame:
-    """The gazetteer, one row per place."""
+def places(engine: sa.Engine, countries: Collection[str] | None = None) -> pd.DataFrame:
+    """The gazetteer, one row per place; with `countries`, at least the places of those
+    countries (every code that begins with their first two letters: the caller cuts finer)."""
     p = tables.places
+    stmt = sa.select(p).order_by(p.c.admin_level, p.c.pcode)
+    if countries is not None:
+        stmt = stmt.where(sa.func.substr(p.c.pcode, 1, 2).in_(sorted({c[:2] for c in countries})))
     with engine.connect() as conn:
-        frame = _frame(conn, sa.select(p).order_by(p.c.admin_level, p.c.pcode))
+        frame = _frame(conn, stmt)
     frame["admin_level"] = frame["admin_level"].astype("Int64")
     return frame
 
@@ -134,6 +138,7 @@ VIEW_COLUMNS = [
     "sex",
     "age_group",
     "unit",
+    "cause",
     "role",
     "source_url",
 ]

@@ -1,9 +1,14 @@
-"""IDMC Helix external API records as served: IDU dump entries and GIDD displacement rows.
+"""IDMC Helix external API records as served: IDU dump entries and GIDD rows.
 
 Cells keep their JSON types (frames of dtype object). Fields, labels and envelopes from
-idmc-labs/helix-server: FigureReadOnlySerializer and get_idu_data (IDU), the GIDD
-DisplacementDataSerializer and its contract tests, docs/idus/last-180-days-description.md.
+idmc-labs/helix-server: FigureReadOnlySerializer and get_idu_data (IDU); the GIDD serializers
+of its three endpoints (DisplacementDataSerializer for `gidd/displacements/`,
+ConflictSerializer for `gidd/conflicts/`, DisasterSerializer for `gidd/disasters/`) and their
+contract tests; docs/idus/last-180-days-description.md. The real IDU dump (idus/all/, India
+2023) has no `role`, `event_id`, `sources` or `locations_*` fields, so those are optional.
 """
+
+import datetime as dt
 
 import pandera.pandas as pa
 from pandera.typing import Series
@@ -29,6 +34,14 @@ GIDD_COUNTS = (
     "disaster_new_displacement",
     "disaster_total_displacement",
 )
+# The conflicts and disasters endpoints name their counts without the cause, each with the
+# figure as IDMC rounds it for the GRID ("rounded figures at national level") beside it.
+CAUSE_COUNTS = (
+    "new_displacement",
+    "new_displacement_rounded",
+    "total_displacement",
+    "total_displacement_rounded",
+)
 
 
 def _one_of(allowed: set[str]) -> object:
@@ -45,8 +58,8 @@ class IduModel(pa.DataFrameModel):
     id: Series[object] = pa.Field(description="IDMC figure id (one entry per figure).")
     country: Series[object] = pa.Field(nullable=True, description="Short country name.")
     iso3: Series[object] = pa.Field(description="ISO 3166 alpha-3; AB9 is the Abyei Area.")
-    role: Series[object] = pa.Field(
-        description="'Recommended figure' (counts for its event) or 'Triangulation'."
+    role: Series[object] | None = pa.Field(
+        description="'Recommended figure' or 'Triangulation'; absent from the real dump."
     )
     displacement_type: Series[object] = pa.Field(
         description="Trigger of displacement: Conflict, Disaster or Other."
@@ -56,10 +69,12 @@ class IduModel(pa.DataFrameModel):
     )
     figure: Series[object] = pa.Field(description="Internal displacements (flow), people.")
     displacement_start_date: Series[object] = pa.Field(
-        nullable=True, description="Approximate date the flow started (YYYY-MM-DD)."
+        nullable=True,
+        description="Approximate date the flow started: YYYY-MM-DD, or midnight in "
+        "Pacific/Auckland written in UTC (2023-08-02T12:00:00.000Z is 3 August).",
     )
     displacement_end_date: Series[object] = pa.Field(
-        nullable=True, description="Approximate date the flow ended (YYYY-MM-DD)."
+        nullable=True, description="Approximate date the flow ended (as the start date)."
     )
     displacement_date: Series[object] | None = pa.Field(
         nullable=True, description="End date, else start date, of the flow."
@@ -115,27 +130,29 @@ class IduModel(pa.DataFrameModel):
         return s.map(is_text)
 
 
-class GiddDisplacementModel(pa.DataFrameModel):
-    """One GIDD country-year: validated yearly flows and year-end stocks, by cause."""
+def _count(value: object) -> bool:
+    return is_whole(value) and (value is None or value >= 0)  # type: ignore[operator]
+
+
+def _date_or_null(value: object) -> bool:
+    """A calendar date as DRF writes a DateField (YYYY-MM-DD), or null."""
+    if value is None:
+        return True
+    try:
+        return isinstance(value, str) and dt.date.fromisoformat(value).isoformat() == value
+    except ValueError:
+        return False
+
+
+class _GiddRow(pa.DataFrameModel):
+    """What every GIDD endpoint gives a row: the country and the reporting year."""
 
     iso3: Series[object] = pa.Field(description="ISO 3166 alpha-3; AB9 is the Abyei Area.")
     country_name: Series[object] = pa.Field(description="Short country name.")
     year: Series[object] = pa.Field(description="The reporting year.")
-    conflict_new_displacement: Series[object] = pa.Field(
-        nullable=True, description="Internal displacements (flows), conflict, over the year."
-    )
-    conflict_total_displacement: Series[object] = pa.Field(
-        nullable=True, description="IDPs (stock), conflict and violence, at 31 December."
-    )
-    disaster_new_displacement: Series[object] = pa.Field(
-        nullable=True, description="Internal displacements (flows), disasters, over the year."
-    )
-    disaster_total_displacement: Series[object] = pa.Field(
-        nullable=True, description="IDPs (stock), disasters, at 31 December (from 2019)."
-    )
 
     class Config:
-        strict = False  # the *_rounded columns (for display) are not used
+        strict = False
 
     @pa.check("iso3", name="iso3_code")
     @classmethod
@@ -152,7 +169,99 @@ class GiddDisplacementModel(pa.DataFrameModel):
     def _year(cls, s: Series[object]) -> Series[bool]:
         return s.map(lambda v: is_whole(v) and v is not None and 1990 <= v <= 2100)
 
-    @pa.check(*GIDD_COUNTS, name="count")
+
+class GiddDisplacementModel(_GiddRow):
+    """`gidd/displacements/`: one country-year, yearly flows and year-end stocks by cause."""
+
+    conflict_new_displacement: Series[object] = pa.Field(
+        nullable=True, description="Internal displacements (flows), conflict, over the year."
+    )
+    conflict_total_displacement: Series[object] = pa.Field(
+        nullable=True, description="IDPs (stock), conflict and violence, at 31 December."
+    )
+    disaster_new_displacement: Series[object] = pa.Field(
+        nullable=True, description="Internal displacements (flows), disasters, over the year."
+    )
+    disaster_total_displacement: Series[object] = pa.Field(
+        nullable=True, description="IDPs (stock), disasters, at 31 December (from 2019)."
+    )
+    conflict_new_displacement_rounded: Series[object] | None = pa.Field(nullable=True)
+    conflict_total_displacement_rounded: Series[object] | None = pa.Field(nullable=True)
+    disaster_new_displacement_rounded: Series[object] | None = pa.Field(nullable=True)
+    disaster_total_displacement_rounded: Series[object] | None = pa.Field(nullable=True)
+
+    @pa.check(*GIDD_COUNTS, *(c + "_rounded" for c in GIDD_COUNTS), name="count")
     @classmethod
     def _count(cls, s: Series[object]) -> Series[bool]:
-        return s.map(lambda v: is_whole(v) and (v is None or v >= 0))
+        return s.map(_count)
+
+
+class GiddConflictModel(_GiddRow):
+    """`gidd/conflicts/`: one country-year of conflict and violence (no `conflict_` prefix)."""
+
+    new_displacement: Series[object] = pa.Field(
+        nullable=True, description="Internal displacements (flows) over the year, not rounded."
+    )
+    new_displacement_rounded: Series[object] = pa.Field(
+        nullable=True, description="The same, rounded at national level (as in the GRID)."
+    )
+    total_displacement: Series[object] = pa.Field(
+        nullable=True, description="IDPs (stock) at the end of the year, not rounded."
+    )
+    total_displacement_rounded: Series[object] = pa.Field(
+        nullable=True, description="The same, rounded at national level (as in the GRID)."
+    )
+
+    @pa.check(*CAUSE_COUNTS, name="count")
+    @classmethod
+    def _count(cls, s: Series[object]) -> Series[bool]:
+        return s.map(_count)
+
+
+class GiddDisasterModel(GiddConflictModel):
+    """`gidd/disasters/`: one disaster event in one country and year, with its hazard.
+
+    Its counts are the event's displacements over the reporting year and its IDPs at the
+    end of it; the event has approximate start and end dates and CRED EM-DAT hazard classes.
+    """
+
+    event_name: Series[object] = pa.Field(
+        description="Common or official name, else coded (country, hazard, place, start)."
+    )
+    start_date: Series[object] = pa.Field(
+        nullable=True, description="Approximate start date of the event (YYYY-MM-DD)."
+    )
+    end_date: Series[object] = pa.Field(
+        nullable=True, description="Approximate end date of the event (YYYY-MM-DD)."
+    )
+    hazard_category_name: Series[object] | None = pa.Field(nullable=True)
+    hazard_sub_category_name: Series[object] | None = pa.Field(nullable=True)
+    hazard_type_name: Series[object] | None = pa.Field(nullable=True)
+    hazard_sub_type_name: Series[object] | None = pa.Field(nullable=True)
+    event_codes: Series[object] | None = pa.Field(
+        nullable=True, description="GLIDE and other databases' codes of the event (a list)."
+    )
+
+    @pa.check("start_date", "end_date", name="iso_date")
+    @classmethod
+    def _date(cls, s: Series[object]) -> Series[bool]:
+        return s.map(_date_or_null)
+
+    @pa.check(
+        "event_name",
+        "hazard_category_name",
+        "hazard_sub_category_name",
+        "hazard_type_name",
+        "hazard_sub_type_name",
+        name="text",
+    )
+    @classmethod
+    def _names(cls, s: Series[object]) -> Series[bool]:
+        return s.map(is_text)
+
+    @pa.check("event_codes", name="codes")
+    @classmethod
+    def _codes(cls, s: Series[object]) -> Series[bool]:
+        return s.map(
+            lambda v: v is None or (isinstance(v, list) and all(isinstance(c, str) for c in v))
+        )

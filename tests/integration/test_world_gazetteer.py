@@ -118,3 +118,13 @@ def test_the_same_key_with_two_numbers_is_still_refused(store: Store, tmp_path: 
     report = import_hxl(store, good_file(tmp_path, [*GOOD_ROWS, clash]))
     assert report.published_twice == 0
     assert {r.check for r in report.rejections} >= {"unique_natural_key"}
+
+
+def test_the_places_of_some_countries_are_read_without_the_rest(tmp_path: Path) -> None:
+    store = make_store(tmp_path, reference=False)
+    load_reference(store, DATA_DIR)
+    places = reads.places(store.engine, {"TD", "BDI"})
+    assert {"TD", "TD07", "TD0704", "BDI", "BDI001"} <= set(places["pcode"])
+    assert not places["pcode"].str.startswith("SY").any()
+    assert len(places) < 1_000
+    store.dispose()

@@ -111,7 +111,7 @@ def test_provenance_names_the_sites_and_the_upstream_file() -> None:
     assert azaz["source_record_id"] == "CP900001;CP900002"
     assert azaz["source_url"] == cccm_isimm.DEFAULT_BASE + "ISIMM_2020Jan.csv"
     assert azaz["publisher"].startswith("CCCM Cluster")
-    assert azaz["excerpt"] == "individual in 2 IDP sites, January 2020"
+    assert azaz["excerpt"] == "sum of 2 sites' individual, ISIMM January 2020"
 
 
 def test_windows_1256_arabic_names_are_read() -> None:

@@ -241,3 +241,36 @@ def test_rows_are_rejected_by_position_whatever_the_frame_index() -> None:
     assert _checks(result.rejections) == [(7, "pcode", "pcode_in_gazetteer")]
     assert result.rejections[0].value == "SY09"
     assert list(result.valid["pcode"]) == ["SY07"]
+
+
+def test_a_figure_without_a_cause_keeps_the_id_it_always_had() -> None:
+    import hashlib
+
+    from etl.figure_ids import figure_id
+
+    record = {
+        "source": "hxl",
+        "dataset": "a.csv",
+        "publisher": "OCHA",
+        "metric": "idps",
+        "pcode": "SY07",
+        "period_start": "2020-01-28",
+        "period_end": "2020-01-28",
+        "unit": "people",
+    }
+    before = [
+        "hxl",
+        "a.csv",
+        "OCHA",
+        "idps",
+        "SY07",
+        "",
+        "2020-01-28",
+        "2020-01-28",
+        "",
+        "",
+        "people",
+    ]
+    assert figure_id(record) == hashlib.sha1("\x1f".join(before).encode()).hexdigest()[:16]
+    assert figure_id({**record, "cause": None}) == figure_id(record)
+    assert figure_id({**record, "cause": "conflict"}) != figure_id({**record, "cause": "disaster"})

@@ -298,11 +298,12 @@ def _settle_roles(records: list[Record]) -> None:
        other assessment of that place, date and disaggregation (SA: the same people counted
        site by site) is triangulation, whatever its origin or reason fields say (DTM fills
        the origin for SA rows and leaves it "Not available" for BA rows of the same round).
-    2. The parts of a split by reason each keep the role the store's key allows: with
-       `cause` in schemas.figures.RECOMMENDED_KEY (DESIGN 3a) each cause is recommended;
-       parts the key cannot tell apart leave the largest one recommended and the others
-       kept for triangulation, so no part is lost and no two are ever counted as one place's
-       single figure.
+    2. The parts of a split by reason each count: `cause` is part of the store's key
+       (schemas.figures.RECOMMENDED_KEY), so each cause is recommended. DTM has more
+       reasons than the store has causes ("Insecurity" and "No reason for displacement
+       reported" have none, and are never guessed into one): parts the key cannot tell
+       apart leave the largest recommended and the others kept for triangulation, so no
+       part is lost and none is counted twice.
     """
     where = [c for c in RECOMMENDED_KEY if c != "origin_pcode"]
     baseline: set[tuple[str, ...]] = {_key(r, where) for r in records if r[BASELINE]}

@@ -1,9 +1,18 @@
 """IOM Displacement Tracking Matrix (DTM) API v3: IDPs present per country, admin 1 and 2.
 
-One GET per country and admin level (no paging); the answer is {"isSuccess": true,
-"result": [...]}, or isSuccess false with the upstream's error messages. The subscription key
-travels in a header only. Each record is a stock of IDPs as of its reporting date, per
-operation, round and (v3) admin 1 of origin; a male/female split gives figures of its own.
+One GET per country and admin level (no paging); the answer is {"result": [...],
+"statusCode": 200, "isSuccess": true, "errorMessages": [], "totalRecordsCount": N}, or isSuccess
+false with the upstream's error messages. The subscription key travels in a header only. Each
+record is a stock of IDPs as of its reporting date, per operation, round and (v3) admin 1 of
+origin; a male/female split gives figures of its own, and a null split is missing, never 0.
+
+Two things DTM really does (Chad, Lake Chad Basin Crisis, 2017-2025):
+- A round is split by `displacementReason` (TD07 on 2025-01-31: 221,543 Conflict and 4,146
+  Natural disaster). Each part is a figure of its own, with its cause and its reason in its
+  provenance; none is dropped.
+- The same place and date are published under two assessment types (BA and SA; TD07 on
+  2017-09-30 has 147,032 under each). The baseline counts; the site assessment is kept for
+  triangulation, whatever its origin or reason fields say.
 """
 
 import datetime as dt
@@ -33,8 +42,8 @@ from etl.sources.base import (
 from etl.transport import HttpClient
 from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import Cause, Metric, Qualifier, Role, Unit
-from schemas.figures import RECOMMENDED_KEY
-from schemas.pcodes import admin_level_of
+from schemas.figures import NATURAL_KEY, RECOMMENDED_KEY
+from schemas.pcodes import admin_level_of, normalise_pcode
 from schemas.raw.dtm import MODELS
 from schemas.runs import Rejection
 
@@ -52,6 +61,8 @@ CAUSE_WORDS = {
 }
 NOT_GIVEN = {"", "not available", "n/a", "na", "unknown", "none", "-"}
 Record = dict[str, object]
+# Keys a record carries while its roles are settled, dropped before it becomes a figure.
+REASON, BASELINE = "_reason", "_baseline"
 
 
 def fetch(client: HttpClient, cfg: SourceConfig, credentials: Credentials) -> Iterator[Fetched]:
@@ -75,22 +86,43 @@ def fetch(client: HttpClient, cfg: SourceConfig, credentials: Credentials) -> It
             yield Fetched(name, response.content, response.url, dt.datetime.now(dt.UTC))
 
 
+def _fields_level(rows: list[Record]) -> int | None:
+    """The admin level a response is for, from its fields: the deepest `adminN...` field.
+
+    `idpOriginAdmin1Pcode` is where people came from, not a level of the response.
+    """
+    keys = set().union(*rows) if rows else set()
+    levels = [n for n in (2, 1, 0) if any(str(k).startswith(f"admin{n}") for k in keys)]
+    return levels[0] if levels else None
+
+
+def _url_level(fetched: Fetched) -> int | None:
+    """The level the request asked for (`.../admin2?...`), when the response has its URL."""
+    if not fetched.url:
+        return None
+    last = urlsplit(fetched.url).path.rstrip("/").rsplit("/", 1)[-1]
+    return int(last[-1]) if last in ("admin0", "admin1", "admin2") else None
+
+
 def dataset_of(fetched: Fetched) -> str:
-    """The endpoint: admin0, admin1 or admin2."""
-    if fetched.url:
-        return urlsplit(fetched.url).path.rstrip("/").rsplit("/", 1)[-1]
-    return fetched.name.split(".", 1)[0]
+    """The endpoint (admin0, admin1 or admin2): from the URL asked, else from the fields.
 
-
-def _level(fetched: Fetched, rows: list[Record]) -> int:
-    dataset = dataset_of(fetched)
-    if dataset in ("admin0", "admin1", "admin2"):
-        return int(dataset[-1])
-    keys = set().union(*rows) if rows else set()  # a file named otherwise: the deepest code
-    return 2 if "admin2Pcode" in keys else 1 if "admin1Pcode" in keys else 0
+    A saved file is recognised by what it holds, never by its name; a body that is not a
+    readable envelope keeps the name (read() then says what is wrong with it).
+    """
+    level = _url_level(fetched)
+    if level is None:
+        try:
+            level = _fields_level(_result(fetched))
+        except SourceError:
+            level = None
+    if level is None:
+        return fetched.name.split(".", 1)[0]
+    return f"admin{level}"
 
 
 def _result(fetched: Fetched) -> list[Record]:
+    """The `result` records of an envelope, or the upstream's error, or why it is no envelope."""
     where = f"{NAME}: {fetched.name}"
     if fetched.body.lstrip()[:1] == b"<":
         raise SourceFormatError(f"{where}: HTML where JSON was expected")
@@ -101,18 +133,29 @@ def _result(fetched: Fetched) -> list[Record]:
     if not isinstance(doc, dict) or not isinstance(doc.get("isSuccess"), bool):
         raise SourceFormatError(f"{where}: field 'isSuccess' missing from the envelope")
     if not doc["isSuccess"]:
-        messages = doc.get("errorMessages") or ["no message"]
+        messages = [str(m) for m in doc.get("errorMessages") or []] or ["no message"]
         raise SourceError(f"{where}: the upstream reported an error: {'; '.join(messages)}")
     result = doc.get("result")
     if not isinstance(result, list) or not all(isinstance(r, dict) for r in result):
         raise SourceFormatError(f"{where}: field 'result' missing or not a list of records")
+    total = doc.get("totalRecordsCount")
+    # The count the upstream says it sent: fewer records means a cut or changed response.
+    if isinstance(total, int) and not isinstance(total, bool) and total != len(result):
+        raise SourceFormatError(
+            f"{where}: totalRecordsCount is {total} but 'result' holds {len(result)} records"
+        )
     return result
 
 
 def read(fetched: Fetched) -> pd.DataFrame:
     """The records of one response, checked against what the API promises for its level."""
     rows = _result(fetched)
-    level = _level(fetched, rows)
+    level = _url_level(fetched)
+    if level is None:
+        level = _fields_level(rows)
+    if level is None:  # no records to tell by: an empty answer, named by its endpoint or not
+        name = fetched.name.split(".", 1)[0]
+        level = int(name[-1]) if name in ("admin0", "admin1", "admin2") else 0
     model = MODELS[level]
     frame = checked_records(rows, model, f"{NAME}: {fetched.name}")
     frame.attrs["level"] = level
@@ -120,38 +163,48 @@ def read(fetched: Fetched) -> pd.DataFrame:
 
 
 def _code(row: Record, field: str, level: int, parent: str, places: NewPlaces) -> str:
-    """The admin P-code in `field`Pcode, checked against the COD pattern and its parent."""
-    code = str(row.get(f"{field}Pcode") or "").strip().upper()
-    if code.lower() in NOT_GIVEN:
-        raise Refused(f"{field}Pcode", "place_unspecified", f"no admin {level} P-code")
+    """The admin P-code in `field`Pcode in the gazetteer's spelling, checked against the COD
+    pattern and its parent."""
+    published = row.get(f"{field}Pcode")
+    code = normalise_pcode(published)
+    if code is None:
+        raise Refused(f"{field}Pcode", "place_unspecified", f"no admin {level} P-code", published)
     if admin_level_of(code) != level or not code.startswith(parent):
         reason = f"not an admin-{level} COD P-code under {parent}"
-        raise Refused(f"{field}Pcode", "pcode_format", reason, code)
+        raise Refused(f"{field}Pcode", "pcode_format", reason, published)
     places.add(code, row.get(f"{field}Name"), level, parent)
     return code
 
 
-def _where(row: Record, level: int, places: NewPlaces) -> tuple[str, str | None]:
-    """(P-code where the IDPs are, P-code of the admin 1 they came from or None)."""
-    country = ISO3_TO_PCODE.get(str(row["admin0Pcode"]))
+def _where(row: Record, level: int, places: NewPlaces) -> tuple[str, str | None, str | None]:
+    """(P-code where the IDPs are, the code as DTM wrote it when it differs, P-code of the
+    admin 1 they came from or None)."""
+    country = ISO3_TO_PCODE.get(str(row["admin0Pcode"]).strip().upper())
     if country is None:
         reason = "no admin-0 P-code for this ISO3 code in schemas.countries"
         raise Refused("admin0Pcode", "country_code", reason, row["admin0Pcode"])
     places.add(country, row["admin0Name"], 0, None)
-    pcode = country
+    pcode, published = country, row["admin0Pcode"]
     for depth in range(1, level + 1):
         pcode = _code(row, f"admin{depth}", depth, pcode, places)
-    if str(row.get("idpOriginAdmin1Pcode") or "").strip().lower() in NOT_GIVEN:
-        return pcode, None
+        published = row.get(f"admin{depth}Pcode")
+    as_published = published if isinstance(published, str) and published != pcode else None
+    # "Not available" (and null) is no origin: the figure has none, never a place named so.
+    origin = row.get("idpOriginAdmin1Pcode")
+    if str(origin or "").strip().lower() in NOT_GIVEN or normalise_pcode(origin) is None:
+        return pcode, as_published, None
     # Internal displacement: the admin 1 of origin is in the same country.
-    return pcode, _code(row, "idpOriginAdmin1", 1, country, places)
+    return pcode, as_published, _code(row, "idpOriginAdmin1", 1, country, places)
 
 
 def _whole(value: object, column: str) -> int | None:
+    """A count as a whole number; None (missing, never 0) for a null."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
     if isinstance(value, float) and not value.is_integer():
         raise Refused(column, "number_format", "not a whole number of people", value)
+    if int(value) < 0:  # type: ignore[call-overload]
+        raise Refused(column, "number_format", "a negative number of people", value)
     return int(value)  # type: ignore[call-overload]
 
 
@@ -169,14 +222,20 @@ def _cause(reason: object) -> str | None:
     return None  # an unknown reason is kept in the excerpt, not guessed into a cause
 
 
+def _reason(row: Record) -> str | None:
+    """The displacement reason as DTM wrote it, or None when it gives none."""
+    reason = row.get("displacementReason")
+    return reason.strip() if isinstance(reason, str) and reason.strip() else None
+
+
 def _figures(row: Record, level: int, ctx: MapContext, places: NewPlaces) -> list[Record]:
     total = _whole(row["numPresentIdpInd"], "numPresentIdpInd")
     if total is None:
         raise Refused("numPresentIdpInd", "value_missing", "no number of IDPs present")
-    pcode, origin = _where(row, level, places)
+    pcode, published, origin = _where(row, level, places)
     as_of = _day(str(row["reportingDate"]))
     kind = str(row["assessmentType"])
-    reason = row.get("displacementReason")
+    reason = _reason(row)
     ident = f"{row['operation']}/R{row['roundNumber']}"
     if row.get("id") is not None:
         ident += f"/{row['id']}"
@@ -187,6 +246,7 @@ def _figures(row: Record, level: int, ctx: MapContext, places: NewPlaces) -> lis
         "publisher": f"IOM DTM, {row['operation']}, {ASSESSMENTS.get(kind, kind)}",
         "metric": Metric.IDPS.value,
         "pcode": pcode,
+        "published_pcode": published,
         "admin_level": admin_level_of(pcode),
         "origin_pcode": origin,
         "period_start": as_of,
@@ -201,27 +261,74 @@ def _figures(row: Record, level: int, ctx: MapContext, places: NewPlaces) -> lis
         "source_url": ctx.source_url,
         "retrieved_at": pd.Timestamp(ctx.retrieved_at),
         "run_id": ctx.run_id,
+        REASON: reason,
+        BASELINE: kind == "BA",
     }
     out = []
     for sex, column in ((None, "numPresentIdpInd"), ("m", "numberMales"), ("f", "numberFemales")):
         value = total if sex is None else _whole(row.get(column), column)
-        if value is not None:
-            record = {**common, "sex": sex, "value": value}
-            record["figure_id"] = figure_id(record)
-            out.append(record)
+        if value is not None:  # a null split is not published: no figure, never a 0
+            out.append({**common, "sex": sex, "value": value})
     return out
 
 
-def _prefer_baseline(records: list[Record]) -> None:
-    """Where a baseline and another assessment count the same thing, the baseline counts."""
+def _key(record: Record, columns: list[str]) -> tuple[str, ...]:
+    return tuple("" if pd.isna(record.get(k)) else str(record.get(k)) for k in columns)
+
+
+def _name_the_reasons(records: list[Record]) -> None:
+    """Give the parts of a round split by reason a natural key each: the reason joins their
+    `publisher` ("IOM DTM, Lake Chad Basin Crisis, baseline assessment, Natural disaster").
+
+    Only a split gets it, so a round published with one reason keeps its figure id.
+    """
+    same = [c for c in NATURAL_KEY if c != "cause"]
+    reasons: dict[tuple[str, ...], set[object]] = defaultdict(set)
+    for record in records:
+        reasons[_key(record, same)].add(record[REASON])
+    for record in records:
+        if len(reasons[_key(record, same)]) > 1:
+            record["publisher"] = f"{record['publisher']}, {record[REASON] or 'no reason given'}"
+
+
+def _settle_roles(records: list[Record]) -> None:
+    """One recommended figure per key of the store, by DTM's own rules.
+
+    1. Where a baseline assessment (BA) counts a place on a date, it is the count: every
+       other assessment of that place, date and disaggregation (SA: the same people counted
+       site by site) is triangulation, whatever its origin or reason fields say (DTM fills
+       the origin for SA rows and leaves it "Not available" for BA rows of the same round).
+    2. The parts of a split by reason each count: `cause` is part of the store's key
+       (schemas.figures.RECOMMENDED_KEY), so each cause is recommended. DTM has more
+       reasons than the store has causes ("Insecurity" and "No reason for displacement
+       reported" have none, and are never guessed into one): parts the key cannot tell
+       apart leave the largest recommended and the others kept for triangulation, so no
+       part is lost and none is counted twice.
+    """
+    where = [c for c in RECOMMENDED_KEY if c != "origin_pcode"]
+    baseline: set[tuple[str, ...]] = {_key(r, where) for r in records if r[BASELINE]}
+    for record in records:
+        if not record[BASELINE] and _key(record, where) in baseline:
+            record["role"] = Role.TRIANGULATION.value
     groups: dict[tuple[str, ...], list[Record]] = defaultdict(list)
     for record in records:
-        groups[tuple(str(record[k]) for k in RECOMMENDED_KEY)].append(record)
+        if record["role"] == Role.RECOMMENDED.value:
+            groups[_key(record, RECOMMENDED_KEY)].append(record)
     for group in groups.values():
-        if len(group) > 1 and any("baseline" in str(r["publisher"]) for r in group):
-            for record in group:
-                if "baseline" not in str(record["publisher"]):
-                    record["role"] = Role.TRIANGULATION.value
+        ranked = sorted(group, key=lambda r: (-int(r["value"]), str(r[REASON] or "")))  # type: ignore[call-overload]
+        for record in ranked[1:]:
+            record["role"] = Role.TRIANGULATION.value
+
+
+def _finish(records: list[Record]) -> pd.DataFrame:
+    """Provenance and roles settled over all records, ids from the natural key, as a frame."""
+    _name_the_reasons(records)
+    _settle_roles(records)
+    for record in records:
+        record.pop(REASON, None)
+        record.pop(BASELINE, None)
+        record["figure_id"] = figure_id(record)
+    return to_figure_frame(records)
 
 
 def to_figures(raw: pd.DataFrame, ctx: MapContext, places: pd.DataFrame) -> MappedFigures:
@@ -239,8 +346,7 @@ def to_figures(raw: pd.DataFrame, ctx: MapContext, places: pd.DataFrame) -> Mapp
             continue
         records += made
         rows += [number] * len(made)
-    _prefer_baseline(records)
-    return MappedFigures(to_figure_frame(records), rows, rejections, [], len(raw), known.frame())
+    return MappedFigures(_finish(records), rows, rejections, [], len(raw), known.frame())
 
 
 CONNECTOR = Connector(

@@ -1,19 +1,29 @@
 """HDX HAPI v2: IDPs (IOM DTM), refugees (UNHCR) and baseline population (COD-PS).
 
 Each endpoint is paged per country with limit/offset until a page is short; a page is
-{"data": [...]}. Places are the upstream's own P-codes; a unit the gazetteer lacks is added
-from the upstream's code, name and parent (the records, or metadata/admin1 and admin2).
+{"data": [...]}. HDX also publishes the same rows as CSV tables (UTF-8 with a BOM, CRLF, a
+`warning` and an `error` column); import reads either, and tells the endpoint by the fields
+a saved response holds, not by its file name.
+
+HAPI rewrites the codes it takes from IOM DTM (TD07 becomes TCD07, its `warning` says so):
+every code is stored in the gazetteer's spelling (schemas.pcodes.normalise_pcode) and the
+code as published stays in `published_pcode`. A unit the gazetteer lacks is added from the
+upstream's code, name and parent (the records, or metadata/admin1 and admin2).
 """
 
+import csv
 import datetime as dt
 import functools
+import io
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 import pandera.pandas as pa
+import pycountry
 
 from etl.errors import SourceAuthError, SourceError, SourceFormatError
 from etl.figure_ids import figure_id
@@ -34,7 +44,7 @@ from etl.transport import HttpClient
 from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import Metric, Qualifier, Role, Unit
 from schemas.figures import RECOMMENDED_KEY
-from schemas.pcodes import admin_level_of
+from schemas.pcodes import admin_level_of, normalise_pcode
 from schemas.raw import hdx_hapi as raw
 from schemas.runs import Rejection
 
@@ -57,6 +67,19 @@ ENDPOINTS: dict[str, tuple[str, type[pa.DataFrameModel]]] = {
     "admin1": ("/api/v2/metadata/admin1", raw.HapiAdmin1Model),
     "admin2": ("/api/v2/metadata/admin2", raw.HapiAdmin2Model),
 }
+# Fields only one endpoint's records have, to tell a saved response (JSON or CSV) by them.
+SIGNATURES: dict[str, frozenset[str]] = {
+    "idps": frozenset({"assessment_type", "operation", "reporting_round"}),
+    "refugees-persons-of-concern": frozenset(
+        {"asylum_location_code", "origin_location_code", "population_group"}
+    ),
+    "baseline-population": frozenset({"admin_level", "gender", "age_range", "population"}),
+    "admin2": frozenset({"code", "name", "admin1_code"}),
+    "admin1": frozenset({"code", "name", "location_code"}),
+}
+# Integer fields of the CSV tables, read back to the integers the JSON API sends.
+CSV_INTEGERS = frozenset({"admin_level", "population", "reporting_round", "min_age", "max_age"})
+WHOLE = re.compile(r"-?\d+")
 ASSESSMENTS = {"BA": "baseline assessment", "SA": "site assessment", "ETT": "event tracking"}
 PUBLISHERS = {
     "refugees-persons-of-concern": "UNHCR Refugee Population Statistics, via HDX HAPI",
@@ -104,14 +127,86 @@ def fetch(client: HttpClient, cfg: SourceConfig, credentials: Credentials) -> It
 
 
 def dataset_of(fetched: Fetched) -> str:
-    """The endpoint's last path segment (idps, baseline-population, admin2, ...)."""
+    """The endpoint (idps, baseline-population, admin2, ...): the last segment of the URL
+    asked, else the endpoint whose fields a saved response (JSON or CSV) holds, else the
+    file's name up to its first dot (read() then says it is no known endpoint)."""
     if fetched.url:
         return urlsplit(fetched.url).path.rstrip("/").rsplit("/", 1)[-1]
+    try:
+        fields = _fields(fetched)
+    except SourceError:
+        fields = set()
+    for dataset, signature in SIGNATURES.items():
+        if signature <= fields:
+            return dataset
     return fetched.name.split(".", 1)[0]
 
 
-def _records(fetched: Fetched) -> list[dict[str, object]]:
+def _is_csv(fetched: Fetched) -> bool:
+    """True for a CSV table: what does not open as JSON, HTML or nothing."""
+    start = fetched.body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    return start not in (b"{", b"[", b"<", b"")
+
+
+def _fields(fetched: Fetched) -> set[str]:
+    """The field names of a saved response: a CSV's header, or the keys of a page's records."""
+    if _is_csv(fetched):
+        return set(_csv_table(fetched)[0])
+    return {str(k) for r in _records(fetched) for k in r}
+
+
+def _csv_table(fetched: Fetched) -> tuple[list[str], list[list[str]]]:
+    """A CSV table's header and rows, as HDX writes them (UTF-8, a BOM, CRLF line ends)."""
     where = f"{NAME}: {fetched.name}"
+    try:
+        text = fetched.body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SourceFormatError(f"{where}: not UTF-8 text: {exc}") from None
+    try:
+        lines = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise SourceFormatError(f"{where}: not a readable CSV table: {exc}") from None
+    lines = [line for line in lines if any(cell.strip() for cell in line)]
+    if not lines:
+        raise SourceFormatError(f"{where}: an empty CSV table (no header row)")
+    header = [cell.strip() for cell in lines[0]]
+    for number, line in enumerate(lines[1:], start=2):
+        if len(line) != len(header):
+            raise SourceFormatError(
+                f"{where}: line {number} has {len(line)} cells for {len(header)} columns"
+            )
+    return header, lines[1:]
+
+
+def _csv_cell(column: str, text: str) -> object:
+    """A CSV cell as the JSON API sends it: empty is null, an integer field's digits an int.
+
+    Anything else stays text, so a count that is not a whole number fails its field's check
+    by name rather than being read as something it is not.
+    """
+    value = text.strip()
+    if not value:
+        return None
+    if column in CSV_INTEGERS and WHOLE.fullmatch(value):
+        return int(value)
+    return value
+
+
+def _csv_records(fetched: Fetched) -> list[dict[str, object]]:
+    """The records of a CSV table, typed as the JSON API's records."""
+    header, rows = _csv_table(fetched)
+    return [
+        {column: _csv_cell(column, cell) for column, cell in zip(header, row, strict=True)}
+        for row in rows
+    ]
+
+
+def _records(fetched: Fetched) -> list[dict[str, object]]:
+    if _is_csv(fetched):
+        return _csv_records(fetched)
+    where = f"{NAME}: {fetched.name}"
+    if not fetched.body.lstrip(b"\xef\xbb\xbf \t\r\n"):
+        raise SourceFormatError(f"{where}: an empty response (no JSON page, no CSV header)")
     if fetched.body.lstrip()[:1] == b"<":
         raise SourceFormatError(f"{where}: HTML where JSON was expected")
     try:
@@ -140,35 +235,54 @@ def read(fetched: Fetched) -> pd.DataFrame:
     return frame
 
 
+def _country_name(iso3: object, name: object) -> object:
+    """The country's name as the record gives it, else ISO 3166's (the CSV tables have none)."""
+    if isinstance(name, str) and name.strip():
+        return name
+    country = pycountry.countries.get(alpha_3=str(iso3).strip().upper())
+    return country.name if country is not None else None
+
+
 def _country(iso3: object, name: object, places: NewPlaces, column: str) -> str:
-    pcode = ISO3_TO_PCODE.get(str(iso3))
+    pcode = ISO3_TO_PCODE.get(str(iso3).strip().upper())
     if pcode is None:
         reason = "no admin-0 P-code for this ISO3 code in schemas.countries"
         raise Refused(column, "country_code", reason, iso3)
-    places.add(pcode, name, 0, None)
+    places.add(pcode, _country_name(iso3, name), 0, None)
     return pcode
 
 
 def _admin(
     code: object, name: object, level: int, parent: str, column: str, places: NewPlaces
 ) -> str:
-    if not code:
-        raise Refused(column, "place_unspecified", f"admin {level} not specified upstream")
-    pcode = str(code).strip().upper()
+    pcode = normalise_pcode(code)
+    if pcode is None:
+        raise Refused(column, "place_unspecified", f"admin {level} not specified upstream", code)
     if admin_level_of(pcode) != level or not pcode.startswith(parent):
         reason = f"not an admin-{level} COD P-code under {parent}"
-        raise Refused(column, "pcode_format", reason, pcode)
+        raise Refused(column, "pcode_format", reason, code)
     places.add(pcode, name, level, parent)
     return pcode
 
 
-def _place(row: Record, places: NewPlaces) -> str:
-    """The most specific P-code of a record with the location/admin block."""
-    where = _country(row["location_code"], row["location_name"], places, "location_code")
+def _place(row: Record, places: NewPlaces) -> tuple[str, str | None]:
+    """The most specific P-code of a record with the location/admin block, and that code as
+    HAPI wrote it when it differs (TCD0704 for TD0704)."""
+    location = row["location_code"]
+    where = _country(location, row.get("location_name"), places, "location_code")
+    published = location
     for depth in range(1, int(row["admin_level"]) + 1):  # type: ignore[call-overload]
         code, name = row.get(f"admin{depth}_code"), row.get(f"admin{depth}_name")
         where = _admin(code, name, depth, where, f"admin{depth}_code", places)
-    return where
+        published = code
+    return where, published if isinstance(published, str) and published != where else None
+
+
+def _upstream_error(row: Record) -> None:
+    """A record HAPI itself marks in its `error` column is refused with HAPI's words."""
+    error = row.get("error")
+    if isinstance(error, str) and error.strip():
+        raise Refused("error", "upstream_error", f"HDX HAPI marks the record: {error}", error)
 
 
 def _as_of(row: Record) -> pd.Timestamp:
@@ -224,12 +338,22 @@ def _map(
     dataset: str, row: Record, ctx: MapContext, places: NewPlaces, ignored: dict[str, int]
 ) -> list[Record]:
     """The figures of one data record (none for a disaggregation the model does not carry)."""
-    origin, sex, ident = None, "", str(row["resource_hdx_id"])
+    _upstream_error(row)
+    origin, sex, ident, published = None, "", str(row["resource_hdx_id"]), None
+    excerpt = None
     if dataset == "idps":
         kind = str(row["assessment_type"])
-        metric, pcode = Metric.IDPS, _place(row, places)
-        publisher = f"IOM DTM, {row['operation']}, {ASSESSMENTS.get(kind, kind)} (via HDX HAPI)"
+        metric = Metric.IDPS
+        pcode, published = _place(row, places)
+        # HAPI's IDP figure is IOM DTM's round summed over its displacement reasons (TCD07
+        # 225,689 on 2025-01-31 is DTM's 221,543 conflict + 4,146 natural disaster). It is
+        # kept apart from DTM's own figures, never added to them: its organisation is HDX
+        # HAPI, not IOM DTM (schemas.figures.organisation), so a sum of one publisher's
+        # parts never takes it in; it has no cause (all reasons together); and a headline
+        # takes one stock per place and date, never the sum of two sources' stocks.
+        publisher = f"HDX HAPI, IOM DTM {row['operation']}, {ASSESSMENTS.get(kind, kind)}"
         ident += f"/{row['operation']}/R{row['reporting_round']}/{kind}"
+        excerpt = f"IDPs present, round {row['reporting_round']}, all displacement reasons"
     else:
         if dataset == REFUGEES and row["population_group"] != "REF":
             ignored[f"population_group {row['population_group']}: not refugees (REF)"] += 1
@@ -247,7 +371,11 @@ def _map(
             )
             ident += f"/{came_from}-{asylum}/REF"
         else:
-            metric, pcode = Metric.POPULATION, _place(row, places)
+            metric = Metric.POPULATION
+            pcode, published = _place(row, places)
+    warning = row.get("warning")
+    if isinstance(warning, str) and warning.strip():
+        excerpt = f"{excerpt + '; ' if excerpt else ''}HDX HAPI warns: {warning.strip()}"
     as_of = _as_of(row)
     return [
         _figure(
@@ -260,6 +388,8 @@ def _map(
             sex=sex or None,
             publisher=publisher,
             source_record_id=ident,
+            published_pcode=published,
+            excerpt=excerpt,
         )
     ]
 

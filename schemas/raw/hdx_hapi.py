@@ -65,7 +65,10 @@ class _Located(pa.DataFrameModel):
     """The location and admin block shared by the admin-level endpoints."""
 
     location_code: Series[object] = pa.Field(description="ISO 3166 alpha-3 country code.")
-    location_name: Series[object] = pa.Field(description="Country name (UN M49 short name).")
+    location_name: Series[object] | None = pa.Field(
+        nullable=True,
+        description="Country name (UN M49 short name); the CSV tables HDX publishes have none.",
+    )
     admin1_code: Series[object] = pa.Field(
         nullable=True, description="Admin 1 P-code; null when unspecified or not applicable."
     )
@@ -87,6 +90,13 @@ class _Located(pa.DataFrameModel):
     reference_period_end: Series[object] = pa.Field(
         nullable=True, description="Last day the number applies to; null when open."
     )
+    warning: Series[object] | None = pa.Field(
+        nullable=True,
+        description="What HAPI changed or doubts, e.g. 'PCode length TD07->TCD07' (CSV tables).",
+    )
+    error: Series[object] | None = pa.Field(
+        nullable=True, description="Why HAPI holds the record to be wrong (CSV tables)."
+    )
 
     class Config:
         strict = False  # refs, provider names and has_hrp/in_gho come and go between versions
@@ -103,6 +113,8 @@ class _Located(pa.DataFrameModel):
         "admin2_code",
         "admin2_name",
         "resource_hdx_id",
+        "warning",
+        "error",
         name="text",
     )
     @classmethod

@@ -72,7 +72,8 @@ def test_idps_are_stocks_on_the_most_specific_pcode() -> None:
     assert bandiagara["source_record_id"] == (
         "5e3a2c1d-9b7f-4e21-8c0a-1f2d3e4c5b6a/Mali Crisis/R153/BA"
     )
-    assert bandiagara["publisher"] == "IOM DTM, Mali Crisis, baseline assessment (via HDX HAPI)"
+    # HAPI sums DTM's split by reason: its figure is HDX HAPI's, kept apart from IOM DTM's own.
+    assert bandiagara["publisher"] == "HDX HAPI, IOM DTM Mali Crisis, baseline assessment"
     assert bandiagara["source_url"] == URL
     assert one_row(figs, pcode="ML07")["value"] == 80_112
 

@@ -5,12 +5,13 @@ import re
 from dataclasses import dataclass
 
 from schemas.enums import Qualifier
+from schemas.runs import RejectionCode
 
 
 class CellError(ValueError):
     """A cell that cannot be read unambiguously; the message says why."""
 
-    def __init__(self, check: str, reason: str) -> None:
+    def __init__(self, check: RejectionCode, reason: str) -> None:
         super().__init__(reason)
         self.check = check
         self.reason = reason
@@ -64,7 +65,7 @@ def parse_number(text: str) -> Number:
             break
     if cell.endswith("+"):
         if qualifier not in (None, Qualifier.MORE_THAN):
-            raise CellError("number_format", "contradictory qualifiers")
+            raise CellError(RejectionCode.NUMBER_FORMAT, "contradictory qualifiers")
         cell, qualifier = cell[:-1].strip(), Qualifier.MORE_THAN
     negative = cell.startswith("-")
     if negative:
@@ -76,7 +77,7 @@ def parse_number(text: str) -> Number:
     if len(re.sub(r"\D", "", cell).lstrip("0")) > len(str(MAX_COUNT)):
         # Checked on the digits: int() of thousands of digits is refused (or slow) anyway.
         raise CellError(
-            "number_range", f"too large for a count of people (more than {MAX_COUNT:,})"
+            RejectionCode.NUMBER_RANGE, f"too large for a count of people (more than {MAX_COUNT:,})"
         )
     if _GROUPED.match(cell):
         number = int(re.sub(r"\D", "", cell))
@@ -86,11 +87,11 @@ def parse_number(text: str) -> Number:
         number = round(float(cell) * multiplier)
         multiplier = 1
     else:
-        raise CellError("number_format", _why_not_a_number(cell))
+        raise CellError(RejectionCode.NUMBER_FORMAT, _why_not_a_number(cell))
     number *= multiplier
     if number > MAX_COUNT:
         raise CellError(
-            "number_range", f"too large for a count of people (more than {MAX_COUNT:,})"
+            RejectionCode.NUMBER_RANGE, f"too large for a count of people (more than {MAX_COUNT:,})"
         )
     return Number(-number if negative else number, qualifier)
 
@@ -127,13 +128,13 @@ def parse_iso_date(text: str) -> dt.date:
     match = _ISO_DATE.match(cell)
     if not match:
         raise CellError(
-            "date_format",
+            RejectionCode.DATE_FORMAT,
             "not an ISO date: write YYYY-MM-DD, e.g. 2020-01-28 (other forms are ambiguous)",
         )
     try:
         return dt.date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError as exc:
-        raise CellError("date_format", "no such date") from exc
+        raise CellError(RejectionCode.DATE_FORMAT, "no such date") from exc
 
 
 _QUALIFIER_WORDS = {
@@ -154,4 +155,4 @@ def parse_qualifier(text: str) -> Qualifier:
     if word in _QUALIFIER_WORDS:
         return _QUALIFIER_WORDS[word]
     allowed = ", ".join(q.value for q in Qualifier)
-    raise CellError("qualifier_value", f"unknown qualifier (use one of {allowed})")
+    raise CellError(RejectionCode.QUALIFIER_VALUE, f"unknown qualifier (use one of {allowed})")

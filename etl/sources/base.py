@@ -13,7 +13,7 @@ from etl.errors import InputError, SourceFormatError
 from etl.transport import HttpClient
 from schemas.places import PLACE_COLUMNS
 from schemas.raw.hdx_hapi import failures
-from schemas.runs import Rejection
+from schemas.runs import Rejection, RejectionCode
 
 
 @dataclass(frozen=True)
@@ -126,9 +126,15 @@ def numbered_records(raw: pd.DataFrame) -> Iterator[tuple[int, dict[str, object]
 
 
 class Refused(Exception):
-    """A record that cannot become a figure: the column, check, reason and value."""
+    """A record that cannot become a figure: the column, check, reason and value.
 
-    def __init__(self, column: str, check: str, reason: str, value: object = None) -> None:
+    The one refusal every connector raises while mapping a record; the pipeline turns it
+    into a `Rejection` naming the record.
+    """
+
+    def __init__(
+        self, column: str, check: RejectionCode, reason: str, value: object = None
+    ) -> None:
         super().__init__(reason)
         self.parts = (column, check, reason, value)
 
@@ -151,10 +157,12 @@ class NewPlaces:
         if pcode in self.known or pcode in self.new:
             return
         if not isinstance(name, str) or not name.strip():
-            raise Refused("name", "place_name", f"{pcode} is not in the gazetteer and has no name")
+            raise Refused(
+                "name", RejectionCode.PLACE_NAME, f"{pcode} is not in the gazetteer and has no name"
+            )
         if parent is not None and parent not in self.known and parent not in self.new:
             reason = f"{pcode} is not in the gazetteer, nor is its parent {parent}"
-            raise Refused("pcode", "parent_unknown", reason, pcode)
+            raise Refused("pcode", RejectionCode.PARENT_UNKNOWN, reason, pcode)
         cells = [pcode, "admin", name.strip(), None, level, parent, None, None]
         self.new[pcode] = dict(zip(PLACE_COLUMNS, cells, strict=True))
 

@@ -53,7 +53,7 @@ from schemas.raw.cccm_isimm import (
     SPLIT_COLUMNS,
     IsimmSiteModel,
 )
-from schemas.runs import Rejection
+from schemas.runs import Rejection, RejectionCode
 
 NAME = "cccm-isimm"
 DEFAULT_BASE = "https://raw.githubusercontent.com/unhcr-xborder-turkey/ISIMM/gh-pages/data/"
@@ -334,18 +334,18 @@ def _place(record: dict[str, object], known: dict[tuple[str, str], str]) -> tupl
     gov, dist = _key(gov_text), _key(dist_text)
     if not dist:
         # Most often the governorate is empty too (22 such rows in January 2020).
-        raise Refused("district", "place_match", "no district")
+        raise Refused("district", RejectionCode.PLACE_MATCH, "no district")
     if not gov:
         # The same district name may exist in two governorates: never picked without one.
-        raise Refused("governorate", "place_match", "no governorate", dist_text)
+        raise Refused("governorate", RejectionCode.PLACE_MATCH, "no governorate", dist_text)
     governorate = known.get((gov, ""))
     if governorate is None:
         reason = f"governorate {gov_text!r} matches no known spelling"
-        raise Refused("governorate", "place_match", reason, gov_text)
+        raise Refused("governorate", RejectionCode.PLACE_MATCH, reason, gov_text)
     district = known.get((gov, dist))
     if district is None:
         reason = f"district {dist_text!r} matches no known spelling"
-        raise Refused("district", "place_match", reason, dist_text)
+        raise Refused("district", RejectionCode.PLACE_MATCH, reason, dist_text)
     return governorate, district
 
 
@@ -359,10 +359,12 @@ def _individual(record: dict[str, object]) -> int:
     """The site's published total; a row without one is refused (its people are unknown)."""
     cell = record.get("individual")
     if not isinstance(cell, str) or not cell.strip():
-        raise Refused("individual", "number_format", "no count of people")
+        raise Refused("individual", RejectionCode.NUMBER_FORMAT, "no count of people")
     value = _whole(cell)
     if value is None:
-        raise Refused("individual", "number_format", "not a whole number of people", cell)
+        raise Refused(
+            "individual", RejectionCode.NUMBER_FORMAT, "not a whole number of people", cell
+        )
     return value
 
 

@@ -45,7 +45,7 @@ from schemas.enums import Cause, Metric, Qualifier, Role, Unit
 from schemas.figures import NATURAL_KEY, RECOMMENDED_KEY
 from schemas.pcodes import admin_level_of, normalise_pcode
 from schemas.raw.dtm import MODELS
-from schemas.runs import Rejection
+from schemas.runs import Rejection, RejectionCode
 
 NAME = "dtm"
 CREDENTIAL = "dtm_subscription_key"
@@ -168,10 +168,12 @@ def _code(row: Record, field: str, level: int, parent: str, places: NewPlaces) -
     published = row.get(f"{field}Pcode")
     code = normalise_pcode(published)
     if code is None:
-        raise Refused(f"{field}Pcode", "place_unspecified", f"no admin {level} P-code", published)
+        raise Refused(
+            f"{field}Pcode", RejectionCode.PLACE_UNSPECIFIED, f"no admin {level} P-code", published
+        )
     if admin_level_of(code) != level or not code.startswith(parent):
         reason = f"not an admin-{level} COD P-code under {parent}"
-        raise Refused(f"{field}Pcode", "pcode_format", reason, published)
+        raise Refused(f"{field}Pcode", RejectionCode.PCODE_FORMAT, reason, published)
     places.add(code, row.get(f"{field}Name"), level, parent)
     return code
 
@@ -182,7 +184,7 @@ def _where(row: Record, level: int, places: NewPlaces) -> tuple[str, str | None,
     country = ISO3_TO_PCODE.get(str(row["admin0Pcode"]).strip().upper())
     if country is None:
         reason = "no admin-0 P-code for this ISO3 code in schemas.countries"
-        raise Refused("admin0Pcode", "country_code", reason, row["admin0Pcode"])
+        raise Refused("admin0Pcode", RejectionCode.COUNTRY_CODE, reason, row["admin0Pcode"])
     places.add(country, row["admin0Name"], 0, None)
     pcode, published = country, row["admin0Pcode"]
     for depth in range(1, level + 1):
@@ -202,9 +204,9 @@ def _whole(value: object, column: str) -> int | None:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
     if isinstance(value, float) and not value.is_integer():
-        raise Refused(column, "number_format", "not a whole number of people", value)
+        raise Refused(column, RejectionCode.NUMBER_FORMAT, "not a whole number of people", value)
     if int(value) < 0:  # type: ignore[call-overload]
-        raise Refused(column, "number_format", "a negative number of people", value)
+        raise Refused(column, RejectionCode.NUMBER_FORMAT, "a negative number of people", value)
     return int(value)  # type: ignore[call-overload]
 
 
@@ -231,7 +233,7 @@ def _reason(row: Record) -> str | None:
 def _figures(row: Record, level: int, ctx: MapContext, places: NewPlaces) -> list[Record]:
     total = _whole(row["numPresentIdpInd"], "numPresentIdpInd")
     if total is None:
-        raise Refused("numPresentIdpInd", "value_missing", "no number of IDPs present")
+        raise Refused("numPresentIdpInd", RejectionCode.VALUE_MISSING, "no number of IDPs present")
     pcode, published, origin = _where(row, level, places)
     as_of = _day(str(row["reportingDate"]))
     kind = str(row["assessmentType"])

@@ -46,7 +46,7 @@ from schemas.enums import Metric, Qualifier, Role, Unit
 from schemas.figures import RECOMMENDED_KEY
 from schemas.pcodes import admin_level_of, normalise_pcode
 from schemas.raw import hdx_hapi as raw
-from schemas.runs import Rejection
+from schemas.runs import Rejection, RejectionCode
 
 NAME = "hdx-hapi"
 CREDENTIAL = "hdx_hapi_app_identifier"
@@ -247,7 +247,7 @@ def _country(iso3: object, name: object, places: NewPlaces, column: str) -> str:
     pcode = ISO3_TO_PCODE.get(str(iso3).strip().upper())
     if pcode is None:
         reason = "no admin-0 P-code for this ISO3 code in schemas.countries"
-        raise Refused(column, "country_code", reason, iso3)
+        raise Refused(column, RejectionCode.COUNTRY_CODE, reason, iso3)
     places.add(pcode, _country_name(iso3, name), 0, None)
     return pcode
 
@@ -257,10 +257,12 @@ def _admin(
 ) -> str:
     pcode = normalise_pcode(code)
     if pcode is None:
-        raise Refused(column, "place_unspecified", f"admin {level} not specified upstream", code)
+        raise Refused(
+            column, RejectionCode.PLACE_UNSPECIFIED, f"admin {level} not specified upstream", code
+        )
     if admin_level_of(pcode) != level or not pcode.startswith(parent):
         reason = f"not an admin-{level} COD P-code under {parent}"
-        raise Refused(column, "pcode_format", reason, code)
+        raise Refused(column, RejectionCode.PCODE_FORMAT, reason, code)
     places.add(pcode, name, level, parent)
     return pcode
 
@@ -282,14 +284,16 @@ def _upstream_error(row: Record) -> None:
     """A record HAPI itself marks in its `error` column is refused with HAPI's words."""
     error = row.get("error")
     if isinstance(error, str) and error.strip():
-        raise Refused("error", "upstream_error", f"HDX HAPI marks the record: {error}", error)
+        raise Refused(
+            "error", RejectionCode.UPSTREAM_ERROR, f"HDX HAPI marks the record: {error}", error
+        )
 
 
 def _as_of(row: Record) -> pd.Timestamp:
     """A stock's as-of date: the reference period's end, or its start when open."""
     when = row.get("reference_period_end") or row.get("reference_period_start")
     if not when:
-        raise Refused("reference_period_start", "date_missing", "no reference period")
+        raise Refused("reference_period_start", RejectionCode.DATE_MISSING, "no reference period")
     return _day(str(when))
 
 

@@ -86,7 +86,7 @@ from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import FLOW_METRICS, AgeGroup, Cause, Metric, Qualifier, Role, Sex, Unit
 from schemas.figures import NATURAL_KEY, RECOMMENDED_KEY, UNKNOWN_PUBLISHER
 from schemas.pcodes import admin_level_of, normalise_pcode, parent_of
-from schemas.runs import Rejection
+from schemas.runs import Rejection, RejectionCode
 
 
 @dataclass(frozen=True)
@@ -546,12 +546,6 @@ def _zones(cols: HxlColumns, frame: pd.DataFrame) -> dict[str, ZoneInfo]:
 # --- rows --------------------------------------------------------------------------------------
 
 
-class _RowError(Exception):
-    def __init__(self, column: str, check: str, reason: str, value: str) -> None:
-        super().__init__(reason)
-        self.rejection = (column, check, reason, value)
-
-
 @dataclass
 class _Context:
     """What every row's mapping needs besides its cells."""
@@ -597,10 +591,6 @@ def map_hxl(
         raw = {tags[i]: cells[i] for i in range(len(cells)) if cells[i]}
         try:
             common = _row_common(cells, run)
-        except _RowError as err:
-            column, check, reason, value = err.rejection
-            rejections.append(Rejection(int(row_number), column, check, reason, value, raw))
-            continue
         except Refused as err:
             rejections.append(err.rejection(int(row_number), raw))
             continue
@@ -663,9 +653,9 @@ def _country(code: str, label: str) -> str:
         return ISO3_TO_PCODE[text]
     if len(text) == 2 and text in set(ISO3_TO_PCODE.values()):
         return text
-    raise _RowError(
+    raise Refused(
         f"#country+code{label}",
-        "country_code",
+        RejectionCode.COUNTRY_CODE,
         "unknown ISO3 country code (not an ISO 3166 country, so no admin 0 P-code)",
         code,
     )
@@ -704,7 +694,9 @@ def _new_place(cells: tuple[str, ...], pcode: str, level: str, run: _Context) ->
         # that level is the gazetteer's name of it (DTM Mali wrote Nioro with Diema's code).
         written = _cell(cells, run.cols.names.get(parent_level))
         if not written or _plain(written) != _plain(run.names.get(str(parent), "")):
-            raise _RowError(tag, "pcode_parent", f"{pcode} is not a unit of {published}", pcode)
+            raise Refused(
+                tag, RejectionCode.PCODE_PARENT, f"{pcode} is not a unit of {published}", pcode
+            )
         run.notes.append(
             f"{pcode} read under {parent} ({written}), as its code and the row's "
             f"{parent_level} name say, not under {published} as the row's {parent_level} code says"
@@ -723,8 +715,11 @@ def _plain(name: str) -> str:
 def _cause(meta: dict[str, str]) -> str | None:
     cause = meta.get("cause", "").lower() or None
     if cause is not None and cause not in {c.value for c in Cause}:
-        raise _RowError(
-            "#meta+cause", "cause_value", "unknown cause (use conflict, disaster or other)", cause
+        raise Refused(
+            "#meta+cause",
+            RejectionCode.CAUSE_VALUE,
+            "unknown cause (use conflict, disaster or other)",
+            cause,
         )
     if cause is None and meta.get("cause_word"):
         word = _CAUSE_WORDS.get(" ".join(meta["cause_word"].lower().split()))
@@ -742,7 +737,7 @@ def _qualifier(meta: dict[str, str], run: _Context) -> Qualifier | None:
         return parse_qualifier(text)
     except CellError as err:
         column = run.tags[run.cols.meta["qualifier"]]
-        raise _RowError(column, err.check, err.reason, text) from err
+        raise Refused(column, err.check, err.reason, text) from err
 
 
 def _dates(cells: tuple[str, ...], run: _Context) -> dict[str, object]:
@@ -752,7 +747,7 @@ def _dates(cells: tuple[str, ...], run: _Context) -> dict[str, object]:
         try:
             dates[kind] = _date_cell(text, kind, run.zones.get(kind)) if text else None
         except CellError as err:
-            raise _RowError(f"#date+{kind}", err.check, err.reason, text) from err
+            raise Refused(f"#date+{kind}", err.check, err.reason, text) from err
     return dates
 
 
@@ -761,7 +756,7 @@ def _date_cell(text: str, kind: str, zone: ZoneInfo | None) -> object:
     if kind == "year":
         year = _WHOLE_FLOAT.sub(r"\1", text)
         if not re.fullmatch(r"\d{4}", year):
-            raise CellError("date_format", "not a year: write YYYY, e.g. 2019")
+            raise CellError(RejectionCode.DATE_FORMAT, "not a year: write YYYY, e.g. 2019")
         return int(year)
     instant = _instant(text) if zone is not None else None
     if instant is not None:
@@ -773,7 +768,7 @@ def _row_common(cells: tuple[str, ...], run: _Context) -> dict[str, object]:
     cols = run.cols
     found = _place(cells, cols.place, "")
     if found is None:
-        raise _RowError("#adm1+code", "place_missing", "no place code in this row", "")
+        raise Refused("#adm1+code", RejectionCode.PLACE_MISSING, "no place code in this row", "")
     pcode, level = found
     published = _cell(cells, cols.place[level])
     _new_place(cells, pcode, level, run)
@@ -781,8 +776,11 @@ def _row_common(cells: tuple[str, ...], run: _Context) -> dict[str, object]:
     meta = {key: _cell(cells, index) for key, index in cols.meta.items()}
     role = meta.get("role", "").lower() or Role.RECOMMENDED.value
     if role not in {r.value for r in Role}:
-        raise _RowError(
-            "#meta+role", "role_value", "unknown role (use recommended or triangulation)", role
+        raise Refused(
+            "#meta+role",
+            RejectionCode.ROLE_VALUE,
+            "unknown role (use recommended or triangulation)",
+            role,
         )
     return {
         "pcode": pcode,
@@ -809,11 +807,15 @@ def _period(metric: Metric, dates: dict[str, object]) -> tuple[dt.date, dt.date]
     if metric in FLOW_METRICS:
         end = end or reported
         if end is None:
-            raise CellError("date_missing", "a flow needs #date+end (or #date) for its period")
+            raise CellError(
+                RejectionCode.DATE_MISSING, "a flow needs #date+end (or #date) for its period"
+            )
         return (start or end), end  # type: ignore[return-value]
     as_of = reported or end or start
     if as_of is None:
-        raise CellError("date_missing", "a stock needs #date or #date+reported for its as-of date")
+        raise CellError(
+            RejectionCode.DATE_MISSING, "a stock needs #date or #date+reported for its as-of date"
+        )
     return as_of, as_of  # type: ignore[return-value]
 
 

@@ -56,7 +56,7 @@ from schemas.raw.idmc import (
     GiddDisplacementModel,
     IduModel,
 )
-from schemas.runs import Rejection
+from schemas.runs import Rejection, RejectionCode
 
 NAME = "idmc"
 CREDENTIAL = "idmc_client_id"
@@ -291,10 +291,14 @@ class _Countries:
     def pcode(self, iso3: object, name: object) -> str:
         code = ISO3_TO_PCODE.get(str(iso3))
         if code is None:
-            raise Refused("iso3", "country_code", "no admin-0 P-code for this code", iso3)
+            raise Refused(
+                "iso3", RejectionCode.COUNTRY_CODE, "no admin-0 P-code for this code", iso3
+            )
         if code not in self.known and code not in self.new:
             if not isinstance(name, str) or not name.strip():
-                raise Refused("iso3", "place_name", f"{code} is not in the gazetteer, no name")
+                raise Refused(
+                    "iso3", RejectionCode.PLACE_NAME, f"{code} is not in the gazetteer, no name"
+                )
             cells = [code, "admin", name.strip(), None, 0, None, None, None]
             self.new[code] = dict(zip(PLACE_COLUMNS, cells, strict=True))
         return code
@@ -314,7 +318,7 @@ def _idu_day(value: object, column: str) -> pd.Timestamp | None:
         stamp = stamp.astimezone(IDU_ZONE)
     if stamp.time() != dt.time(0):
         reason = "not midnight in Pacific/Auckland, so not a calendar date IDMC means"
-        raise Refused(column, "date_time_of_day", reason, value)
+        raise Refused(column, RejectionCode.DATE_TIME_OF_DAY, reason, value)
     return pd.Timestamp(stamp.date())
 
 
@@ -345,7 +349,7 @@ def _idu_period(row: Record) -> tuple[pd.Timestamp, pd.Timestamp]:
     if start is None:
         start = end = _idu_day(row.get("displacement_date"), "displacement_date")
     if start is None or end is None:
-        raise Refused("displacement_start_date", "date_missing", "no date for the flow")
+        raise Refused("displacement_start_date", RejectionCode.DATE_MISSING, "no date for the flow")
     return start, end
 
 
@@ -450,12 +454,14 @@ def _event_period(row: Record, year: int) -> tuple[pd.Timestamp, pd.Timestamp]:
     that year, so an event running over New Year gives each year its own part."""
     start, end = _event_date(row["start_date"]), _event_date(row["end_date"])
     if start is not None and end is not None and end < start:
-        raise Refused("end_date", "period", "the event ends before it starts", row["end_date"])
+        raise Refused(
+            "end_date", RejectionCode.PERIOD, "the event ends before it starts", row["end_date"]
+        )
     first = max(start, pd.Timestamp(year, 1, 1)) if start else pd.Timestamp(year, 1, 1)
     last = min(end, pd.Timestamp(year, 12, 31)) if end else pd.Timestamp(year, 12, 31)
     if last < first:
         reason = f"the event's dates lie outside its reporting year {year}"
-        raise Refused("start_date", "event_dates", reason, row["start_date"])
+        raise Refused("start_date", RejectionCode.EVENT_DATES, reason, row["start_date"])
     return first, last
 
 

@@ -38,7 +38,7 @@ from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import Cause, Metric, Qualifier, Role, Unit
 from schemas.places import PLACE_COLUMNS
 from schemas.raw.unhcr import MODELS, NOT_APPLICABLE
-from schemas.runs import Rejection
+from schemas.runs import Rejection, RejectionCode
 
 NAME = "unhcr"
 DEFAULT_BASE = "https://api.unhcr.org/population/v1"
@@ -146,12 +146,14 @@ def _count(value: object, column: str) -> int | None:
         if text in (NOT_APPLICABLE, ""):
             return None
         if not text.isdigit():
-            raise Refused(column, "number_format", "not a whole number of people", value)
+            raise Refused(
+                column, RejectionCode.NUMBER_FORMAT, "not a whole number of people", value
+            )
         return int(text)
     if isinstance(value, float) and not value.is_integer():
-        raise Refused(column, "number_format", "not a whole number of people", value)
+        raise Refused(column, RejectionCode.NUMBER_FORMAT, "not a whole number of people", value)
     if int(value) < 0:  # type: ignore[call-overload]
-        raise Refused(column, "number_format", "a negative count", value)
+        raise Refused(column, RejectionCode.NUMBER_FORMAT, "a negative count", value)
     return int(value)  # type: ignore[call-overload]
 
 
@@ -173,10 +175,12 @@ class _Countries:
         code = ISO3_TO_PCODE.get(str(iso3))
         if code is None:
             reason = "no admin-0 P-code for this code (UNHCR's XXA, UNK, ... are not countries)"
-            raise Refused(column, "country_code", reason, iso3)
+            raise Refused(column, RejectionCode.COUNTRY_CODE, reason, iso3)
         if code not in self.known and code not in self.new:
             if not isinstance(name, str) or name.strip() in ("", NOT_APPLICABLE):
-                raise Refused(column, "place_name", f"{code} is not in the gazetteer, no name")
+                raise Refused(
+                    column, RejectionCode.PLACE_NAME, f"{code} is not in the gazetteer, no name"
+                )
             cells = [code, "admin", name.strip(), None, 0, None, None, None]
             self.new[code] = dict(zip(PLACE_COLUMNS, cells, strict=True))
         return code
@@ -200,7 +204,7 @@ def _figure(
         if value == 0:
             return None  # a zero where the count cannot apply says nothing
         where = f"origin {origin}, asylum {asylum}"
-        raise Refused(column, "place_mismatch", f"{label} counted for {where}", value)
+        raise Refused(column, RejectionCode.PLACE_MISMATCH, f"{label} counted for {where}", value)
     if refugees and asylum != NOT_APPLICABLE:
         pcode = countries.pcode(asylum, row["coa_name"], "coa_iso")
     else:

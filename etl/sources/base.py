@@ -10,7 +10,10 @@ import pandas as pd
 import pandera.pandas as pa
 
 from etl.errors import InputError, SourceFormatError
+from etl.figure_ids import figure_id
 from etl.transport import HttpClient
+from schemas.enums import Qualifier, Role, Unit
+from schemas.pcodes import admin_level_of
 from schemas.places import PLACE_COLUMNS
 from schemas.raw.hdx_hapi import failures
 from schemas.runs import Rejection, RejectionCode
@@ -123,6 +126,45 @@ def numbered_records(raw: pd.DataFrame) -> Iterator[tuple[int, dict[str, object]
     cells = zip(*(raw[c].tolist() for c in columns), strict=True)
     for number, values in zip(raw.index, cells, strict=True):
         yield int(number), dict(zip(columns, values, strict=True))
+
+
+# What a canonical figure record holds unless its connector says otherwise.
+FIGURE_DEFAULTS: dict[str, object] = {
+    "source_record_id": None,
+    "publisher": None,
+    "origin_pcode": None,
+    "qualifier": Qualifier.EXACT.value,
+    "cause": None,
+    "sex": None,
+    "age_group": None,
+    "unit": Unit.PEOPLE.value,
+    "role": Role.RECOMMENDED.value,
+    "excerpt": None,
+    "published_pcode": None,
+}
+
+
+def figure_record(ctx: MapContext, **fields: object) -> dict[str, object]:
+    """One canonical figure: the run's provenance, the defaults, `fields`, its level and id.
+
+    The admin level comes from the P-code unless given; `published_pcode` is kept only where
+    it differs from the stored code.
+    """
+    record: dict[str, object] = {
+        "source": ctx.source,
+        "dataset": ctx.dataset,
+        "source_url": ctx.source_url,
+        "retrieved_at": pd.Timestamp(ctx.retrieved_at),
+        "run_id": ctx.run_id,
+        **FIGURE_DEFAULTS,
+        **fields,
+    }
+    if "admin_level" not in fields:
+        record["admin_level"] = admin_level_of(str(record["pcode"]))
+    if record["published_pcode"] == record["pcode"]:
+        record["published_pcode"] = None
+    record["figure_id"] = figure_id(record)
+    return record
 
 
 class Refused(Exception):

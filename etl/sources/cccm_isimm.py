@@ -31,7 +31,6 @@ import pandas as pd
 import pandera.pandas as pa
 
 from etl.errors import InputError, SourceFormatError
-from etl.figure_ids import figure_id
 from etl.frames import to_figure_frame
 from etl.sources.base import (
     Connector,
@@ -41,12 +40,12 @@ from etl.sources.base import (
     MappedFigures,
     Refused,
     SourceConfig,
+    figure_record,
     numbered_records,
 )
 from etl.sources.hxl_files import check_zip, excel_text
 from etl.transport import HttpClient
-from schemas.enums import AgeGroup, Cause, Metric, Qualifier, Role, Sex, Unit
-from schemas.pcodes import admin_level_of
+from schemas.enums import AgeGroup, Cause, Metric, Sex
 from schemas.raw.cccm_isimm import (
     KNOWN_COLUMNS,
     REQUIRED_COLUMNS,
@@ -463,31 +462,22 @@ def _unit_figures(
         excerpt = f"sum of {len(members)} sites' {column}, {month}"
         if column == "individual":
             excerpt += _split_note(members)
-        record: dict[str, object] = {
-            "source": ctx.source,
-            "dataset": ctx.dataset,
+        record = figure_record(
+            ctx,
             # The sites' CCCM codes; the 2017 files have none (names only).
-            "source_record_id": ";".join(codes) or None,
-            "publisher": PUBLISHER,
-            "metric": Metric.IDPS.value,
-            "pcode": pcode,
-            "admin_level": admin_level_of(pcode),
-            "origin_pcode": None,
-            "period_start": as_of,
-            "period_end": as_of,
-            "value": value,
-            "qualifier": Qualifier.EXACT.value,
-            "cause": Cause.CONFLICT.value,
-            "sex": sex.value if sex else None,
-            "age_group": age.value if age else None,
-            "unit": Unit.PEOPLE.value,
-            "role": Role.RECOMMENDED.value,
-            "excerpt": excerpt,
-            "source_url": ctx.source_url or DEFAULT_BASE + ctx.dataset,
-            "retrieved_at": ctx.retrieved_at,
-            "run_id": ctx.run_id,
-        }
-        record["figure_id"] = figure_id(record)
+            source_record_id=";".join(codes) or None,
+            publisher=PUBLISHER,
+            metric=Metric.IDPS.value,
+            pcode=pcode,
+            period_start=as_of,
+            period_end=as_of,
+            value=value,
+            cause=Cause.CONFLICT.value,
+            sex=sex.value if sex else None,
+            age_group=age.value if age else None,
+            excerpt=excerpt,
+            source_url=ctx.source_url or DEFAULT_BASE + ctx.dataset,
+        )
         out.append(record)
     return out
 

@@ -26,7 +26,6 @@ import pandera.pandas as pa
 import pycountry
 
 from etl.errors import SourceAuthError, SourceError, SourceFormatError
-from etl.figure_ids import figure_id
 from etl.frames import to_figure_frame
 from etl.sources.base import (
     Connector,
@@ -38,11 +37,12 @@ from etl.sources.base import (
     Refused,
     SourceConfig,
     checked_records,
+    figure_record,
     numbered_records,
 )
 from etl.transport import HttpClient
 from schemas.countries import ISO3_TO_PCODE
-from schemas.enums import Metric, Qualifier, Role, Unit
+from schemas.enums import Metric, Role
 from schemas.figures import RECOMMENDED_KEY
 from schemas.pcodes import admin_level_of, normalise_pcode
 from schemas.raw import hdx_hapi as raw
@@ -317,25 +317,8 @@ def _split(row: Record, ignored: dict[str, int]) -> str | None:
     return _SEX[str(gender)]
 
 
-def _figure(ctx: MapContext, **fields: object) -> Record:
-    record: Record = {
-        "source": ctx.source,
-        "dataset": ctx.dataset,
-        "qualifier": Qualifier.EXACT.value,
-        "cause": None,
-        "age_group": None,
-        "unit": Unit.PEOPLE.value,
-        "role": Role.RECOMMENDED.value,
-        "excerpt": None,
-        "source_url": ctx.source_url,
-        "retrieved_at": pd.Timestamp(ctx.retrieved_at),
-        "run_id": ctx.run_id,
-        **fields,
-    }
-    record["admin_level"] = admin_level_of(str(record["pcode"]))
-    record["period_start"] = record["period_end"] = record.pop("as_of")
-    record["figure_id"] = figure_id(record)
-    return record
+def _figure(ctx: MapContext, as_of: object, **fields: object) -> Record:
+    return figure_record(ctx, period_start=as_of, period_end=as_of, **fields)
 
 
 def _map(

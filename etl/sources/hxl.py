@@ -78,6 +78,7 @@ from etl.sources.base import (
     NewPlaces,
     Refused,
     SourceConfig,
+    figure_record,
 )
 from etl.sources.hxl_files import Grid, csv_grid, read_grid
 from etl.transport import HttpClient
@@ -830,33 +831,27 @@ def _figure(
     start, end = _period(vcol.metric, common["dates"])  # type: ignore[arg-type]
     qualifier = number.qualifier or common["qualifier"] or Qualifier.EXACT
     pcode = str(common["pcode"])
-    record: dict[str, object] = {
-        "source": ctx.source,
-        "dataset": ctx.dataset,
-        "source_record_id": common["source_record_id"],
-        "publisher": common["publisher"],
-        "metric": vcol.metric.value,
-        "pcode": pcode,
-        "published_pcode": common["published_pcode"],
-        "admin_level": admin_level_of(pcode),
-        "origin_pcode": common["origin_pcode"],
-        "period_start": pd.Timestamp(start),
-        "period_end": pd.Timestamp(end),
-        "value": number.value,
-        "qualifier": Qualifier(qualifier).value,
-        "cause": vcol.cause.value if vcol.cause else common["cause"],
-        "sex": vcol.sex.value if vcol.sex else None,
-        "age_group": vcol.age_group.value if vcol.age_group else None,
-        "unit": vcol.unit.value,
-        "role": common["role"],
-        "excerpt": common["excerpt"],
-        "source_url": common["source_url"] or ctx.source_url,
-        "retrieved_at": pd.Timestamp(ctx.retrieved_at),
-        "run_id": ctx.run_id,
-        "row": row_number,
-    }
-    record["figure_id"] = figure_id(record)
-    return record
+    return figure_record(
+        ctx,
+        source_record_id=common["source_record_id"],
+        publisher=common["publisher"],
+        metric=vcol.metric.value,
+        pcode=pcode,
+        published_pcode=common["published_pcode"],
+        origin_pcode=common["origin_pcode"],
+        period_start=pd.Timestamp(start),
+        period_end=pd.Timestamp(end),
+        value=number.value,
+        qualifier=Qualifier(qualifier).value,
+        cause=vcol.cause.value if vcol.cause else common["cause"],
+        sex=vcol.sex.value if vcol.sex else None,
+        age_group=vcol.age_group.value if vcol.age_group else None,
+        unit=vcol.unit.value,
+        role=common["role"],
+        excerpt=common["excerpt"],
+        source_url=common["source_url"] or ctx.source_url,
+        row=row_number,
+    )
 
 
 # --- several rows, one figure ------------------------------------------------------------------

@@ -32,7 +32,6 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from etl.errors import SourceAuthError, SourceError, SourceFormatError
-from etl.figure_ids import figure_id
 from etl.frames import to_figure_frame
 from etl.sources.base import (
     Connector,
@@ -43,11 +42,12 @@ from etl.sources.base import (
     Refused,
     SourceConfig,
     checked_records,
+    figure_record,
     numbered_records,
 )
 from etl.transport import HttpClient
 from schemas.countries import ISO3_TO_PCODE
-from schemas.enums import Cause, Metric, Qualifier, Role, Unit
+from schemas.enums import Cause, Metric, Qualifier, Role
 from schemas.figures import RECOMMENDED_KEY
 from schemas.places import PLACE_COLUMNS
 from schemas.raw.idmc import (
@@ -330,16 +330,8 @@ def _words(text: object) -> str | None:
 
 
 def _common(ctx: MapContext, pcode: str, value: object, **fields: object) -> Record:
-    record: Record = {
-        "source": ctx.source, "dataset": ctx.dataset, "run_id": ctx.run_id,
-        "source_url": ctx.source_url, "retrieved_at": pd.Timestamp(ctx.retrieved_at),
-        "pcode": pcode, "admin_level": 0, "origin_pcode": None, "sex": None, "age_group": None,
-        "value": int(value), "unit": Unit.PEOPLE.value, **fields,  # type: ignore[call-overload]
-    }  # fmt: skip
-    if record.get("published_pcode") == pcode:
-        record["published_pcode"] = None  # the code as published, only where it differs (BDI)
-    record["figure_id"] = figure_id(record)
-    return record
+    value = int(value)  # type: ignore[call-overload]
+    return figure_record(ctx, pcode=pcode, admin_level=0, value=value, **fields)
 
 
 def _idu_period(row: Record) -> tuple[pd.Timestamp, pd.Timestamp]:

@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from etl.errors import SourceError, SourceFormatError
-from etl.figure_ids import figure_id
 from etl.frames import to_figure_frame
 from etl.sources.base import (
     Connector,
@@ -31,11 +30,12 @@ from etl.sources.base import (
     Refused,
     SourceConfig,
     checked_records,
+    figure_record,
     numbered_records,
 )
 from etl.transport import HttpClient
 from schemas.countries import ISO3_TO_PCODE
-from schemas.enums import Cause, Metric, Qualifier, Role, Unit
+from schemas.enums import Cause, Metric, Role
 from schemas.places import PLACE_COLUMNS
 from schemas.raw.unhcr import MODELS, NOT_APPLICABLE
 from schemas.runs import Rejection, RejectionCode
@@ -217,31 +217,21 @@ def _figure(
     start = pd.Timestamp(year, 1, 1) if metric == Metric.RETURNS else end
     when = ("mid-" if end.month == 6 else "end-") + str(year)
     names = row["coo_name"] if not refugees else f"{row['coo_name']} -> {row['coa_name']}"
-    record: Record = {
-        "source": ctx.source,
-        "dataset": ctx.dataset,
-        "source_record_id": f"{endpoint}/{year}/{origin}-{asylum}/{column}",
-        "publisher": PUBLISHERS[endpoint],
-        "metric": metric.value,
-        "pcode": pcode,
-        "admin_level": 0,
-        "origin_pcode": from_pcode,
-        "period_start": start,
-        "period_end": end,
-        "value": value,
-        "qualifier": Qualifier.EXACT.value,
-        "cause": cause.value if cause else None,
-        "sex": None,
-        "age_group": None,
-        "unit": Unit.PEOPLE.value,
-        "role": ROLES[endpoint].value,
-        "excerpt": f"{label}, {when}: {names}",
-        "source_url": ctx.source_url,
-        "retrieved_at": pd.Timestamp(ctx.retrieved_at),
-        "run_id": ctx.run_id,
-    }
-    record["figure_id"] = figure_id(record)
-    return record
+    return figure_record(
+        ctx,
+        source_record_id=f"{endpoint}/{year}/{origin}-{asylum}/{column}",
+        publisher=PUBLISHERS[endpoint],
+        metric=metric.value,
+        pcode=pcode,
+        admin_level=0,
+        origin_pcode=from_pcode,
+        period_start=start,
+        period_end=end,
+        value=value,
+        cause=cause.value if cause else None,
+        role=ROLES[endpoint].value,
+        excerpt=f"{label}, {when}: {names}",
+    )
 
 
 def to_figures(raw: pd.DataFrame, ctx: MapContext, places: pd.DataFrame) -> MappedFigures:

@@ -1,6 +1,7 @@
 """The shape every connector shares: fetch (the only I/O), read, and a pure mapping."""
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,6 +99,26 @@ class Connector:
 
 Credentials = Mapping[str, str | None]
 Progress = Callable[[Iterable], Iterable]
+
+
+def json_document(fetched: Fetched, where: str) -> object:
+    """A response's JSON; HTML or broken JSON is a one-line SourceFormatError naming `where`."""
+    if fetched.body.lstrip()[:1] == b"<":
+        raise SourceFormatError(f"{where}: HTML where JSON was expected")
+    try:
+        return json.loads(fetched.body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SourceFormatError(f"{where}: not valid JSON (truncated?): {exc}") from None
+
+
+def envelope_records(doc: object, field: str, where: str) -> list[dict[str, object]]:
+    """The records an envelope holds under `field`, or why it holds none."""
+    records = doc.get(field) if isinstance(doc, dict) else None
+    if not isinstance(records, list):
+        raise SourceFormatError(f"{where}: field '{field}' missing from the envelope or not a list")
+    if not all(isinstance(r, dict) for r in records):
+        raise SourceFormatError(f"{where}: field '{field}' holds something other than records")
+    return records
 
 
 def checked_records(

@@ -17,7 +17,6 @@ Two things DTM really does (Chad, Lake Chad Basin Crisis, 2017-2025):
 
 import datetime as dt
 import functools
-import json
 from collections import defaultdict
 from collections.abc import Iterator
 from urllib.parse import urlsplit
@@ -37,6 +36,7 @@ from etl.sources.base import (
     Refused,
     SourceConfig,
     checked_records,
+    json_document,
     numbered_records,
 )
 from etl.transport import HttpClient
@@ -124,12 +124,7 @@ def dataset_of(fetched: Fetched) -> str:
 def _result(fetched: Fetched) -> list[Record]:
     """The `result` records of an envelope, or the upstream's error, or why it is no envelope."""
     where = f"{NAME}: {fetched.name}"
-    if fetched.body.lstrip()[:1] == b"<":
-        raise SourceFormatError(f"{where}: HTML where JSON was expected")
-    try:
-        doc = json.loads(fetched.body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SourceFormatError(f"{where}: not valid JSON (truncated?): {exc}") from None
+    doc = json_document(fetched, where)
     if not isinstance(doc, dict) or not isinstance(doc.get("isSuccess"), bool):
         raise SourceFormatError(f"{where}: field 'isSuccess' missing from the envelope")
     if not doc["isSuccess"]:

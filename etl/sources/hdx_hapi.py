@@ -15,7 +15,6 @@ import csv
 import datetime as dt
 import functools
 import io
-import json
 import re
 from collections import defaultdict
 from collections.abc import Iterator
@@ -37,7 +36,9 @@ from etl.sources.base import (
     Refused,
     SourceConfig,
     checked_records,
+    envelope_records,
     figure_record,
+    json_document,
     numbered_records,
 )
 from etl.transport import HttpClient
@@ -207,19 +208,10 @@ def _records(fetched: Fetched) -> list[dict[str, object]]:
     where = f"{NAME}: {fetched.name}"
     if not fetched.body.lstrip(b"\xef\xbb\xbf \t\r\n"):
         raise SourceFormatError(f"{where}: an empty response (no JSON page, no CSV header)")
-    if fetched.body.lstrip()[:1] == b"<":
-        raise SourceFormatError(f"{where}: HTML where JSON was expected")
-    try:
-        doc = json.loads(fetched.body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SourceFormatError(f"{where}: not valid JSON (truncated?): {exc}") from None
+    doc = json_document(fetched, where)
     if isinstance(doc, dict) and "error" in doc and "data" not in doc:
         raise SourceError(f"{where}: the upstream answered with an error: {doc['error']}")
-    if not isinstance(doc, dict) or not isinstance(doc.get("data"), list):
-        raise SourceFormatError(f"{where}: field 'data' missing from the envelope or not a list")
-    if not all(isinstance(r, dict) for r in doc["data"]):
-        raise SourceFormatError(f"{where}: field 'data' holds something other than records")
-    return doc["data"]
+    return envelope_records(doc, "data", where)
 
 
 def read(fetched: Fetched) -> pd.DataFrame:

@@ -22,7 +22,6 @@ distinct keys.
 
 import datetime as dt
 import html
-import json
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -43,6 +42,7 @@ from etl.sources.base import (
     SourceConfig,
     checked_records,
     figure_record,
+    json_document,
     numbered_records,
 )
 from etl.transport import HttpClient
@@ -242,13 +242,7 @@ def gidd_endpoint(fields: set[str]) -> str | None:
 
 
 def _json(fetched: Fetched) -> object:
-    where = f"{NAME}: {fetched.name}"
-    if fetched.body.lstrip()[:1] == b"<":
-        raise SourceFormatError(f"{where}: HTML where JSON was expected")
-    try:
-        return json.loads(fetched.body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SourceFormatError(f"{where}: not valid JSON (truncated?): {exc}") from None
+    return json_document(fetched, f"{NAME}: {fetched.name}")
 
 
 def _gidd_page(fetched: Fetched) -> dict:

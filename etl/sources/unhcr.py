@@ -13,7 +13,6 @@ IDMC's copy is triangulation beside UNHCR's own IDPs (IDMC's original is the idm
 """
 
 import datetime as dt
-import json
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
@@ -30,7 +29,9 @@ from etl.sources.base import (
     Refused,
     SourceConfig,
     checked_records,
+    envelope_records,
     figure_record,
+    json_document,
     numbered_records,
 )
 from etl.transport import HttpClient
@@ -99,16 +100,9 @@ def dataset_of(fetched: Fetched) -> str:
 
 def _envelope(fetched: Fetched) -> dict[str, object]:
     where = f"{NAME}: {fetched.name}"
-    if fetched.body.lstrip()[:1] == b"<":
-        raise SourceFormatError(f"{where}: HTML where JSON was expected")
-    try:
-        doc = json.loads(fetched.body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SourceFormatError(f"{where}: not valid JSON (truncated?): {exc}") from None
-    items = doc.get("items") if isinstance(doc, dict) else None
-    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        raise SourceFormatError(f"{where}: field 'items' missing from the envelope or not a list")
-    return doc
+    doc = json_document(fetched, where)
+    envelope_records(doc, "items", where)
+    return doc  # type: ignore[return-value]
 
 
 def _pages(fetched: Fetched, page: int) -> int:

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import pandera.pandas as pa
 
-from etl.errors import InputError, SourceFormatError
+from etl.errors import InputError, SourceAuthError, SourceFormatError
 from etl.figure_ids import figure_id
 from etl.transport import HttpClient
 from schemas.enums import Qualifier, Role, Unit
@@ -99,6 +99,14 @@ class Connector:
 
 Credentials = Mapping[str, str | None]
 Progress = Callable[[Iterable], Iterable]
+
+
+def credential(credentials: Credentials, name: str, source: str, what: str) -> str:
+    """The credential `name` a source needs; its absence is a one-line SourceAuthError."""
+    key = credentials.get(name)
+    if not key:
+        raise SourceAuthError(f"{source}: no {what} (set {name.upper()})")
+    return key
 
 
 def json_document(fetched: Fetched, where: str) -> object:

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from etl.errors import SourceAuthError, SourceError, SourceFormatError
+from etl.errors import SourceError, SourceFormatError
 from etl.figure_ids import figure_id
 from etl.frames import to_figure_frame
 from etl.sources.base import (
@@ -36,6 +36,7 @@ from etl.sources.base import (
     Refused,
     SourceConfig,
     checked_records,
+    credential,
     json_document,
     numbered_records,
 )
@@ -67,9 +68,7 @@ REASON, BASELINE = "_reason", "_baseline"
 
 def fetch(client: HttpClient, cfg: SourceConfig, credentials: Credentials) -> Iterator[Fetched]:
     """One response per configured country and admin level (0, 1, 2 unless `levels` says)."""
-    key = credentials.get(CREDENTIAL)
-    if not key:
-        raise SourceAuthError(f"{NAME}: no subscription key (set {CREDENTIAL.upper()})")
+    key = credential(credentials, CREDENTIAL, NAME, "subscription key")
     base = str(cfg.options.get("base_url", DEFAULT_BASE)).rstrip("/")
     for iso3 in cfg.countries:
         for level in cfg.options.get("levels", [0, 1, 2]):

@@ -24,7 +24,7 @@ import pandas as pd
 import pandera.pandas as pa
 import pycountry
 
-from etl.errors import SourceAuthError, SourceError, SourceFormatError
+from etl.errors import SourceError, SourceFormatError
 from etl.frames import to_figure_frame
 from etl.sources.base import (
     Connector,
@@ -36,6 +36,7 @@ from etl.sources.base import (
     Refused,
     SourceConfig,
     checked_records,
+    credential,
     envelope_records,
     figure_record,
     json_document,
@@ -95,9 +96,7 @@ Record = dict[str, object]
 
 def fetch(client: HttpClient, cfg: SourceConfig, credentials: Credentials) -> Iterator[Fetched]:
     """Every page of every configured endpoint for every configured country."""
-    key = credentials.get(CREDENTIAL)
-    if not key:
-        raise SourceAuthError(f"{NAME}: no app identifier (set {CREDENTIAL.upper()})")
+    key = credential(credentials, CREDENTIAL, NAME, "app identifier")
     base = str(cfg.options.get("base_url", DEFAULT_BASE)).rstrip("/")
     limit = int(cfg.options.get("limit", DEFAULT_LIMIT))
     for iso3 in cfg.countries:

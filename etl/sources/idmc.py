@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from etl.errors import SourceAuthError, SourceError, SourceFormatError
+from etl.errors import SourceError, SourceFormatError
 from etl.frames import to_figure_frame
 from etl.sources.base import (
     Connector,
@@ -41,6 +41,7 @@ from etl.sources.base import (
     Refused,
     SourceConfig,
     checked_records,
+    credential,
     figure_record,
     json_document,
     numbered_records,
@@ -113,9 +114,7 @@ Record = dict[str, object]
 
 def fetch(client: HttpClient, cfg: SourceConfig, credentials: Credentials) -> Iterator[Fetched]:
     """The IDU dump (one response) and every GIDD page, as the options say."""
-    key = credentials.get(CREDENTIAL)
-    if not key:
-        raise SourceAuthError(f"{NAME}: no client id (set {CREDENTIAL.upper()})")
+    key = credential(credentials, CREDENTIAL, NAME, "client id")
     base = str(cfg.options.get("base_url", DEFAULT_BASE)).rstrip("/")
     for dataset in cfg.options.get("datasets", ["idu", "gidd"]):
         if dataset == "idu":

@@ -197,8 +197,10 @@ def test_export_filters_and_hxl_row(cli: Cli) -> None:
     rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert rows[1][0] == "#meta+figure_id"
     assert len(rows) == 3
+    # Each value sits under its HXL dictionary hashtag: the population under #population+ind.
     record = dict(zip(rows[0], rows[2], strict=True))
-    assert (record["pcode"], record["metric"], record["value"]) == ("SY07", "population", "3000000")
+    assert rows[1][rows[0].index("population")] == "#population+ind"
+    assert (record["pcode"], record["population"]) == ("SY07", "3000000")
 
 
 def test_export_date_range(cli: Cli) -> None:

@@ -861,10 +861,18 @@ _GROUP_KEY = list(dict.fromkeys([*NATURAL_KEY, "cause", "role"]))
 _VALUE_TAG_PREFIXES = ("#affected", "#population")
 
 
+# Columns that name a unit of a place (a site, a location, an event, an operation): rows told
+# apart by one of them are that place's units. A row that differs only in a link, a title or a
+# note is the same figure again, never a unit to add.
+_UNIT_TAGS = frozenset({"#loc", "#site", "#event", "#operation", "#description"})
+
+
 def _told_apart(records: list[dict[str, object]]) -> bool:
-    """True when the rows differ in a column besides their values (a site, an event)."""
+    """True when the rows differ in a column that names a unit (a site, an event)."""
     shapes = {
-        tuple(sorted((k, v) for k, v in r["_raw"].items() if not k.startswith(_VALUE_TAG_PREFIXES)))  # type: ignore[union-attr]
+        tuple(
+            sorted((k, v) for k, v in r["_raw"].items() if k.split("+", 1)[0] in _UNIT_TAGS)  # type: ignore[union-attr]
+        )
         for r in records
     }
     return len(shapes) > 1

@@ -104,8 +104,10 @@ def test_countries_with_figures(store: Store, tmp_path: Path) -> None:
 def test_a_figure_published_twice_is_kept_once_and_is_no_rejection(
     store: Store, tmp_path: Path
 ) -> None:
-    rows = [*GOOD_ROWS, GOOD_ROWS[3]]
-    report = import_hxl(store, good_file(tmp_path, rows))
+    # The same figure again, from another page of the same publisher: same key, same number.
+    again = list(GOOD_ROWS[3])
+    again[11] = "https://example.org/the-same-figure-again"
+    report = import_hxl(store, good_file(tmp_path, [*GOOD_ROWS, again]))
     assert report.ok, report.message
     assert (report.rows_loaded, report.published_twice, report.rejections) == (5, 1, [])
     assert "1 published twice, kept once" in report.summary()
@@ -128,3 +130,8 @@ def test_the_places_of_some_countries_are_read_without_the_rest(tmp_path: Path) 
     assert not places["pcode"].str.startswith("SY").any()
     assert len(places) < 1_000
     store.dispose()
+
+
+def test_a_row_repeated_whole_is_one_figure(store: Store, tmp_path: Path) -> None:
+    report = import_hxl(store, good_file(tmp_path, [*GOOD_ROWS, GOOD_ROWS[3]]))
+    assert (report.rows_loaded, report.rejections) == (5, [])

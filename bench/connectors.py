@@ -56,7 +56,12 @@ def grow(body: bytes, name: str, records: int) -> tuple[bytes, int]:
     items = doc if key is None else doc[key]
     times = max(1, records // max(1, len(items)))
     grown = items * times
-    return json.dumps(grown if key is None else {**doc, key: grown}).encode(), len(grown)
+    if key is None:
+        return json.dumps(grown).encode(), len(grown)
+    doc = {**doc, key: grown}
+    if "totalRecordsCount" in doc:  # DTM's envelope says how many records it holds
+        doc["totalRecordsCount"] = len(grown)
+    return json.dumps(doc).encode(), len(grown)
 
 
 def floor(body: bytes, name: str) -> int:

@@ -317,6 +317,20 @@ def copy_reference(target: Path) -> Path:
     return target
 
 
+# The real published files beside the repository (../shared/data), kept out of it for their
+# licences.
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def shared_file(path: Path) -> Path:
+    """A real file under ../shared/data: a failure in CI when missing, else a skip."""
+    if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is missing: CI must have ../shared/data/")
+        pytest.skip(f"{path} not present on this machine")
+    return path
+
+
 def figure_record(**overrides: object) -> dict[str, object]:
     """A valid canonical figure (an idps stock in Idleb); `overrides` change any column."""
     record: dict[str, object] = {

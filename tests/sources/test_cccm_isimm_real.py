@@ -7,7 +7,6 @@ rows refused (with their reason) give the total its README states. CI has
 
 import csv
 import io
-import os
 import re
 from collections import Counter
 from pathlib import Path
@@ -18,9 +17,9 @@ import pytest
 from etl.pipeline import RunReport, import_file
 from etl.reference import load_reference
 from etl.store import DATA_DIR, open_store, reads
-from tests.factories import store_url
+from tests.factories import SHARED_DATA, shared_file, store_url
 
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "isimm"
+REAL = SHARED_DATA / "isimm"
 # Our own reading of the names, independent of the connector's table: every spelling the
 # real files use, to the COD's district.
 DISTRICTS = {
@@ -53,12 +52,7 @@ _SITES = re.compile(r"^sum of (\d+) sites' individual, ISIMM ")
 
 
 def _real(name: str) -> Path:
-    path = REAL / name
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} is missing: CI must have ../shared/data/isimm/")
-        pytest.skip(f"{path} not present on this machine")
-    return path
+    return shared_file(REAL / name)
 
 
 # Each file is imported once per backend (loading the world's gazetteer into a fresh store is

@@ -6,7 +6,6 @@ The figures asserted are the ones ../shared/data/real/README.md gives: TD07 (Lac
 real folder; there a missing file fails the test, elsewhere it skips.
 """
 
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -15,20 +14,15 @@ import pytest
 from etl.pipeline import import_file
 from etl.reference import load_reference
 from etl.store import DATA_DIR, Store, reads
-from tests.factories import make_store, one_row
+from tests.factories import SHARED_DATA, make_store, one_row, shared_file
 
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
+REAL = SHARED_DATA / "real"
 DTM_ADMIN1 = "dtm/dtm_v3_admin1_TCD.json"
 
 
 def real(name: str) -> Path:
     """A real file beside the repository: a failure in CI when missing, else a skip."""
-    path = REAL / name
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} is missing: CI must have ../shared/data/real/")
-        pytest.skip(f"{path} not present on this machine")
-    return path
+    return shared_file(REAL / name)
 
 
 def world_store(tmp_path: Path, backend: str) -> Store:

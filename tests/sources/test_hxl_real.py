@@ -5,7 +5,6 @@ shipped gazetteer, on SQLite and PostgreSQL. CI has `../shared/data/real/`; ther
 file fails the test, elsewhere it is skipped.
 """
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,18 +14,13 @@ import pytest
 from etl.pipeline import RunReport, import_file
 from etl.reference import load_reference
 from etl.store import DATA_DIR, Store, reads
-from tests.factories import make_store
+from tests.factories import SHARED_DATA, make_store, shared_file
 
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real" / "hxl"
+REAL = SHARED_DATA / "real" / "hxl"
 
 
 def _real(name: str) -> Path:
-    path = REAL / name
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} is missing: CI must have ../shared/data/real/")
-        pytest.skip(f"{path} not present on this machine")
-    return path
+    return shared_file(REAL / name)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ The figures asserted are those its README gives, read off the files.
 
 import datetime as dt
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,9 +19,9 @@ from etl.pipeline import RunReport, import_file
 from etl.reference import load_reference
 from etl.store import DATA_DIR, Store, reads
 from schemas import tables
-from tests.factories import make_store
+from tests.factories import SHARED_DATA, make_store, shared_file
 
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real" / "idmc"
+REAL = SHARED_DATA / "real" / "idmc"
 GIDD = "gidd_conflicts_offset600.json"
 IDU = "idu_IND.json"
 CONFLICT = "IDMC, Global Internal Displacement Database (GIDD), conflict and violence"
@@ -30,12 +29,7 @@ CLIENT_ID = "HDX00AKEYJUl17"  # the id the saved page's `next` and `previous` li
 
 
 def _real(name: str) -> Path:
-    path = REAL / name
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} is missing: CI must have ../shared/data/real/idmc/")
-        pytest.skip(f"{path} not present on this machine")
-    return path
+    return shared_file(REAL / name)
 
 
 @pytest.fixture

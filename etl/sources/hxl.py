@@ -85,7 +85,7 @@ from etl.transport import HttpClient
 from etl.values import CellError, parse_iso_date, parse_number, parse_qualifier
 from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import FLOW_METRICS, AgeGroup, Cause, Metric, Qualifier, Role, Sex, Unit
-from schemas.figures import NATURAL_KEY, RECOMMENDED_KEY, UNKNOWN_PUBLISHER
+from schemas.figures import NATURAL_KEY
 from schemas.pcodes import admin_level_of, normalise_pcode, parent_of
 from schemas.runs import Rejection, RejectionCode
 
@@ -610,7 +610,6 @@ def map_hxl(
             records.append(record)
     notes += run.notes
     records, merged = combine_units(records, rejections)
-    notes += split_by_cause(records)
     if merged:
         notes.append(f"{merged:,} rows were added up into the figures of their place and date")
     row_numbers = [int(r.pop("row")) for r in records]  # type: ignore[call-overload]
@@ -916,7 +915,7 @@ def combine_units(
                 Rejection(
                     int(first["row"]),  # type: ignore[call-overload]
                     "qualifier",
-                    "sum_qualifier",
+                    RejectionCode.SUM_QUALIFIER,
                     "the units of this place mix 'more than' and 'less than': no sum",
                     None,
                     first["_raw"],  # type: ignore[arg-type]
@@ -949,50 +948,6 @@ def _sum(parts: list[dict[str, object]]) -> dict[str, object] | None:
         record[key] = values.pop() if len(values) == 1 else None
     record["figure_id"] = figure_id(record)
     return record
-
-
-def split_by_cause(records: list[dict[str, object]]) -> list[str]:
-    """Keep the parts of a figure split by cause apart while the canonical keys lack cause.
-
-    The model says each part is its own recommended figure; a key without `cause` would make
-    the parts one figure twice. Until it has one, the cause joins the publisher (as the IDMC
-    connector does), and of recommended parts for one place, metric and period the conflict
-    one (else the largest) counts and the others are kept for comparison. With `cause` in the
-    keys this changes nothing.
-    """
-    notes = []
-    if "cause" not in NATURAL_KEY:
-        by_key: dict[tuple[str, ...], list[dict[str, object]]] = defaultdict(list)
-        for record in records:
-            by_key[tuple(str(record.get(k)) for k in NATURAL_KEY)].append(record)
-        for group in by_key.values():
-            if len({r["cause"] for r in group}) == len(group) > 1:
-                for record in group:
-                    who = record["publisher"] or UNKNOWN_PUBLISHER
-                    record["publisher"] = f"{who}, {record['cause'] or 'cause not stated'}"
-                    record["figure_id"] = figure_id(record)
-    if "cause" not in RECOMMENDED_KEY:
-        by_place: dict[tuple[str, ...], list[dict[str, object]]] = defaultdict(list)
-        for record in records:
-            if record["role"] == Role.RECOMMENDED.value:
-                by_place[tuple(str(record.get(k)) for k in RECOMMENDED_KEY)].append(record)
-        demoted = 0
-        for group in by_place.values():
-            if len({r["cause"] for r in group}) == len(group) > 1:
-                ranked = sorted(group, key=_cause_rank)
-                for record in ranked[1:]:
-                    record["role"] = Role.TRIANGULATION.value
-                    demoted += 1
-        if demoted:
-            notes.append(
-                f"{demoted:,} figures split by cause kept as triangulation beside the "
-                "conflict (or largest) part: the store's keys have no cause yet"
-            )
-    return notes
-
-
-def _cause_rank(record: dict[str, object]) -> tuple[bool, int]:
-    return record["cause"] != Cause.CONFLICT.value, -int(record["value"])  # type: ignore[call-overload]
 
 
 # --- the connector -----------------------------------------------------------------------------

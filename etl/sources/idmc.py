@@ -14,10 +14,9 @@ fields: `gidd/displacements/` (country-years, `conflict_`/`disaster_` counts),
 triangulation under its own publisher, never counted with it; a null is no figure, never 0.
 The `client_id` parameter is never stored or shown; IDMC's `next` links carry it (twice from
 page 2 on), so a page is asked for by its offset, not its link. No P-codes: all figures sit on
-admin 0. The canonical keys have no cause or event, so of recommended figures of one
-country, metric and period one counts (conflict, then the largest), the others triangulate;
-an IDU figure's id, a disaster's event, go into the publisher so distinct figures keep
-distinct keys.
+admin 0. The canonical keys have a cause but no event, so of recommended figures of one
+country, metric, period and cause one counts (the largest), the others triangulate; an IDU
+figure's id, a disaster's event, go into the publisher so distinct figures keep distinct keys.
 """
 
 import datetime as dt

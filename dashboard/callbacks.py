@@ -52,6 +52,27 @@ def exported(figs: pd.DataFrame, query: object) -> tuple[pd.DataFrame, str]:
         return figs, ""
 
 
+def wants_triangulation(value: object) -> bool:
+    """Whether the time series' toggle asks for triangulation figures too."""
+    return isinstance(value, list) and "show" in value
+
+
+def series_view(line: data.Timeline, s: ViewState, triangulation: bool) -> tuple[dict, list]:
+    """The time series of a timeline and the notes under it: its style key and its events."""
+    own_shown = data.shown(line.own, s.date_from)
+    place = str(line.place["name"])
+    # A chart downloaded as PNG for a briefing still says where, when and whose numbers.
+    caption = charts.caption_text(place, s.date_from, s.date_to, own_shown)
+    spec = charts.timeseries_spec(own_shown, line.events, triangulation)
+    if not spec["data"]:
+        return spec, []
+    notes = layout.series_notes(
+        charts.style_key(own_shown, triangulation),
+        charts.series_events(own_shown, line.events, triangulation),
+    )
+    return charts.with_caption(spec, *caption), notes
+
+
 def drill_target(ref: data.Reference, pcode: str) -> tuple[str, str | None] | None:
     """Where a click on a child place leads: (place, district), or None to stay."""
     rows = ref.places[ref.places["pcode"] == pcode]
@@ -179,32 +200,30 @@ def register(
 
     @app.callback(
         Output("timeseries", "figure"),
+        Output("timeseries-notes", "children"),
         Input("filter-place", "value"),
         Input("filter-district", "value"),
         Input("filter-dates", "start_date"),
         Input("filter-dates", "end_date"),
+        Input("series-triangulation", "value"),
         Input("heartbeat", "n_intervals"),
         prevent_initial_call=True,
     )
-    def render_series(place, district, start, end, _beat):
-        """Draw the time series of the chosen place and dates.
+    def render_series(place, district, start, end, shown, _beat):
+        """Draw the time series of the chosen place and dates, and the notes under it.
 
         A callback of its own: its thousands of points take longest to send and to draw, and
         the cards, bars and map need not wait for them.
         """
         try:
-            return draw_series(_state(place, district, start, end))
+            return draw_series(_state(place, district, start, end), wants_triangulation(shown))
         except StoreError:
-            return charts.empty_figure(UNAVAILABLE)
+            return charts.empty_figure(UNAVAILABLE), []
 
-    def draw_series(s: ViewState) -> dict:
+    def draw_series(s: ViewState, triangulation: bool = False) -> tuple[dict, list]:
         """The time series `render_series` shows, from the store through the cache."""
         line = data.timeline(store, reference(), s, place_figures)
-        own_shown = data.shown(line.own, s.date_from)
-        place = str(line.place["name"])
-        # A chart downloaded as PNG for a briefing still says where, when and whose numbers.
-        caption = charts.caption_text(place, s.date_from, s.date_to, own_shown)
-        return charts.with_caption(charts.timeseries_spec(own_shown, line.events), *caption)
+        return series_view(line, s, triangulation)
 
     def draw(s: ViewState, sort_by: object) -> tuple:
         """Everything `render` shows, from the store through the cache."""

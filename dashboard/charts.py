@@ -1,5 +1,7 @@
 """Plotly figures built from frames: the time series and the breakdown."""
 
+import string
+import textwrap
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
@@ -10,6 +12,7 @@ import plotly.graph_objects as go
 from dashboard.formatting import (
     METRIC_LABELS,
     format_date,
+    format_value,
     hover_texts,
     organisations,
 )
@@ -30,8 +33,18 @@ def empty_figure(message: str) -> go.Figure:
     return go.Figure(empty_spec(message))
 
 
+# Characters on a line of a chart's message: a plotly annotation does not wrap by itself, and
+# this many fit the narrowest chart (a 360 px phone) at the message's size.
+MESSAGE_WIDTH = 34
+
+
+def wrap_message(message: str, width: int = MESSAGE_WIDTH) -> str:
+    """A chart's message broken into lines that fit a phone's chart."""
+    return "<br>".join(textwrap.wrap(message, width)) or message
+
+
 def empty_spec(message: str) -> dict:
-    """`empty_figure` as the plain structure the page is sent."""
+    """`empty_figure` as the plain structure the page is sent; the message wraps."""
     return {
         "data": [],
         "layout": {
@@ -40,9 +53,9 @@ def empty_spec(message: str) -> dict:
             "yaxis": {"visible": False},
             "annotations": [
                 {
-                    "text": message,
+                    "text": wrap_message(message),
                     "showarrow": False,
-                    "font": {"size": 15},
+                    "font": {"size": 14},
                     "xref": "paper",
                     "yref": "paper",
                 }
@@ -63,6 +76,8 @@ class Series:
     # Where a further cumulative run of the same publisher and metric begins: drawn as one
     # line broken there, so a national view has a legend entry per publisher, not per run.
     breaks: tuple[int, ...] = ()
+    metric: str = ""
+    role: str = "recommended"
 
 
 def drawn_rows(figs: pd.DataFrame) -> tuple[pd.DataFrame, list[Series]]:
@@ -111,7 +126,7 @@ def drawn_rows(figs: pd.DataFrame) -> tuple[pd.DataFrame, list[Series]]:
         merged = (metric, org, role) if kind == "cumulative" else None
         if kind == "cumulative":
             label = f"{label} since {run.split('|')[0]} (cumulative)"
-        out.append(Series(f"{label} — {org}{suffix}", kind, org, lo, hi))
+        out.append(Series(f"{label} — {org}{suffix}", kind, org, lo, hi, metric=metric, role=role))
     return rows, out
 
 
@@ -121,14 +136,26 @@ def series_of(figs: pd.DataFrame) -> list[tuple[str, str, str, pd.DataFrame]]:
     return [(s.name, s.kind, s.publisher, rows.iloc[s.start : s.stop]) for s in series]
 
 
-CLOSE_EVENTS = 0.025  # share of the time axis a vertical label takes, with a little air
+# Share of the time axis one event key takes on a phone's chart, with a little air: events
+# closer than this share a key, and neighbouring keys alternate between two rows.
+CLOSE_EVENTS = 0.025
+EVENT_ROWS = 2
+EVENT_ROW_PX = 15
+
+
+def event_key(i: int) -> str:
+    """The letter that marks the i-th run of events on the chart: A to Z, then AA, AB, ..."""
+    letters = string.ascii_uppercase
+    return letters[i] if i < len(letters) else event_key(i // len(letters) - 1) + letters[i % 26]
 
 
 def event_labels(events: pd.DataFrame, first: object, last: object) -> list[dict[str, object]]:
-    """One label per run of events too close to tell apart on the axis: (x, text, hovertext).
+    """One label per run of events too close to tell apart on the axis.
 
-    A lone event is labelled with its title; a run says how many and when, and its hover
-    lists each one with its date, so nothing is written over anything else.
+    Each has x, key (the letter on the chart), row (neighbours alternate between rows, so two
+    keys on one row are at least 2 × CLOSE_EVENTS of the axis apart and never overlap), when,
+    text (a lone event's title, or how many events a run holds), titles (each event with its
+    date, for the list under the chart) and hovertext (the same, for the key's hover).
     """
     ordered = events.sort_values("date", kind="stable")
     stamps = [pd.Timestamp(d) for d in ordered["date"]]
@@ -141,53 +168,171 @@ def event_labels(events: pd.DataFrame, first: object, last: object) -> list[dict
         else:
             runs.append([(stamp, str(title))])
     labels = []
-    for run in runs:
-        listed = "<br>".join(f"{format_date(d)}: {t}" for d, t in run)
+    for i, run in enumerate(runs):
+        titles = [f"{format_date(d)}: {t}" for d, t in run]
         first_day, last_day = format_date(run[0][0]), format_date(run[-1][0])
         when = first_day if first_day == last_day else f"{first_day} to {last_day}"
         text = run[0][1] if len(run) == 1 else f"{len(run)} events, {when}"
-        labels.append({"x": run[0][0], "text": text, "hovertext": listed})
+        labels.append(
+            {
+                "x": run[0][0],
+                "key": event_key(i),
+                "row": i % EVENT_ROWS,
+                "when": when,
+                "text": text,
+                "titles": titles,
+                "hovertext": "<br>".join(titles),
+            }
+        )
     return labels
 
 
 # Lines of up to this many reports mark each one.
 MARKED_POINTS = 60
+# Each stock metric has a line style of its own, each flow metric a bar fill: the colour says
+# who published a figure, the panel and the style what it counts.
+STOCK_DASH = {"idps": "solid", "population": "dot", "returnees": "dashdot", "refugees": "longdash"}
+FLOW_PATTERN = {"new_displacements": "", "returns": "/"}
+STOCK_DOMAIN = [0.56, 1.0]
+FLOW_DOMAIN = [0.0, 0.44]
+HEADROOM = 1.3  # the top panel's height over its highest figure, when events are keyed
+DAY_MS = 86_400_000
+DATE_TICKS = [
+    {"dtickrange": [None, 27 * DAY_MS], "value": "%d %b<br>%Y"},
+    {"dtickrange": ["M1", "M11"], "value": "%b<br>%Y"},
+    {"dtickrange": ["M12", None], "value": "%Y"},
+]
+ONLY_TRIANGULATION = (
+    "Only triangulation figures for this place and period: "
+    "tick “Show triangulation figures” to see them"
+)
 
 
-def timeseries_figure(figs: pd.DataFrame, events: pd.DataFrame) -> go.Figure:
-    """Stocks as lines and flows as bars on one time axis, with events as annotations."""
-    return go.Figure(timeseries_spec(figs, events))
+def drawable(figs: pd.DataFrame, triangulation: bool = False) -> pd.DataFrame:
+    """The figures the time series draws: undisaggregated, and recommended unless asked."""
+    if figs.empty:
+        return figs
+    rows = figs[figs["sex"].isna() & figs["age_group"].isna()]
+    return rows if triangulation else rows[rows["role"] == "recommended"]
 
 
-def timeseries_spec(figs: pd.DataFrame, events: pd.DataFrame) -> dict:
+def short_publisher(org: str) -> str:
+    """A publisher as the legend names it: "HNAP (UN Humanitarian Needs ...)" is "HNAP"."""
+    return org.split(" (", 1)[0].strip() or org
+
+
+def series_events(
+    figs: pd.DataFrame, events: pd.DataFrame, triangulation: bool = False
+) -> list[dict[str, object]]:
+    """The runs of events the time series marks, keyed as on the chart; none on an empty one."""
+    rows = drawable(figs, triangulation)
+    if rows.empty:
+        return []
+    return event_labels(events, rows["period_end"].min(), rows["period_end"].max())
+
+
+DASH_WORDS = {"solid": "solid", "dot": "dotted", "dashdot": "dash-dot", "longdash": "long-dash"}
+
+
+def _lower(metric: str) -> str:
+    """A metric's label inside a sentence: "people displaced (IDPs)"."""
+    label = METRIC_LABELS.get(metric, metric)
+    return label[:1].lower() + label[1:]
+
+
+def style_key(figs: pd.DataFrame, triangulation: bool = False) -> list[str]:
+    """What each panel and style of the time series means, for the styles drawn."""
+    _rows, series = drawn_rows(drawable(figs, triangulation))
+    stocks = sorted({s.metric for s in series if s.kind == "stock"}, key=list(STOCK_DASH).index)
+    flows = {(s.metric, s.kind) for s in series if s.kind != "stock"}
+    lines = []
+    if stocks:
+        styles = [f"{DASH_WORDS[STOCK_DASH.get(m, 'solid')]} line: {_lower(m)}" for m in stocks]
+        lines.append("Top, stocks (people there on a date): " + "; ".join(styles) + ".")
+    if flows:
+        styles = []
+        for metric in FLOW_PATTERN:
+            label = _lower(metric)
+            fill = "hatched bars" if FLOW_PATTERN[metric] else "bars"
+            if (metric, "flow") in flows:
+                styles.append(f"{fill}: {label}, each bar as wide as the period it counts")
+            if (metric, "cumulative") in flows:
+                styles.append(f"dashed line: {label} since a date (cumulative)")
+        lines.append("Bottom, flows (people who moved in a period): " + "; ".join(styles) + ".")
+    if any(s.role == "triangulation" for s in series):
+        lines.append("Faded: triangulation figures, kept for comparison and never counted.")
+    lines.append("A single report is a marker with its value; colour says who published it.")
+    return lines
+
+
+def timeseries_figure(
+    figs: pd.DataFrame, events: pd.DataFrame, triangulation: bool = False
+) -> go.Figure:
+    """Stocks as lines over flows as bars, on one time axis, with events keyed by letter."""
+    return go.Figure(timeseries_spec(figs, events, triangulation))
+
+
+def timeseries_spec(figs: pd.DataFrame, events: pd.DataFrame, triangulation: bool = False) -> dict:
     """`timeseries_figure` as the plain structure the page is sent.
+
+    Stocks (millions present) and flows (thousands moving) get a panel each, on one time axis,
+    so neither flattens the other. Only recommended figures are drawn unless `triangulation`.
+    The legend has an entry per publisher (a click hides or shows all its series); the panel
+    and the line style or bar fill say what a series counts (`style_key`).
 
     A national view draws thousands of points in a hundred series: as a plotly Figure they are
     copied and walked element by element on their way to JSON, as plain data with numpy
     columns they go through whole (a third of the time of a filter change, measured).
     """
-    rows, series = drawn_rows(figs)
+    rows, series = drawn_rows(drawable(figs, triangulation))
     if not series:
-        return empty_spec("No figures for this place and period")
+        hidden = not triangulation and not drawable(figs, True).empty
+        return empty_spec(ONLY_TRIANGULATION if hidden else "No figures for this place and period")
+    # A publisher's legend entry is drawn in the style of its first series: a recommended one.
+    series = sorted(series, key=lambda one: one.role != "recommended")
+    both = any(s.kind == "stock" for s in series) and any(s.kind != "stock" for s in series)
     # Arrays, not lists: a figure is copied and walked element by element on its way to JSON
     # unless its long columns are numpy arrays (text ones included), which go through whole.
     hover = np.array(hover_texts(rows), dtype=str)
     starts = rows["period_start"].to_numpy()
     ends = rows["period_end"].to_numpy()
     values = rows["value"].to_numpy(dtype="float", na_value=float("nan"))
+    published = np.array(
+        [format_value(v, q) for v, q in zip(rows["value"], rows["qualifier"], strict=True)],
+        dtype=str,
+    )
+    first, last = rows["period_end"].min(), rows["period_end"].max()
+    middle = first + (last - first) / 2
+    only_triangulation = {
+        org
+        for org in {s.publisher for s in series}
+        if all(s.role == "triangulation" for s in series if s.publisher == org)
+    }
     colours: dict[str, str] = {}
     traces: list[dict] = []
     for one in series:
+        shown = one.publisher in colours
         colour = colours.setdefault(one.publisher, PALETTE[len(colours) % len(PALETTE)])
         part = slice(one.start, one.stop)
-        triangulation = "(triangulation)" in one.name
+        faded = one.role == "triangulation"
+        flow_panel = both and one.kind != "stock"
+        label = one.name.split(" — ")[0] + (" (triangulation)" if faded else "")
+        legend = short_publisher(one.publisher)
         trace: dict = {
             "x": ends[part],
             "y": values[part],
-            "name": one.name,
+            "name": one.name
+            if shown
+            else legend + (" (triangulation)" if one.publisher in only_triangulation else ""),
+            "legendgroup": one.publisher,
+            "showlegend": not shown,
             "hovertext": hover[part],
-            "hoverinfo": "text",
+            # The box beside the hover says what the series counts; the legend says only who.
+            "hovertemplate": "%{hovertext}<extra>" + label + "</extra>",
+            "xaxis": "x2" if flow_panel else "x",
+            "yaxis": "y2" if flow_panel else "y",
         }
+        single = one.stop - one.start == 1
         if one.breaks:
             # A point with no value between two runs breaks the line there.
             at = np.array(one.breaks) - one.start
@@ -199,14 +344,19 @@ def timeseries_spec(figs: pd.DataFrame, events: pd.DataFrame) -> dict:
         if one.kind == "flow":
             # A bar spans the period it counts, so overlapping periods are seen to overlap.
             span = ends[part] - starts[part] + np.timedelta64(1, "D")
+            marker: dict = {"color": colour, "opacity": 0.4 if faded else 0.8}
+            if FLOW_PATTERN.get(one.metric):
+                marker["pattern"] = {"shape": FLOW_PATTERN[one.metric], "solidity": 0.5}
             trace |= {
                 "type": "bar",
                 "x": starts[part] + span / 2,
                 "width": span / np.timedelta64(1, "ms"),
-                "marker": {"color": colour, "opacity": 0.45 if triangulation else 0.75},
+                "marker": marker,
             }
+            if single:
+                trace |= {"text": published[part], "textposition": "outside"}
         else:
-            dash = "dot" if triangulation else ("dash" if one.kind == "cumulative" else "solid")
+            dash = "dash" if one.kind == "cumulative" else STOCK_DASH.get(one.metric, "solid")
             shape = "hv" if one.kind == "stock" else "linear"
             trace |= {
                 "type": "scatter",
@@ -214,7 +364,18 @@ def timeseries_spec(figs: pd.DataFrame, events: pd.DataFrame) -> dict:
                 # the browser a shape each. The line still shows each report on hover.
                 "mode": "lines+markers" if one.stop - one.start <= MARKED_POINTS else "lines",
                 "line": {"color": colour, "dash": dash, "shape": shape},
+                "opacity": 0.5 if faded else 1.0,
             }
+            if single:
+                # A lone report is no line: a marker, with its value as published beside it.
+                late = rows["period_end"].iloc[one.start] > middle
+                trace |= {
+                    "mode": "markers+text",
+                    "text": published[part],
+                    "textposition": "middle left" if late else "middle right",
+                    "textfont": {"size": 11, "color": colour},
+                    "marker": {"size": 10, "color": colour, "line": {"color": "white", "width": 1}},
+                }
         traces.append(trace)
     # Shapes and annotations go in at once: adding them one by one re-validates the layout
     # each time, which grows with the square of the number of events.
@@ -230,32 +391,72 @@ def timeseries_spec(figs: pd.DataFrame, events: pd.DataFrame) -> dict:
         }
         for event in events.itertuples(index=False)
     ]
-    # Written along its line; events too close to tell apart share one label.
-    ends = rows["period_end"]
+    # A letter per run of events, on two alternating rows, so no key covers another; the
+    # list under the chart (and the key's hover) says what each one was.
     notes = [
         {
-            **label,
+            "x": label["x"],
+            "text": label["key"],
+            "hovertext": label["hovertext"],
             "y": 1,
             "yref": "paper",
+            "yshift": -EVENT_ROW_PX * int(str(label["row"])),
             "showarrow": False,
-            "textangle": -90,
-            "xanchor": "right",
+            "xanchor": "center",
             "yanchor": "top",
-            "font": {"size": 10, "color": "#444"},
+            "bgcolor": "rgba(255,255,255,0.85)",
+            "font": {"size": 11, "color": "#333"},
         }
-        for label in event_labels(events, ends.min(), ends.max())
+        for label in event_labels(events, first, last)
     ]
+    # Dates on two short lines, not one long one: a phone's axis keeps its ticks level.
+    dates = {"nticks": 7, "tickformatstops": DATE_TICKS}
+    axis = {"tickformat": "~s", "rangemode": "tozero", "nticks": 5, "automargin": True}
+    title_font = {"size": 11, "color": "#555"}
+    stocks_title = {"text": "Stocks", "font": title_font}
+    flows_title = {"text": "Flows", "font": title_font}
+    if both:
+        axes = {
+            "xaxis": {**dates, "anchor": "y", "matches": "x2", "showticklabels": False},
+            "yaxis": {**axis, "domain": STOCK_DOMAIN, "title": stocks_title},
+            "xaxis2": {**dates, "anchor": "y2"},
+            "yaxis2": {**axis, "domain": FLOW_DOMAIN, "anchor": "x2", "title": flows_title},
+        }
+    else:
+        alone = stocks_title if series[0].kind == "stock" else flows_title
+        axes = {"xaxis": dates, "yaxis": {**axis, "title": alone}}
+    # Room above the top panel's highest figure for the event keys, so none covers a label.
+    top = [np.nanmax(t["y"]) for t in traces if t["yaxis"] == "y" and not np.isnan(t["y"]).all()]
+    if notes and top and max(top) > 0:
+        axes["yaxis"] = {**axes["yaxis"], "range": [0, max(top) * HEADROOM]}
     # Built here from known-good parts, so plotly's per-property validation is not needed.
     return {
         "data": traces,
         "layout": {
+            **_LAYOUT,
             "barmode": "overlay",
-            "yaxis": {"tickformat": ",d", "rangemode": "tozero"},
+            **axes,
             "shapes": shapes,
             "annotations": notes,
-            **_LAYOUT,
+            "height": 560 if both else 440,
+            "margin": {"l": 50, "r": 16, "t": 40, "b": 30},
+            # Below the chart, so on a phone it takes rows, not the plot's width.
+            "legend": {
+                "orientation": "h",
+                "x": 0,
+                "y": -0.12,
+                "yanchor": "top",
+                "title": {"text": "Published by", "side": "top"},
+            },
         },
     }
+
+
+def share_text(share: object) -> str:
+    """A child place's share of its population displaced, as the breakdown's hover says it."""
+    if share is None or pd.isna(share):
+        return "share of population displaced: no population figure"
+    return f"share of population displaced: {float(share):.0%}"
 
 
 def breakdown_figure(rows: pd.DataFrame, place_name: str) -> go.Figure:
@@ -264,14 +465,18 @@ def breakdown_figure(rows: pd.DataFrame, place_name: str) -> go.Figure:
 
 
 def breakdown_spec(rows: pd.DataFrame, place_name: str) -> dict:
-    """`breakdown_figure` as the plain structure the page is sent."""
+    """`breakdown_figure` as the plain structure the page is sent.
+
+    The bars keep the order of `rows` (`views.sort_breakdown` orders them by the measure the
+    reader chose), the first at the bottom: sorted ascending, the largest is on top.
+    """
     if rows.empty:
         return empty_spec(f"No figures for the areas within {place_name} in this period")
-    rows = rows.sort_values("idps", na_position="first")
     labels = [
         f"{r.name} · {r.name_ar}" if isinstance(r.name_ar, str) else r.name
         for r in rows.itertuples()
     ]
+    shares = [share_text(v) for v in rows["share"]]
     traces = [
         {
             "type": "bar",
@@ -283,7 +488,9 @@ def breakdown_spec(rows: pd.DataFrame, place_name: str) -> dict:
             "textposition": "auto",
             "marker": {"color": colour},
             "customdata": rows["pcode"].tolist(),
-            "hovertemplate": "%{y}: %{text}<extra>" + label + "</extra>",
+            # The share is said on hover: sorted by it, the reader can see why.
+            "hovertext": shares,
+            "hovertemplate": "%{y}: %{text}<br>%{hovertext}<extra>" + label + "</extra>",
         }
         for column, text, label, colour in (
             ("idps", "idps_text", "People displaced (latest)", PALETTE[0]),
@@ -428,7 +635,9 @@ def caption_text(
 ) -> tuple[str, str]:
     """A chart's title and subtitle: place and dates, then who published the figures drawn."""
     published = figs[figs["publisher"].notna()] if len(figs) else figs
-    names = sorted(set(organisations(published).unique())) if len(published) else []
+    # Short names ("HNAP", not its name in full): the caption must fit a phone's chart.
+    orgs = organisations(published) if len(published) else []
+    names = sorted({short_publisher(str(o)) for o in orgs})
     shown = ", ".join(names[:MAX_CAPTION_SOURCES])
     if len(names) > MAX_CAPTION_SOURCES:
         shown += f" and {len(names) - MAX_CAPTION_SOURCES} more"

@@ -9,18 +9,45 @@ from dashboard.views import Card, menu_places
 
 SORTS = [("idps", "people displaced"), ("new", "newly displaced"), ("share", "share of population")]
 PAGE_SIZE = 25
+# What a reader needs first comes first (on a phone the rest is a sideways scroll away): where,
+# what it counts, the number as published, when, and who says so.
 TABLE_COLUMNS = [
-    {"id": "period", "name": "Period / as of"},
     {"id": "place", "name": "Place"},
-    {"id": "pcode", "name": "P-code"},
-    {"id": "origin", "name": "From"},
-    {"id": "who", "name": "Who"},
     {"id": "metric", "name": "Metric"},
     {"id": "value", "name": "Value"},
-    {"id": "role", "name": "Role"},
+    {"id": "period", "name": "Period / as of"},
     {"id": "publisher", "name": "Published by"},
     {"id": "link", "name": "Source", "presentation": "markdown"},
+    {"id": "origin", "name": "From"},
+    {"id": "who", "name": "Who"},
+    {"id": "role", "name": "Role"},
+    {"id": "pcode", "name": "P-code"},
 ]
+# A number is never broken over lines; a period breaks between its two dates, not inside one.
+TABLE_CELL_WIDTHS = [
+    {"if": {"column_id": "value"}, "whiteSpace": "nowrap", "minWidth": "80px"},
+    {"if": {"column_id": "period"}, "minWidth": "96px"},
+    {"if": {"column_id": "publisher"}, "minWidth": "200px"},
+    {"if": {"column_id": "place"}, "minWidth": "90px"},
+    {"if": {"column_id": "metric"}, "minWidth": "90px"},
+]
+
+
+TRIANGULATION_LABEL = " Show triangulation figures (kept for comparison, never counted)"
+
+
+def series_notes(key: list[str], events: list[dict[str, object]]) -> list:
+    """Under the time series: what its styles mean, and each lettered event in full."""
+    notes: list = [html.P(line, className="series-key") for line in key]
+    if events:
+        items = [
+            html.Li(
+                [html.Strong(str(e["key"]), className="event-key"), " ", "; ".join(e["titles"])]
+            )
+            for e in events  # type: ignore[union-attr]
+        ]
+        notes.append(html.Ul(items, className="event-list", **{"aria-label": "Events"}))
+    return notes
 
 
 def place_label(row: pd.Series) -> str:
@@ -237,8 +264,20 @@ def page(ref: Reference, loads: pd.DataFrame) -> html.Div:
             html.H2(id="place-heading"),
             dcc.Loading(html.Div(id="cards", className="cards")),
             html.Div(id="quality", className="quality", role="status"),
-            html.H2("Over time"),
+            html.Div(
+                [
+                    html.H2("Over time"),
+                    dcc.Checklist(
+                        id="series-triangulation",
+                        options=[{"label": TRIANGULATION_LABEL, "value": "show"}],
+                        value=[],
+                        className="series-toggle",
+                    ),
+                ],
+                className="section-head",
+            ),
             dcc.Loading(dcc.Graph(id="timeseries", config=graph_config("time-series"))),
+            html.Div(id="timeseries-notes", className="series-notes"),
             html.Div(
                 [
                     html.H2(id="breakdown-heading"),
@@ -319,7 +358,9 @@ def page(ref: Reference, loads: pd.DataFrame) -> html.Div:
                     "height": "auto",
                     "fontFamily": "inherit",
                 },
-                style_table={"overflowX": "auto"},
+                style_cell_conditional=TABLE_CELL_WIDTHS,
+                # The table scrolls in a box of its own: the page never scrolls sideways.
+                style_table={"overflowX": "auto", "maxWidth": "100%"},
             ),
             html.H2("Sources and freshness", id="sources-heading"),
             html.Div(sources_panel(loads), id="sources-panel"),

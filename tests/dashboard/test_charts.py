@@ -40,7 +40,11 @@ def test_time_series_bars_for_flows_lines_for_stocks_and_events(figures):
     )
     fig = charts.timeseries_figure(figs, _events())
     assert sorted(t.type for t in fig.data) == ["bar", "scatter"]
-    assert [a.text for a in fig.layout.annotations] == ["Ma'arrat al-Numan", "Ceasefire"]
+    assert [a.text for a in fig.layout.annotations] == ["A", "B"]
+    assert [a.hovertext for a in fig.layout.annotations] == [
+        "2020-01-28: Ma'arrat al-Numan",
+        "2020-03-05: Ceasefire",
+    ]
     bar = next(t for t in fig.data if t.type == "bar")
     assert bar.width[0] == 29 * 24 * 3600 * 1000  # the bar spans the period it counts
 
@@ -48,7 +52,7 @@ def test_time_series_bars_for_flows_lines_for_stocks_and_events(figures):
 def test_nothing_to_draw_says_so(figures):
     empty = figures().iloc[0:0]
     fig = charts.timeseries_figure(empty, _events())
-    assert fig.layout.annotations[0].text == "No figures for this place and period"
+    assert fig.layout.annotations[0].text == "No figures for this place and<br>period"
     assert "No figures" in json.dumps(
         charts.breakdown_figure(pd.DataFrame(columns=["idps"]), "Idleb").to_dict()
     )

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pandas as pd
 import plotly.graph_objects as go
+import pytest
 
 from dashboard import charts, views
 from dashboard.formatting import with_organisations
@@ -73,27 +74,31 @@ def test_no_figures_no_series() -> None:
 def test_time_series_has_a_trace_per_series_bars_for_flows_lines_for_stocks() -> None:
     figs = _mixed()
     series = charts.series_of(figs)
-    fig = charts.timeseries_figure(figs, make_events(*EVENTS))
+    fig = charts.timeseries_figure(figs, make_events(*EVENTS), triangulation=True)
     assert isinstance(fig, go.Figure)
     assert len(fig.data) == len(series) == 4
-    kinds = {name: kind for name, kind, _p, _r in series}
+    # The hover's side box names the series: metric, and the publisher's role.
+    kinds = {name.split(" — ")[0]: kind for name, kind, _p, _r in series}
     for trace in fig.data:
-        expected = "bar" if kinds[trace.name] == "flow" else "scatter"
-        assert trace.type == expected, trace.name
+        label = trace.hovertemplate.split("<extra>")[1].removesuffix("</extra>")
+        label = label.removesuffix(" (triangulation)")
+        expected = "bar" if kinds[label] == "flow" else "scatter"
+        assert trace.type == expected, label
     bar = next(t for t in fig.data if t.type == "bar")
     assert list(bar.y) == [70.0, 80.0]
     # Each bar spans the days it counts: 29 days of February, 31 of March.
     assert list(bar.width) == [29 * 86_400_000, 31 * 86_400_000]
-    cumulative = next(t for t in fig.data if "cumulative" in t.name)
+    cumulative = next(t for t in fig.data if "cumulative" in t.hovertemplate)
     assert list(cumulative.y) == [300.0, 350.0, 390.0]
     assert cumulative.line.dash == "dash"
 
 
-def test_one_annotation_and_one_line_per_event() -> None:
+def test_one_lettered_key_and_one_line_per_event() -> None:
     fig = charts.timeseries_figure(_mixed(), make_events(*EVENTS))
-    assert [a.text for a in fig.layout.annotations] == [
-        "Government forces enter Ma'arrat al-Numan",
-        "Ceasefire",
+    assert [a.text for a in fig.layout.annotations] == ["A", "B"]
+    assert [a.hovertext for a in fig.layout.annotations] == [
+        "2020-01-28: Government forces enter Ma'arrat al-Numan",
+        "2020-03-05: Ceasefire",
     ]
     assert len(fig.layout.shapes) == 2
     assert [pd.Timestamp(s.x0) for s in fig.layout.shapes] == [
@@ -104,7 +109,7 @@ def test_one_annotation_and_one_line_per_event() -> None:
 
 def test_no_events_no_annotations() -> None:
     fig = charts.timeseries_figure(_mixed(), make_events())
-    assert len(fig.data) == 4
+    assert len(fig.data) == 3
     assert len(fig.layout.annotations) == 0
 
 
@@ -112,7 +117,7 @@ def test_an_empty_time_series_says_why() -> None:
     fig = charts.timeseries_figure(make_figures(), make_events(*EVENTS))
     assert isinstance(fig, go.Figure)
     assert len(fig.data) == 0
-    assert [a.text for a in fig.layout.annotations] == ["No figures for this place and period"]
+    assert [a.text for a in fig.layout.annotations] == ["No figures for this place and<br>period"]
 
 
 def test_hover_text_names_place_origin_and_publisher() -> None:
@@ -214,7 +219,8 @@ def test_events_too_close_to_tell_apart_share_one_label() -> None:
 def test_the_time_series_draws_one_label_per_run_and_a_line_per_event() -> None:
     events = make_events({"date": "2020-01-27", "title": "A"}, {"date": "2020-01-28", "title": "B"})
     fig = charts.timeseries_figure(make_figures({"period_end": "2019-06-01"}, {}), events)
-    assert [a.text for a in fig.layout.annotations] == ["2 events, 2020-01-27 to 2020-01-28"]
+    assert [a.text for a in fig.layout.annotations] == ["A"]
+    assert fig.layout.annotations[0].hovertext == "2020-01-27: A<br>2020-01-28: B"
     assert len(fig.layout.shapes) == 2
 
 
@@ -245,9 +251,55 @@ def test_several_cumulative_runs_of_a_publisher_are_one_broken_line() -> None:
         "Newly displaced, 2 cumulative runs — OCHA",
     ]
     fig = charts.timeseries_figure(runs, make_events())
-    ocha = next(t for t in fig.data if t.name.endswith("— OCHA"))
+    ocha = next(t for t in fig.data if t.legendgroup == "OCHA")
     # The two runs in one trace, apart: no line joins the last of one to the first of the next.
     values = [None if pd.isna(v) else v for v in ocha.y]
     assert values == [300.0, 350.0, None, 40.0, 90.0]
     assert list(ocha.hovertext)[2] == ""
     assert len(fig.data) == 2
+
+
+def _three_districts() -> pd.DataFrame:
+    """Three places whose order differs by each measure."""
+    return pd.DataFrame(
+        {
+            "pcode": ["SY0700", "SY0702", "SY0703"],
+            "name": ["Idleb", "Al Ma'ra", "Harim"],
+            "name_ar": [None, None, None],
+            "idps": [300_000, 100_000, 200_000],
+            "idps_text": ["300,000", "100,000", "200,000"],
+            "new": [1_000, 50_000, 20_000],
+            "new_text": ["1,000", "50,000", "20,000"],
+            "share": [0.10, 0.50, 0.02],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("by", "bottom_to_top"),
+    [
+        ("idps", ["Al Ma'ra", "Harim", "Idleb"]),
+        ("new", ["Idleb", "Harim", "Al Ma'ra"]),
+        ("share", ["Harim", "Idleb", "Al Ma'ra"]),
+    ],
+)
+def test_the_breakdown_bars_follow_the_sort_chosen(by: str, bottom_to_top: list[str]) -> None:
+    spec = charts.breakdown_spec(views.sort_breakdown(_three_districts(), by), "Idleb")
+    for trace in spec["data"]:
+        assert trace["y"] == bottom_to_top
+    # The largest of the measure is the top bar.
+    idps, new = spec["data"]
+    top = {"idps": idps["x"], "new": new["x"]}.get(by)
+    if top is not None:
+        assert list(top) == sorted(top)
+
+
+def test_the_breakdown_says_each_share_on_hover() -> None:
+    rows = _three_districts().assign(share=[0.10, None, 0.5])
+    spec = charts.breakdown_spec(rows, "Idleb")
+    assert spec["data"][0]["hovertext"] == [
+        "share of population displaced: 10%",
+        "share of population displaced: no population figure",
+        "share of population displaced: 50%",
+    ]
+    assert "%{hovertext}" in spec["data"][0]["hovertemplate"]

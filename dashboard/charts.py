@@ -140,7 +140,7 @@ def series_of(figs: pd.DataFrame) -> list[tuple[str, str, str, pd.DataFrame]]:
 # closer than this share a key, and neighbouring keys alternate between two rows.
 CLOSE_EVENTS = 0.025
 EVENT_ROWS = 2
-EVENT_ROW_PX = 15
+EVENT_ROW_PX = 19  # a key is 17 px high at its font size: rows never touch
 
 
 def event_key(i: int) -> str:

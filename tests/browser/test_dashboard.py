@@ -80,7 +80,9 @@ def test_time_series_draws_flows_and_stocks(watched, live_server):
     page = watched.page
     expect(page.locator("#timeseries .legend")).to_be_visible()
     legend = page.locator("#timeseries .legend").text_content() or ""
-    assert "cumulative" in legend
+    assert "OCHA" in legend
+    # The key under the chart says what the styles count: the cumulative run among them.
+    expect(page.locator("#timeseries-notes")).to_contain_text("cumulative")
     assert page.locator("#timeseries g.trace").count() >= 2
 
 

@@ -52,9 +52,10 @@ def exported(figs: pd.DataFrame, query: object) -> tuple[pd.DataFrame, str]:
         return figs, ""
 
 
-def wants_triangulation(value: object) -> bool:
-    """Whether the time series' toggle asks for triangulation figures too."""
-    return isinstance(value, list) and "show" in value
+def wants_triangulation(presses: object) -> bool:
+    """Whether the time series' toggle, pressed this many times, asks for triangulation
+    figures too: every other press."""
+    return isinstance(presses, int) and not isinstance(presses, bool) and presses % 2 == 1
 
 
 def series_view(line: data.Timeline, s: ViewState, triangulation: bool) -> tuple[dict, list]:
@@ -201,24 +202,27 @@ def register(
     @app.callback(
         Output("timeseries", "figure"),
         Output("timeseries-notes", "children"),
+        Output("series-triangulation", "aria-pressed"),
         Input("filter-place", "value"),
         Input("filter-district", "value"),
         Input("filter-dates", "start_date"),
         Input("filter-dates", "end_date"),
-        Input("series-triangulation", "value"),
+        Input("series-triangulation", "n_clicks"),
         Input("heartbeat", "n_intervals"),
         prevent_initial_call=True,
     )
-    def render_series(place, district, start, end, shown, _beat):
+    def render_series(place, district, start, end, presses, _beat):
         """Draw the time series of the chosen place and dates, and the notes under it.
 
         A callback of its own: its thousands of points take longest to send and to draw, and
         the cards, bars and map need not wait for them.
         """
+        triangulation = wants_triangulation(presses)
+        pressed = "true" if triangulation else "false"
         try:
-            return draw_series(_state(place, district, start, end), wants_triangulation(shown))
+            return *draw_series(_state(place, district, start, end), triangulation), pressed
         except StoreError:
-            return charts.empty_figure(UNAVAILABLE), []
+            return charts.empty_figure(UNAVAILABLE), [], pressed
 
     def draw_series(s: ViewState, triangulation: bool = False) -> tuple[dict, list]:
         """The time series `render_series` shows, from the store through the cache."""

@@ -216,9 +216,14 @@ def drawable(figs: pd.DataFrame, triangulation: bool = False) -> pd.DataFrame:
     return rows if triangulation else rows[rows["role"] == "recommended"]
 
 
+SHORT_PUBLISHER = 24  # characters of a publisher's name a phone's legend row holds
+
+
 def short_publisher(org: str) -> str:
-    """A publisher as the legend names it: "HNAP (UN Humanitarian Needs ...)" is "HNAP"."""
-    return org.split(" (", 1)[0].strip() or org
+    """A publisher as the legend names it: "HNAP (UN Humanitarian Needs ...)" is "HNAP", and a
+    long name is cut with an ellipsis (the hover and the table name it in full)."""
+    name = org.split(" (", 1)[0].strip() or org
+    return name if len(name) <= SHORT_PUBLISHER else name[: SHORT_PUBLISHER - 1].rstrip() + "…"
 
 
 def series_events(
@@ -438,7 +443,6 @@ def timeseries_spec(figs: pd.DataFrame, events: pd.DataFrame, triangulation: boo
             **axes,
             "shapes": shapes,
             "annotations": notes,
-            "height": 560 if both else 440,
             "margin": {"l": 50, "r": 16, "t": 40, "b": 30},
             # Below the chart, so on a phone it takes rows, not the plot's width.
             "legend": {
@@ -501,6 +505,8 @@ def breakdown_spec(rows: pd.DataFrame, place_name: str) -> dict:
         **_LAYOUT,
         "barmode": "group",
         "xaxis": {"tickformat": ",d"},
+        # Room for the longest name beside its bar, as wide as it needs.
+        "yaxis": {"automargin": True},
         "height": max(260, 60 + 44 * len(rows)),
     }
     return {"data": traces, "layout": layout}

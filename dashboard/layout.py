@@ -33,7 +33,7 @@ TABLE_CELL_WIDTHS = [
 ]
 
 
-TRIANGULATION_LABEL = " Show triangulation figures (kept for comparison, never counted)"
+TRIANGULATION_LABEL = "Show triangulation figures"
 
 
 def series_notes(key: list[str], events: list[dict[str, object]]) -> list:
@@ -267,16 +267,28 @@ def page(ref: Reference, loads: pd.DataFrame) -> html.Div:
             html.Div(
                 [
                     html.H2("Over time"),
-                    dcc.Checklist(
+                    # A toggle like the sort buttons: pressed, the figures kept for comparison
+                    # are drawn too.
+                    html.Button(
+                        TRIANGULATION_LABEL,
                         id="series-triangulation",
-                        options=[{"label": TRIANGULATION_LABEL, "value": "show"}],
-                        value=[],
-                        className="series-toggle",
+                        className="toggle series-toggle",
+                        n_clicks=0,
+                        title="Figures kept for comparison: drawn faded, never counted",
+                        **{"aria-pressed": "false"},
                     ),
                 ],
                 className="section-head",
             ),
-            dcc.Loading(dcc.Graph(id="timeseries", config=graph_config("time-series"))),
+            dcc.Loading(
+                dcc.Graph(
+                    id="timeseries",
+                    config=graph_config("time-series"),
+                    # Two panels and a legend under them: taller than a chart's default. Set
+                    # here, not in the figure, so the print view can redraw it for paper.
+                    style={"height": "540px"},
+                )
+            ),
             html.Div(id="timeseries-notes", className="series-notes"),
             html.Div(
                 [

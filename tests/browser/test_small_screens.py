@@ -71,7 +71,10 @@ def test_the_north_west_series_has_at_most_eight_legend_entries(watched, live_se
     plot = page.locator("#timeseries .subplot.x2y2 .gridlayer").bounding_box()
     assert legend and plot and legend["y"] > plot["y"] + plot["height"]
     traces = page.locator("#timeseries g.trace").count()
-    page.get_by_label("Show triangulation figures", exact=False).check()
+    toggle = page.locator("#series-triangulation")
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "true", timeout=20_000)
     expect(page.locator("#timeseries g.trace")).not_to_have_count(traces, timeout=20_000)
     assert page.locator("#timeseries g.trace").count() > traces
     watched.screenshot("north-west-syria-triangulation-360")

@@ -116,6 +116,9 @@ def test_a_long_publisher_name_is_short_in_the_legend() -> None:
     assert charts.short_publisher("HNAP (UN Humanitarian Needs Assessment Programme)") == "HNAP"
     assert charts.short_publisher("OCHA") == "OCHA"
     assert charts.short_publisher("(unnamed)") == "(unnamed)"
+    long = charts.short_publisher("UN Spokesperson for the Secretary-General")
+    assert long == "UN Spokesperson for the…"
+    assert len(long) <= charts.SHORT_PUBLISHER
 
 
 def test_a_single_report_is_a_marker_with_its_value_as_published() -> None:
@@ -182,10 +185,10 @@ def test_the_key_says_what_each_panel_and_style_means() -> None:
     assert any("Faded" in line for line in charts.style_key(_nw(), triangulation=True))
 
 
-def test_the_toggle_value_asks_for_triangulation_only_when_ticked() -> None:
-    assert wants_triangulation(["show"]) is True
-    for value in ([], None, "show", ["other"], 1):
-        assert wants_triangulation(value) is False
+def test_the_toggle_asks_for_triangulation_on_every_other_press() -> None:
+    assert [wants_triangulation(n) for n in (0, 1, 2, 3)] == [False, True, False, True]
+    for forged in (None, "1", [1], True, 1.0):
+        assert wants_triangulation(forged) is False
 
 
 def test_the_series_view_lists_each_keyed_event_under_the_chart() -> None:

@@ -32,7 +32,9 @@ TRACE_COLOURS = """(id) => {
     const filled = style.fill !== 'none';
     const colour = filled ? style.fill : style.stroke;
     const extent = el.getBBox();
-    if (!colour || colour === 'none' || (extent.width === 0 && extent.height === 0)) continue;
+    // A hatched bar is filled with a pattern (url(#...)), not a colour: it is skipped.
+    if (!colour || colour === 'none' || colour.startsWith('url(')) continue;
+    if (extent.width === 0 && extent.height === 0) continue;
     const rgba = colour.match(/[\\d.]+/g).map(Number);
     let alpha = parseFloat(style.opacity)
       * parseFloat(filled ? style.fillOpacity : style.strokeOpacity)

@@ -338,7 +338,8 @@ def register(
             places = ref.places
             countries = places.loc[places["admin_level"] == 0, "pcode"]
             first = [ViewState(str(c), None, ref.date_from, ref.date_to) for c in countries]
-            for state in [ref.default_view, *first]:
+            # The landing view first: most visitors open the page without a view in its URL.
+            for state in dict.fromkeys([ref.default_view, *first]):
                 draw(state, "idps")
                 draw_series(state)
             # The other places of the menu are read, not drawn: reading a place's figures is

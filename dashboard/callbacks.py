@@ -202,7 +202,7 @@ def register(
         Input("filter-district", "value"),
         Input("filter-dates", "start_date"),
         Input("filter-dates", "end_date"),
-        Input("map-measure", "value"),
+        Input("map-measure", "data"),
         Input("heartbeat", "n_intervals"),
         prevent_initial_call=True,
     )
@@ -318,6 +318,17 @@ def register(
         """Sort the breakdown by the button pressed."""
         chosen = str(ctx.triggered_id).removeprefix("sort-")
         return chosen, *["true" if key == chosen else "false" for key, _ in layout.SORTS]
+
+    @app.callback(
+        Output("map-measure", "data"),
+        *[Output(f"measure-{key}", "aria-pressed") for key in map_figure.MEASURES],
+        *[Input(f"measure-{key}", "n_clicks") for key in map_figure.MEASURES],
+        prevent_initial_call=True,
+    )
+    def choose_measure(*_clicks):
+        """Colour the map by the measure whose button was pressed."""
+        chosen = map_figure.measure_of(str(ctx.triggered_id).removeprefix("measure-"))
+        return chosen, *["true" if key == chosen else "false" for key in map_figure.MEASURES]
 
     @app.callback(
         Output("download", "data"),

@@ -109,21 +109,23 @@ def graph_config(name: str) -> dict:
 
 
 def map_panel() -> html.Div:
-    """The map with the measure it is coloured by chosen beside it."""
+    """The map with the measure it is coloured by chosen beside it: one pressed button."""
     return html.Div(
         [
             html.Div(
                 [
                     html.Span("Colour the map by", id="map-measure-label"),
-                    dcc.RadioItems(
-                        id="map-measure",
-                        options=[
-                            {"label": label, "value": key} for key, (label, _) in MEASURES.items()
-                        ],
-                        value=DEFAULT_MEASURE,
-                        inline=True,
-                        className="map-measure-options",
-                    ),
+                    *[
+                        html.Button(
+                            label,
+                            id=f"measure-{key}",
+                            className="toggle",
+                            n_clicks=0,
+                            **{"aria-pressed": "true" if key == DEFAULT_MEASURE else "false"},
+                        )
+                        for key, (label, _) in MEASURES.items()
+                    ],
+                    dcc.Store(id="map-measure", data=DEFAULT_MEASURE),
                 ],
                 className="map-measure",
                 role="group",

@@ -425,7 +425,7 @@ def map_spec(
     if areas.empty and not around and points.empty and flows.empty:
         words[0] = f"No boundaries are shipped for {country_name}, and its places here have no "
         words[0] += "coordinates: there is nothing to draw."
-        note, height = _notes(words)
+        note, _ = _notes(words)
         note |= {"y": 1, "yshift": 0}
         return {
             "data": [],
@@ -433,7 +433,6 @@ def map_spec(
                 "xaxis": {"visible": False},
                 "yaxis": {"visible": False},
                 "annotations": [note],
-                "height": height + 60,
                 "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
             },
         }
@@ -481,7 +480,6 @@ def map_spec(
             "scaleratio": round(1 / math.cos(math.radians((min(ys) + max(ys)) / 2)), 3),
             "range": [min(ys) - pad_y, max(ys) + pad_y],
         },
-        "height": 420 + below,
         "annotations": [note, *(_arrows(flows, ends) if not flows.empty else [])],
     }
     return {"data": traces, "layout": layout}

@@ -4,6 +4,7 @@ A store is a SQLite file under tmp_path, or a throwaway database on the PostgreS
 TEST_POSTGRES_URL, by the backend the `backend` fixture (tests/conftest.py) selects.
 """
 
+import atexit
 import csv
 import datetime as dt
 import hashlib
@@ -11,10 +12,13 @@ import itertools
 import os
 import shutil
 import socket
+import sqlite3
+import tempfile
 import time
 import warnings
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +29,7 @@ import sqlalchemy as sa
 from etl.figure_ids import figure_id
 from etl.frames import to_figure_frame
 from etl.reference import load_reference
-from etl.store import Store, open_store
+from etl.store import DATA_DIR, Store, open_store
 from schemas import tables
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -171,6 +175,7 @@ class PostgresServer:
         self._drops: list[Future[None]] = []
         self._drop_leftovers()
         self.template = self._make_template()
+        self._world: str | None = None
 
     def url(self, database: str) -> str:
         """The URL of `database` on this server, password included."""
@@ -204,6 +209,25 @@ class PostgresServer:
         template = f' TEMPLATE "{self.template}"' if migrated else ""
         self._execute(f'CREATE DATABASE "{name}"{template}')
         return name
+
+    def world_database(self) -> str:
+        """A fresh database holding the gazetteer `etl refresh` loads; returns its URL.
+
+        The world's 33,000 places take seconds to load: they are loaded once, into a second
+        template, and each test's database is a copy of it.
+        """
+        if self._world is None:
+            world = f"{self.session}world"
+            self._execute(f'DROP DATABASE IF EXISTS "{world}" WITH (FORCE)')
+            self._execute(f'CREATE DATABASE "{world}" TEMPLATE "{self.template}"')
+            store = open_store(self.url(world))
+            load_reference(store, DATA_DIR)
+            store.dispose()
+            self._world = world
+        name = f"{self.session}{next(self._numbers)}"
+        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{self._world}"')
+        self.created.append(name)
+        return self.url(name)
 
     def _drop(self, name: str) -> None:
         # A throwaway database left behind costs nothing (the next session drops it, see
@@ -242,6 +266,8 @@ class PostgresServer:
         self._worker.shutdown(wait=True)
         for future in self._drops:
             future.result()  # a drop that failed says so
+        if self._world is not None:
+            self._drop(self._world)
         self._drop(self.template)
         self.admin.dispose()
 
@@ -309,6 +335,36 @@ def make_store(
     if reference:
         load_reference(store, REFERENCE_DIR)
     return store
+
+
+_world_sqlite: Path | None = None
+
+
+def world_store(tmp_path: Path, *, name: str = "store.db", backend: str | None = None) -> Store:
+    """A store on a real database holding the gazetteer `etl refresh` loads (data/).
+
+    A copy of one store loaded once per session: loading the world's places for every test
+    would cost seconds each.
+    """
+    global _world_sqlite
+    if (backend or _backend) == "postgresql":
+        return open_store(postgres_server().world_database())
+    if _world_sqlite is None:
+        folder = tempfile.mkdtemp(prefix="world-store-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        template = Path(folder) / "world.db"
+        store = open_store(f"sqlite:///{template}")
+        load_reference(store, DATA_DIR)
+        store.dispose()
+        _world_sqlite = template
+    target = tmp_path / name
+    # The backup API copies a consistent database whatever the journal mode left beside it.
+    with (
+        closing(sqlite3.connect(_world_sqlite)) as source,
+        closing(sqlite3.connect(target)) as copy,
+    ):
+        source.backup(copy)
+    return open_store(f"sqlite:///{target}")
 
 
 def copy_reference(target: Path) -> Path:

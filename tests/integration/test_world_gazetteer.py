@@ -9,7 +9,7 @@ from etl.pipeline import import_hxl
 from etl.reference import global_units, load_reference, read_reference, world_gazetteer
 from etl.store import DATA_DIR, Store, reads, writes
 from schemas.places import PLACE_COLUMNS
-from tests.factories import GOOD_ROWS, good_file, make_store, runs
+from tests.factories import GOOD_ROWS, good_file, make_store, runs, world_store
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +78,9 @@ def test_the_world_gazetteer_loads_into_the_store(tmp_path: Path) -> None:
     store = make_store(tmp_path, reference=False)
     assert load_reference(store, DATA_DIR) > 30_000
     places = reads.places(store.engine).set_index("pcode")
+    # The tests' copy of a loaded store (tests.factories.world_store) holds the same places.
+    copied = reads.places(world_store(tmp_path, name="copy.db").engine).set_index("pcode")
+    pd.testing.assert_frame_equal(copied.sort_index(), places.sort_index())
     assert places.loc["TD0704", "parent_pcode"] == "TD07"
     assert places.loc["SY07", "name_ar"] == "إدلب"
     store.dispose()
@@ -123,8 +126,7 @@ def test_the_same_key_with_two_numbers_is_still_refused(store: Store, tmp_path: 
 
 
 def test_the_places_of_some_countries_are_read_without_the_rest(tmp_path: Path) -> None:
-    store = make_store(tmp_path, reference=False)
-    load_reference(store, DATA_DIR)
+    store = world_store(tmp_path)
     places = reads.places(store.engine, {"TD", "BDI"})
     assert {"TD", "TD07", "TD0704", "BDI", "BDI001"} <= set(places["pcode"])
     assert not places["pcode"].str.startswith("SY").any()

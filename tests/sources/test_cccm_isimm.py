@@ -8,12 +8,11 @@ import pytest
 
 from etl.errors import SourceFormatError
 from etl.pipeline import import_file, run_source
-from etl.reference import load_reference
 from etl.sources import cccm_isimm
 from etl.sources.base import Fetched, MapContext, SourceConfig
-from etl.store import DATA_DIR, open_store, reads
+from etl.store import reads
 from etl.transport import HttpClient, HttpSettings
-from tests.factories import figure_summary, runs
+from tests.factories import figure_summary, runs, world_store
 from tests.upstream import Reply
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "cccm-isimm"
@@ -25,8 +24,7 @@ NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 @pytest.fixture
 def syria_store(tmp_path: Path):
     """A store with the bundled Syrian gazetteer, where ISIMM's districts are."""
-    store = open_store(f"sqlite:///{tmp_path / 'isimm.db'}")
-    load_reference(store, DATA_DIR)
+    store = world_store(tmp_path, name="isimm.db", backend="sqlite")
     yield store
     store.dispose()
 

@@ -16,11 +16,10 @@ import pytest
 
 from etl.errors import SourceFormatError
 from etl.pipeline import import_file
-from etl.reference import load_reference
 from etl.sources import cccm_isimm
 from etl.sources.base import Fetched, MapContext, MappedFigures
-from etl.store import DATA_DIR, open_store, reads
-from tests.factories import store_url
+from etl.store import reads
+from tests.factories import world_store
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 HEADER_2017 = (
@@ -195,8 +194,7 @@ def test_a_month_whose_every_split_is_an_estimate_still_loads(tmp_path: Path, ba
     rows = [
         f'Idleb,Harim,Atmeh,Test {i},"36.38,36.68",IS,{i}.5,{i}.5,1,1,{2 * i + 3}' for i in range(9)
     ]
-    store = open_store(store_url(tmp_path))
-    load_reference(store, DATA_DIR)
+    store = world_store(tmp_path)
     report = import_file(store, "cccm-isimm", _csv_2017(tmp_path, rows))
     assert report.ok, report.message
     assert report.rejections == []
@@ -263,8 +261,7 @@ def test_a_workbook_without_the_table_names_its_sheets(tmp_path: Path) -> None:
 def test_a_broken_workbook_is_one_line_and_the_store_is_unchanged(
     tmp_path: Path, backend: str, body: bytes, message: str
 ) -> None:
-    store = open_store(store_url(tmp_path))
-    load_reference(store, DATA_DIR)
+    store = world_store(tmp_path)
     path = tmp_path / "ISIMM_2020April.xlsx"
     path.write_bytes(body)
     report = import_file(store, "cccm-isimm", path)
@@ -276,8 +273,7 @@ def test_a_broken_workbook_is_one_line_and_the_store_is_unchanged(
 
 
 def test_the_workbook_imports_end_to_end(tmp_path: Path, backend: str) -> None:
-    store = open_store(store_url(tmp_path))
-    load_reference(store, DATA_DIR)
+    store = world_store(tmp_path)
     report = import_file(store, "cccm-isimm", _workbook(tmp_path))
     assert report.ok, report.message
     figs = reads.figures(store.engine, sources=["cccm-isimm"])

@@ -15,9 +15,8 @@ import pandas as pd
 import pytest
 
 from etl.pipeline import RunReport, import_file
-from etl.reference import load_reference
-from etl.store import DATA_DIR, open_store, reads
-from tests.factories import SHARED_DATA, shared_file, store_url
+from etl.store import reads
+from tests.factories import SHARED_DATA, shared_file, world_store
 
 REAL = SHARED_DATA / "isimm"
 # Our own reading of the names, independent of the connector's table: every spelling the
@@ -64,9 +63,8 @@ def _import(tmp_path: Path, path: Path, backend: str) -> tuple[RunReport, pd.Dat
     """Import one real file into a fresh store of `backend` with the bundled gazetteer: the
     run's report and the figures stored."""
     if (backend, path.name) not in _IMPORTED:
-        store = open_store(store_url(tmp_path, f"{path.name}.db", backend=backend))
+        store = world_store(tmp_path, name=f"{path.name}.db", backend=backend)
         try:
-            load_reference(store, DATA_DIR)
             report = import_file(store, "cccm-isimm", path)
             assert report.ok, report.message
             figures = reads.figures(store.engine, sources=["cccm-isimm"])

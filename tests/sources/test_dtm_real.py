@@ -12,9 +12,8 @@ import pandas as pd
 import pytest
 
 from etl.pipeline import import_file
-from etl.reference import load_reference
-from etl.store import DATA_DIR, Store, reads
-from tests.factories import SHARED_DATA, make_store, one_row, shared_file
+from etl.store import reads
+from tests.factories import SHARED_DATA, one_row, shared_file, world_store
 
 REAL = SHARED_DATA / "real"
 DTM_ADMIN1 = "dtm/dtm_v3_admin1_TCD.json"
@@ -25,18 +24,11 @@ def real(name: str) -> Path:
     return shared_file(REAL / name)
 
 
-def world_store(tmp_path: Path, backend: str) -> Store:
-    """A store on `backend` with the gazetteer `etl refresh` loads."""
-    store = make_store(tmp_path, reference=False, backend=backend)
-    load_reference(store, DATA_DIR)
-    return store
-
-
 @pytest.fixture
 def loaded(tmp_path: Path, backend: str) -> pd.DataFrame:
     """The real Chad admin 1 response imported end to end (on each backend); its figures."""
     path = real(DTM_ADMIN1)
-    store = world_store(tmp_path, backend)
+    store = world_store(tmp_path, backend=backend)
     report = import_file(store, "dtm", path)
     assert report.ok, report.message
     # Nothing in this file is unreadable: no record is refused.

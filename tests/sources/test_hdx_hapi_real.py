@@ -15,8 +15,8 @@ from dashboard.views import headline_cards
 from etl.pipeline import import_file
 from etl.store import reads
 from schemas.figures import COLUMNS, organisation
-from tests.factories import one_row
-from tests.sources.test_dtm_real import DTM_ADMIN1, real, world_store
+from tests.factories import one_row, world_store
+from tests.sources.test_dtm_real import DTM_ADMIN1, real
 
 HAPI_IDPS = "hapi/hapi_idps_TCD_slice.csv"
 LAST = pd.Timestamp("2025-01-31")
@@ -27,7 +27,7 @@ FIRST = pd.Timestamp("2017-09-30")
 def loaded(tmp_path: Path, backend: str) -> pd.DataFrame:
     """The real HAPI table imported end to end (on each backend); its figures."""
     path = real(HAPI_IDPS)
-    store = world_store(tmp_path, backend)
+    store = world_store(tmp_path, backend=backend)
     report = import_file(store, "hdx-hapi", path)
     assert report.ok, report.message
     assert report.rejections == []  # no row has an `error`; every row is readable
@@ -58,7 +58,7 @@ def test_every_row_loads_under_the_gazetteers_codes(loaded: pd.DataFrame) -> Non
 
 def test_the_code_as_hapi_published_it_is_kept(tmp_path: Path, backend: str) -> None:
     assert "published_pcode" in COLUMNS
-    store = world_store(tmp_path, backend)
+    store = world_store(tmp_path, backend=backend)
     assert import_file(store, "hdx-hapi", real(HAPI_IDPS)).ok
     figures = reads.figures(store.engine, sources=["hdx-hapi"])
     store.dispose()
@@ -88,7 +88,7 @@ def test_ba_and_sa_of_the_same_date_count_once(loaded: pd.DataFrame) -> None:
 
 
 def test_hapi_and_dtm_together_are_never_added(tmp_path: Path, backend: str) -> None:
-    store = world_store(tmp_path, backend)
+    store = world_store(tmp_path, backend=backend)
     assert import_file(store, "dtm", real(DTM_ADMIN1)).ok
     report = import_file(store, "hdx-hapi", real(HAPI_IDPS))
     assert report.ok and report.rejections == []

@@ -12,9 +12,8 @@ import pandas as pd
 import pytest
 
 from etl.pipeline import RunReport, import_file
-from etl.reference import load_reference
-from etl.store import DATA_DIR, Store, reads
-from tests.factories import SHARED_DATA, make_store, shared_file
+from etl.store import Store, reads
+from tests.factories import SHARED_DATA, shared_file, world_store
 
 REAL = SHARED_DATA / "real" / "hxl"
 
@@ -26,8 +25,7 @@ def _real(name: str) -> Path:
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[Store]:
     """A store with the shipped gazetteer (every country) and no figures."""
-    store = make_store(tmp_path, name="real.db", reference=False)
-    load_reference(store, DATA_DIR)
+    store = world_store(tmp_path, name="real.db")
     yield store
     store.dispose()
 

@@ -16,10 +16,9 @@ import pytest
 import sqlalchemy as sa
 
 from etl.pipeline import RunReport, import_file
-from etl.reference import load_reference
-from etl.store import DATA_DIR, Store, reads
+from etl.store import Store, reads
 from schemas import tables
-from tests.factories import SHARED_DATA, make_store, shared_file
+from tests.factories import SHARED_DATA, shared_file, world_store
 
 REAL = SHARED_DATA / "real" / "idmc"
 GIDD = "gidd_conflicts_offset600.json"
@@ -35,8 +34,7 @@ def _real(name: str) -> Path:
 @pytest.fixture
 def bundled(tmp_path: Path, backend: str) -> Iterator[Store]:
     """A store of `backend` holding the bundled gazetteer, as `etl refresh` loads it."""
-    store = make_store(tmp_path, reference=False)
-    load_reference(store, DATA_DIR)
+    store = world_store(tmp_path)
     yield store
 
 

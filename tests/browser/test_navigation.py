@@ -42,6 +42,8 @@ def test_clicking_a_bar_drills_into_that_place(watched, live_server):
     bars = page.locator("#breakdown g.point")
     expect(bars.first).to_be_visible()
     names = page.locator("#breakdown .ytick text").all_text_contents()
+    # The cards above may push the chart below the fold: a coordinator scrolls to it.
+    bars.last.scroll_into_view_if_needed()
     box = bars.last.bounding_box()
     assert box is not None
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)

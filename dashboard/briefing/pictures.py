@@ -1,7 +1,7 @@
 """The pack's charts drawn headless with matplotlib (Agg), from the data the page draws.
 
-Arabic in a picture is shaped and ordered here (arabic-reshaper, python-bidi): matplotlib
-lays text out left to right, glyph by glyph.
+Matplotlib (3.11) lays text out with complex-script shaping and bidirectional ordering, so
+Arabic labels are given to it as they are, in logical order.
 """
 
 import functools
@@ -12,14 +12,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import arabic_reshaper
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
-from bidi import get_display
 from matplotlib import font_manager
 
 from dashboard.briefing import wording
-from dashboard.briefing.catalogue import RIGHT_TO_LEFT, text
+from dashboard.briefing.catalogue import text
 from dashboard.briefing.model import Pack
 from dashboard.charts import PALETTE
 
@@ -37,16 +35,9 @@ def _families() -> list[str]:
     return ["Noto Sans", "Noto Sans Arabic"]
 
 
-def visual(value: str, lang: str) -> str:
-    """Text as matplotlib must be given it: Arabic joined and in visual order."""
-    if lang not in RIGHT_TO_LEFT:
-        return value
-    return get_display(arabic_reshaper.reshape(value))
-
-
-def _figure() -> tuple[plt.Figure, plt.Axes]:
+def _figure(height: float = SIZE[1]) -> tuple[plt.Figure, plt.Axes]:
     plt.rcParams["font.family"] = _families()
-    fig, ax = plt.subplots(figsize=SIZE, dpi=DPI)
+    fig, ax = plt.subplots(figsize=(SIZE[0], height), dpi=DPI)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return fig, ax
@@ -73,12 +64,12 @@ def _grouped(value: float, _pos: object = None) -> str:
 def timeseries(pack: Pack, lang: str) -> bytes:
     """Stocks as lines, flows as bars spanning their periods, events as dotted lines."""
     if not pack.lines:
-        return _message(visual(text(lang, "no_figures"), lang))
+        return _message(text(lang, "no_figures"))
     fig, ax = _figure()
     colours: dict[str, str] = {}
     for line in pack.lines:
         colour = colours.setdefault(line.org, PALETTE[len(colours) % len(PALETTE)])
-        label = visual(wording.series_name(line, lang), lang)
+        label = wording.series_name(line, lang)
         if line.kind == "flow":
             for start, end, value in zip(line.starts, line.ends, line.values, strict=True):
                 width = (end - start).days + 1
@@ -117,10 +108,11 @@ def breakdown(pack: Pack, lang: str) -> bytes:
     """The places within, as horizontal bars: people displaced and newly displaced."""
     rows = pack.breakdown
     if rows.empty:
-        return _message(visual(text(lang, "no_figures"), lang))
+        return _message(text(lang, "no_figures"))
     rows = rows.sort_values("idps", na_position="first")
-    fig, ax = _figure()
-    names = [visual(pack.place_name(str(p), lang), lang) for p in rows["pcode"]]
+    # As on the page: the chart grows with the places it lists.
+    fig, ax = _figure(min(SIZE[1], 1.4 + 0.5 * len(rows)))
+    names = [pack.place_name(str(p), lang) for p in rows["pcode"]]
     y = range(len(rows))
     for offset, column, texts, key, colour in (
         (-0.2, "idps", "idps_text", "bar_idps", PALETTE[0]),
@@ -132,7 +124,7 @@ def breakdown(pack: Pack, lang: str) -> bytes:
             values,
             height=0.4,
             color=colour,
-            label=visual(text(lang, key), lang),
+            label=text(lang, key),
         )
         ax.bar_label(bars, labels=rows[texts].tolist(), fontsize=8, padding=2)
     ax.set_yticks(list(y), names)
@@ -157,7 +149,7 @@ def place_map(pack: Pack, lang: str) -> bytes:
     )
     for row in points.itertuples(index=False):
         ax.annotate(
-            visual(pack.place_name(str(row.pcode), lang), lang),
+            pack.place_name(str(row.pcode), lang),
             (float(row.lon), float(row.lat)),
             textcoords="offset points",
             xytext=(0, 10),

@@ -10,6 +10,7 @@ from babel.dates import get_month_names
 from dashboard import data, views
 from dashboard.briefing.catalogue import STRINGS
 from dashboard.briefing.model import publication_title
+from schemas.figures import organisation
 from dashboard.state import ViewState
 from etl.store import Store, reads
 
@@ -76,7 +77,11 @@ def _words(key: str, lang: str) -> str:
 
 def _dates_pattern(lang: str) -> re.Pattern[str]:
     months = "|".join(re.escape(m) for m in get_month_names("wide", locale=lang).values())
-    return re.compile(rf"\d{{1,2}} (?:{months}) \d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|\d{{2}}:\d{{2}}")
+    # Day, month, year; or, as a PDF's right-to-left lines come out, year, month and day.
+    return re.compile(
+        rf"\d{{1,2}} ?(?:{months}) ?\d{{4}}|\d{{4}} +(?:{months}) ?\d{{1,2}}"
+        rf"|\d{{4}}-\d{{2}}-\d{{2}}|\d{{2}}:\d{{2}}"
+    )
 
 
 def _without_citations(block: str, publications: list[str]) -> str:
@@ -88,47 +93,84 @@ def _without_citations(block: str, publications: list[str]) -> str:
     return block
 
 
-def numbers(block: str, lang: str, publications: list[str]) -> list[Written]:
+def numbers(
+    block: str, lang: str, publications: list[str], *, visual: bool = False
+) -> list[Written]:
     """The numbers of a block, with the qualifier each is written with; dates, times,
-    report counts and publication titles are not numbers of the view."""
+    report counts and publication titles are not numbers of the view.
+
+    `visual`: the block comes out of a PDF's right-to-left lines in visual order: a
+    qualifier's words may stand on either side of its number (each is given to the number
+    nearest it on its line), a per cent sign before it, and a title broken over lines
+    leaves its own numbers behind (they are taken out too).
+    """
+    if visual:
+        return [n for line in block.splitlines() for n in _numbers(line, lang, publications, True)]
+    return _numbers(" ".join(block.split()), lang, publications, False)
+
+
+def _numbers(block: str, lang: str, publications: list[str], visual: bool) -> list[Written]:
     text = _without_citations(block.translate(ARABIC_DIGITS), publications)
     text = _dates_pattern(lang).sub(" ", text)
     reports = re.escape(STRINGS["reports"][lang]).replace(re.escape("{count}"), r"\d+")
     text = re.sub(reports, " ", text)
     words = {q: _words(q, lang) for q in ("more_than", "less_than", "approximately")}
-    found = []
-    for match in NUMBER.finditer(text):
+    matches = list(NUMBER.finditer(text))
+    if visual:
+        title_numbers = {d for p in publications for d in re.findall(r"\d+", p)}
+        matches = [m for m in matches if m.group(2).replace(",", "") not in title_numbers]
+    qualifiers: dict[int, str] = {}
+    if visual and matches:
+        for key, word in words.items():
+            for found in re.finditer(re.escape(word), text):
+                nearest = min(
+                    range(len(matches)),
+                    key=lambda i: min(
+                        abs(matches[i].start() - found.end()), abs(found.start() - matches[i].end())
+                    ),
+                )
+                qualifiers[nearest] = key
+    out = []
+    for i, match in enumerate(matches):
         sign, digits, plus, percent = match.groups()
         before = text[: match.start()].rstrip()
-        qualifier = "exact"
+        qualifier = qualifiers.get(i, "exact")
         if plus:
             qualifier = "more_than"
         elif sign == "~":
             qualifier = "approximately"
         elif sign == "<":
             qualifier = "less_than"
-        else:
+        elif not visual:
             for key, word in words.items():
                 if before.endswith(word):
                     qualifier = key
-        found.append(Written(int(digits.replace(",", "")), qualifier, bool(percent), block))
-    return found
+        percent = percent or (visual and text[: match.start()].endswith("%"))
+        out.append(Written(int(digits.replace(",", "")), qualifier, bool(percent), block))
+    return out
 
 
-def problems(blocks: list[str], lang: str, held: ViewFigures) -> list[str]:
+def problems(blocks: list[str], lang: str, held: ViewFigures, *, visual: bool = False) -> list[str]:
     """Every number of the blocks that the store does not hold as written, or whose
-    publication does not follow it in its block; empty when all are traceable."""
+    publication does not follow it in its block; empty when all are traceable.
+
+    `visual` (a right-to-left PDF page, see `numbers`): the publisher named on the page is
+    the citation that can be read back.
+    """
     out = []
     for block in blocks:
-        for n in numbers(block, lang, held.publications):
+        flat = " ".join(block.split())
+        for n in numbers(block, lang, held.publications, visual=visual):
             if n.percent:
                 if f"{n.value}%" not in held.shares:
                     out.append(f"{n.value}% is no share the page shows: {block!r}")
                 continue
             titles = held.citations(n.value, n.qualifier)
+            if visual:
+                titles = {organisation(p) for p in held.published.get((n.value, n.qualifier), ())}
             if not titles:
                 out.append(f"{n.value:,} ({n.qualifier}) is no stored figure: {block!r}")
-            elif not any(t in block for t in titles):
+            elif not any(t in flat for t in titles):
                 out.append(f"{n.value:,} ({n.qualifier}) is not followed by {titles}: {block!r}")
     return out
 

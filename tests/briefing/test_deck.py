@@ -128,3 +128,27 @@ def test_an_unknown_language_or_format_is_refused_in_words(bundled_store):
         pack.make(bundled_store, state(*IDLEB), "pptx", "fr", 0.1, now=NOW)
     with pytest.raises(model.BriefError, match=r"\.pptx or \.pdf"):
         pack.format_of("idleb.docx")
+
+
+@pytest.mark.parametrize("where", [IDLEB, NORTH_WEST], ids=["idleb", "north-west"])
+def test_the_arabic_deck_cites_every_number_and_runs_right_to_left(bundled_store, artifacts, where):
+    body = _deck(bundled_store, where, "ar")
+    (artifacts / f"{where[0]}_ar.pptx").write_bytes(body)
+    blocks = [b for slide in deck_blocks(body) for b in slide]
+    held = view_figures(bundled_store, state(*where))
+    assert len([n for b in blocks for n in numbers(b, "ar", held.publications)]) >= 4
+    assert problems(blocks, "ar", held) == []
+    prs = Presentation(io.BytesIO(body))
+    for slide in prs.slides:
+        for shape in slide.shapes:
+            if shape.has_text_frame:
+                for paragraph in shape.text_frame.paragraphs:
+                    assert paragraph._p.pPr.get("rtl") == "1"
+    assert prs.core_properties.language == "ar-SY"
+
+
+def test_the_arabic_deck_names_places_from_the_gazetteer(bundled_store):
+    text = "\n".join(b for slide in deck_blocks(_deck(bundled_store, IDLEB, "ar")) for b in slide)
+    assert "إحاطة حول النزوح: إدلب" in text
+    assert "أفادت OCHA بنزوح نحو 560,000 شخص حديثاً في إدلب بين 1 ديسمبر 2019 و5 مارس 2020" in text
+    assert "Idleb" not in text

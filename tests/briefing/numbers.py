@@ -10,9 +10,9 @@ from babel.dates import get_month_names
 from dashboard import data, views
 from dashboard.briefing.catalogue import STRINGS
 from dashboard.briefing.model import publication_title
-from schemas.figures import organisation
 from dashboard.state import ViewState
 from etl.store import Store, reads
+from schemas.figures import organisation
 
 ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩٬٫", "0123456789,.")
 NUMBER = re.compile(r"(~|<)?(\d{1,3}(?:,\d{3})+|\d+)(\+)?(%)?")

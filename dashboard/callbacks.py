@@ -8,6 +8,7 @@ from dash import Dash, Input, Output, State, ctx, dcc, no_update
 from flask_caching import Cache
 
 from dashboard import charts, data, layout, table_filter, views
+from dashboard.briefing import page as briefing_page
 from dashboard.cache import cached
 from dashboard.settings import DashboardSettings
 from dashboard.state import ViewState, decode_state, encode_state
@@ -332,6 +333,25 @@ def register(
             body = ("\ufeff" + to_csv(ordered)).encode("utf-8")
             return dcc.send_bytes(body, filename=f"{name}_excel.csv")
         return dcc.send_string(to_csv(ordered), filename=f"{name}.csv")
+
+    @app.callback(
+        Output("download-brief", "data"),
+        Output("brief-message", "children"),
+        Input("brief-pptx", "n_clicks"),
+        Input("brief-pdf", "n_clicks"),
+        State("brief-lang", "value"),
+        State("filter-place", "value"),
+        State("filter-district", "value"),
+        State("filter-dates", "start_date"),
+        State("filter-dates", "end_date"),
+        State("figures-table", "filter_query"),
+        prevent_initial_call=True,
+    )
+    def download_brief(_pptx, _pdf, lang, place, district, start, end, query):
+        """The briefing pack of the current view, as slides or a PDF, in the chosen language."""
+        fmt = "pdf" if ctx.triggered_id == "brief-pdf" else "pptx"
+        s = _state(place, district, start, end)
+        return briefing_page.download(store, s, fmt, lang, query, threshold)
 
     def warm_up() -> None:
         try:

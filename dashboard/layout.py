@@ -3,6 +3,7 @@
 import pandas as pd
 from dash import dash_table, dcc, html
 
+from dashboard.briefing import page as briefing_page
 from dashboard.data import Reference
 from dashboard.formatting import format_date
 from dashboard.views import Card, menu_places
@@ -289,6 +290,7 @@ def page(ref: Reference, loads: pd.DataFrame) -> html.Div:
                                 id="download-about",
                                 className="button secondary",
                             ),
+                            briefing_page.control(),
                         ],
                         className="downloads",
                     ),

@@ -21,6 +21,7 @@ CARD_FILL = (242, 245, 248)
 CARD_LINE = (204, 211, 218)
 LANG_TAGS = {"en": "en-GB", "ar": "ar-SY"}
 MARGIN = 15.0
+FAMILY = "briefing-sans"
 LINE = 6.0
 
 
@@ -32,11 +33,11 @@ class _Pdf(FPDF):
         self.doc = doc
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(auto=True, margin=MARGIN)
-        for family, stem in (("latin", "NotoSans"), ("arabic", "NotoSansArabic")):
-            self.add_font(family, "", FONTS / f"{stem}-Regular.ttf")
-            self.add_font(family, "B", FONTS / f"{stem}-Bold.ttf")
-        self.main = "arabic" if doc.rtl else "latin"
-        self.set_fallback_fonts(["latin" if doc.rtl else "arabic"], exact_match=False)
+        # One font for both scripts: with a fallback font for Latin, fpdf2 drew the brackets
+        # that close an Arabic sentence with wrong glyphs.
+        self.add_font(FAMILY, "", FONTS / "BriefingSans-Regular.ttf")
+        self.add_font(FAMILY, "B", FONTS / "BriefingSans-Bold.ttf")
+        self.main = FAMILY
         self.set_text_shaping(use_shaping_engine=True, direction="rtl" if doc.rtl else "ltr")
         self.set_lang(LANG_TAGS[doc.lang])
         self.set_title(doc.title)

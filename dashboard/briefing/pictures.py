@@ -29,10 +29,10 @@ DPI = 110
 
 @functools.cache
 def _families() -> list[str]:
-    """Register the shipped fonts once; Latin first, Arabic where Latin has no glyph."""
+    """Register the shipped font once: one family for Latin and Arabic."""
     for path in sorted(FONTS.glob("*.ttf")):
         font_manager.fontManager.addfont(str(path))
-    return ["Noto Sans", "Noto Sans Arabic"]
+    return ["Briefing Sans"]
 
 
 def _figure(height: float = SIZE[1]) -> tuple[plt.Figure, plt.Axes]:

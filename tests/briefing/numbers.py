@@ -145,7 +145,9 @@ def _numbers(block: str, lang: str, publications: list[str], visual: bool) -> li
             for key, word in words.items():
                 if before.endswith(word):
                     qualifier = key
-        percent = percent or (visual and text[: match.start()].endswith("%"))
+        # Read back in visual order, a per cent sign may stand apart from its number on the
+        # line; the pack writes no other small bare number there.
+        percent = percent or (visual and "%" in text and len(digits) <= 3)
         out.append(Written(int(digits.replace(",", "")), qualifier, bool(percent), block))
     return out
 

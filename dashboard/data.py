@@ -2,18 +2,13 @@
 
 import datetime as dt
 import functools
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
 from dashboard import ranges, views
 from dashboard.formatting import (
-    format_period,
-    format_value,
-    publisher_name,
     with_hovers,
     with_organisations,
 )
@@ -225,57 +220,6 @@ def shown(figs: pd.DataFrame, date_from: dt.date | None) -> pd.DataFrame:
 def freshness(store: Store) -> pd.DataFrame:
     """Per source: last successful load and last failure."""
     return reads.last_loads(store.engine)
-
-
-def map_points(rows: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
-    """Breakdown rows with their places' coordinates."""
-    coords = places[["pcode", "lat", "lon"]]
-    return rows.merge(coords, on="pcode", how="left")
-
-
-def map_flows(figs: pd.DataFrame, places: pd.DataFrame, limit: int | None = None) -> pd.DataFrame:
-    """Recommended movement figures with both ends located: origin and destination.
-
-    With `limit`, only that many of the largest (what the map draws).
-    """
-    columns = ["origin_lat", "origin_lon", "lat", "lon", "value", "text"]
-    if figs.empty:
-        return pd.DataFrame(columns=columns)
-    moves = figs[figs["origin_pcode"].notna() & (figs["role"] == "recommended")]
-    coords = places.dropna(subset=["lat", "lon"])
-    located = {
-        str(p): (float(lat), float(lon))
-        for p, lat, lon in zip(coords["pcode"], coords["lat"], coords["lon"], strict=True)
-    }
-    moves = moves[moves["origin_pcode"].isin(located) & moves["pcode"].isin(located)]
-    if limit is not None:
-        moves = moves.sort_values("value", ascending=False, kind="stable").head(limit)
-    rows = []
-    for r in moves.itertuples(index=False):
-        (origin_lat, origin_lon), (lat, lon) = located[r.origin_pcode], located[r.pcode]
-        rows.append(
-            {
-                "origin_lat": origin_lat,
-                "origin_lon": origin_lon,
-                "lat": lat,
-                "lon": lon,
-                "value": int(r.value),
-                "text": (
-                    f"{format_value(r.value, r.qualifier)} from {r.origin_name or r.origin_pcode}"
-                    f" to {r.place_name or r.pcode}, "
-                    f"{format_period(r.period_start, r.period_end)} ({publisher_name(r.publisher)})"
-                ),
-            }
-        )
-    return pd.DataFrame(rows, columns=columns)
-
-
-@functools.lru_cache(maxsize=4)
-def boundaries(path: str | None) -> dict | None:
-    """The operator's boundary GeoJSON (OCHA COD-AB), read once; None when not configured."""
-    if not path:
-        return None
-    return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
 def page_data(store: Store) -> tuple[Reference, pd.DataFrame]:

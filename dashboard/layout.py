@@ -6,6 +6,7 @@ from dash import dash_table, dcc, html
 from dashboard.briefing import page as briefing_page
 from dashboard.data import Reference
 from dashboard.formatting import format_date
+from dashboard.map_figure import DEFAULT_MEASURE, MEASURES
 from dashboard.views import Card, menu_places
 
 SORTS = [("idps", "people displaced"), ("new", "newly displaced"), ("share", "share of population")]
@@ -106,6 +107,35 @@ def graph_config(name: str) -> dict:
         "showSendToCloud": False,
         "toImageButtonOptions": {"format": "png", "filename": f"displacement-{name}", "scale": 2},
     }
+
+
+def map_panel() -> html.Div:
+    """The map with the measure it is coloured by chosen beside it: one pressed button."""
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Span("Colour the map by", id="map-measure-label"),
+                    *[
+                        html.Button(
+                            label,
+                            id=f"measure-{key}",
+                            className="toggle",
+                            n_clicks=0,
+                            **{"aria-pressed": "true" if key == DEFAULT_MEASURE else "false"},
+                        )
+                        for key, (label, _) in MEASURES.items()
+                    ],
+                    dcc.Store(id="map-measure", data=DEFAULT_MEASURE),
+                ],
+                className="map-measure",
+                role="group",
+                **{"aria-labelledby": "map-measure-label"},
+            ),
+            dcc.Loading(dcc.Graph(id="map", config=graph_config("map"))),
+        ],
+        className="map-panel",
+    )
 
 
 def breadcrumb(trail: list[tuple[str, str]]) -> list:
@@ -268,7 +298,7 @@ def page(ref: Reference, loads: pd.DataFrame) -> html.Div:
             html.Div(
                 [
                     dcc.Loading(dcc.Graph(id="breakdown", config=graph_config("breakdown"))),
-                    dcc.Loading(dcc.Graph(id="map", config=graph_config("map"))),
+                    map_panel(),
                 ],
                 className="two-up",
             ),

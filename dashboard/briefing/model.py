@@ -307,13 +307,20 @@ def build(
         lines=lines(own_shown),
         events=[(pd.Timestamp(e.date), str(e.title)) for e in events.itertuples(index=False)],
         breakdown=kids,
-        points=data.map_points(kids, places).dropna(subset=["lat", "lon"]),
+        points=located(kids, places),
         disputes=found,
         sources=sources(shown, cited),
         count=int(view.count),
         cited=cited,
         names=_names(places, [str(place["pcode"]), *kids["pcode"], *_dispute_places(found)]),
     )
+
+
+def located(rows: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
+    """Breakdown rows with their places' coordinates, those without any left out: what the
+    pack's map draws (the places within at their seat towns)."""
+    coords = places[["pcode", "lat", "lon"]]
+    return rows.merge(coords, on="pcode", how="left").dropna(subset=["lat", "lon"])
 
 
 def _dispute_places(found: list[Dispute]) -> list[str]:

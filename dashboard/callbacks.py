@@ -366,9 +366,7 @@ def register(
     @app.callback(
         Output("download-brief", "data"),
         Output("brief-message", "children"),
-        Input("brief-pptx", "n_clicks"),
-        Input("brief-pdf", "n_clicks"),
-        State("brief-lang", "value"),
+        *[Input(key, "n_clicks") for key, *_ in briefing_page.BUTTONS],
         State("filter-place", "value"),
         State("filter-district", "value"),
         State("filter-dates", "start_date"),
@@ -376,9 +374,10 @@ def register(
         State("figures-table", "filter_query"),
         prevent_initial_call=True,
     )
-    def download_brief(_pptx, _pdf, lang, place, district, start, end, query):
-        """The briefing pack of the current view, as slides or a PDF, in the chosen language."""
-        fmt = "pdf" if ctx.triggered_id == "brief-pdf" else "pptx"
+    def download_brief(*args):
+        """The briefing pack of the current view: slides or a PDF, in English or Arabic."""
+        place, district, start, end, query = args[len(briefing_page.BUTTONS) :]
+        fmt, lang = briefing_page.chosen(ctx.triggered_id)
         s = _state(place, district, start, end)
         return briefing_page.download(store, s, fmt, lang, query, threshold)
 

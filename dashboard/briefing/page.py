@@ -11,23 +11,23 @@ from etl.store import Store, StoreError
 LANGUAGE_NAMES = {"en": "English", "ar": "العربية"}
 
 
+# (button id, format, language, label): a button per file, so nothing needs choosing first.
+BUTTONS = [
+    (f"brief-{fmt}-{lang}", fmt, lang, f"{label} ({LANGUAGE_NAMES[lang]})")
+    for fmt, label in (("pptx", "Slides"), ("pdf", "PDF"))
+    for lang in LANGUAGES
+]
+
+
 def control() -> html.Div:
-    """Two buttons and a language choice, beside the CSV downloads."""
+    """The briefing pack's buttons, beside the CSV downloads."""
     return html.Div(
         [
             html.Span("Briefing pack", id="brief-label", className="brief-label"),
-            dcc.RadioItems(
-                id="brief-lang",
-                options=[
-                    {"label": html.Span(LANGUAGE_NAMES[lang], lang=lang), "value": lang}
-                    for lang in LANGUAGES
-                ],
-                value="en",
-                inline=True,
-                className="brief-lang",
-            ),
-            html.Button("Slides (.pptx)", id="brief-pptx", className="button secondary"),
-            html.Button("PDF", id="brief-pdf", className="button secondary"),
+            *[
+                html.Button(label, id=key, className="button secondary", lang=lang)
+                for key, _fmt, lang, label in BUTTONS
+            ],
             html.Span(id="brief-message", role="status", className="count"),
             dcc.Download(id="download-brief"),
         ],
@@ -35,6 +35,14 @@ def control() -> html.Div:
         role="group",
         **{"aria-labelledby": "brief-label"},
     )
+
+
+def chosen(button: object) -> tuple[str, str]:
+    """(format, language) of the button pressed; the English deck for anything else."""
+    for key, fmt, lang, _label in BUTTONS:
+        if button == key:
+            return fmt, lang
+    return "pptx", "en"
 
 
 def download(

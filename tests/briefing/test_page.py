@@ -8,12 +8,12 @@ import pytest
 from pptx import Presentation
 
 from dashboard.app import create_app
+from dashboard.briefing.page import BUTTONS
 from dashboard.settings import DashboardSettings
 from tests.briefing.extract import deck_blocks
 
 OUTPUT = "..download-brief.data...brief-message.children.."
 STATES = [
-    ("brief-lang", "value"),
     ("filter-place", "value"),
     ("filter-district", "value"),
     ("filter-dates", "start_date"),
@@ -36,17 +36,16 @@ def _click(client, button: str, **values: object):
             {"id": "brief-message", "property": "children"},
         ],
         "inputs": [
-            {"id": "brief-pptx", "property": "n_clicks", "value": 1 if button == "pptx" else None},
-            {"id": "brief-pdf", "property": "n_clicks", "value": 1 if button == "pdf" else None},
+            {"id": key, "property": "n_clicks", "value": 1 if key == button else None}
+            for key, *_ in BUTTONS
         ],
-        "changedPropIds": [f"brief-{button}.n_clicks"],
+        "changedPropIds": [f"{button}.n_clicks"],
         "state": [{"id": i, "property": p, "value": values.get(f"{i}.{p}")} for i, p in STATES],
     }
     return client.post("/_dash-update-component", json=payload)
 
 
 IDLEB = {
-    "brief-lang.value": "en",
     "filter-place.value": "SY07",
     "filter-dates.start_date": "2019-12-01",
     "filter-dates.end_date": "2020-03-05",
@@ -54,7 +53,7 @@ IDLEB = {
 
 
 def test_a_click_gives_the_deck_of_the_view_named_after_place_and_dates(client):
-    response = _click(client, "pptx", **IDLEB)
+    response = _click(client, "brief-pptx-en", **IDLEB)
     assert response.status_code == 200
     sent = response.get_json()["response"]
     data = sent["download-brief"]["data"]
@@ -69,9 +68,9 @@ def test_a_click_gives_the_deck_of_the_view_named_after_place_and_dates(client):
 def test_the_table_filter_is_recorded_in_the_pack(client):
     filtered = {**IDLEB, "figures-table.filter_query": "{publisher} contains OCHA"}
     body = base64.b64decode(
-        _click(client, "pptx", **filtered).get_json()["response"]["download-brief"]["data"][
-            "content"
-        ]
+        _click(client, "brief-pptx-en", **filtered).get_json()["response"]["download-brief"][
+            "data"
+        ]["content"]
     )
     text = "\n".join(b for slide in deck_blocks(body) for b in slide)
     assert "Table filter: {publisher} contains OCHA" in text
@@ -94,15 +93,19 @@ def test_the_table_filter_is_recorded_in_the_pack(client):
             },
             "the dates are reversed",
         ),
-        ({**IDLEB, "brief-lang.value": "fr"}, "unknown language"),
-        ({**IDLEB, "brief-lang.value": {"$ne": 1}}, "unknown language"),
         ({**IDLEB, "filter-place.value": "SY07' OR '1'='1"}, "unknown place"),
     ],
 )
 def test_a_forged_click_gets_a_clear_message_and_no_file(client, values, message):
-    response = _click(client, "pdf", **values)
+    response = _click(client, "brief-pdf-ar", **values)
     assert response.status_code == 200, response.text[:300]
     sent = response.get_json()["response"]
     assert "download-brief" not in sent
     assert message in sent["brief-message"]["children"]
     assert "Traceback" not in response.text
+
+
+def test_a_click_on_the_arabic_pdf_gives_it(client):
+    data = _click(client, "brief-pdf-ar", **IDLEB).get_json()["response"]["download-brief"]["data"]
+    assert data["filename"] == "briefing_SY07_2019-12-01_2020-03-05_ar.pdf"
+    assert base64.b64decode(data["content"]).startswith(b"%PDF")

@@ -20,16 +20,15 @@ def test_the_briefing_pack_downloads_from_the_page_in_both_formats(watched, live
     page.goto(f"{live_server}/?place=SY07&from=2019-12-01&to=2020-03-05")
     expect(page.locator("#card-new-value")).to_have_text("~560,000", timeout=LOAD)
     with page.expect_download(timeout=MADE) as deck:
-        page.locator("#brief-pptx").click()
+        page.locator("#brief-pptx-en").click()
     assert deck.value.failure() is None
     assert deck.value.suggested_filename == "briefing_SY07_2019-12-01_2020-03-05_en.pptx"
     text = "\n".join(b for s in deck_blocks(Path(deck.value.path()).read_bytes()) for b in s)
     assert "~560,000" in text and "Flash Update (2020-03-05)" in text
     expect(page.locator("#brief-message")).to_contain_text("ready")
 
-    page.get_by_label("العربية").check()
     with page.expect_download(timeout=MADE) as pdf:
-        page.locator("#brief-pdf").click()
+        page.get_by_role("button", name="PDF (العربية)").click()
     assert pdf.value.suggested_filename == "briefing_SY07_2019-12-01_2020-03-05_ar.pdf"
     reader = PdfReader(pdf.value.path())
     assert "إدلب" in reader.pages[0].extract_text()

@@ -121,8 +121,7 @@ def register(
             ref, _ = data.page_data_unavailable()
         trigger = ctx.triggered_id
         if trigger == "url" or trigger is None:
-            default = ViewState("SY", None, ref.date_from, ref.date_to)
-            s = decode_state(search, ref.known, default)
+            s = decode_state(search, ref.known, ref.default_view)
             return (
                 no_update,
                 s.place,
@@ -241,7 +240,7 @@ def register(
         ref = reference()
         v = view(s)
         name = layout.place_label(v.place)
-        cards = [layout.card(c) for c in views.headline_cards(v.own, s.date_from, s.date_to)]
+        cards = [layout.card(c) for c in data.cards(v, s)]
         below = data.within(v)
         kids = views.breakdown(below, v.kids, s.date_from, s.date_to)
         loads = data.freshness(store)
@@ -385,8 +384,10 @@ def register(
         try:
             ref = reference()
             places = ref.places
-            for country in places.loc[places["admin_level"] == 0, "pcode"]:
-                state = ViewState(str(country), None, ref.date_from, ref.date_to)
+            countries = places.loc[places["admin_level"] == 0, "pcode"]
+            first = [ViewState(str(c), None, ref.date_from, ref.date_to) for c in countries]
+            # The landing view first: most visitors open the page without a view in its URL.
+            for state in dict.fromkeys([ref.default_view, *first]):
                 draw(state, "idps")
                 draw_series(state)
                 draw_map(state, map_figure.DEFAULT_MEASURE)

@@ -211,7 +211,8 @@ def sources_panel(loads: pd.DataFrame) -> html.Ul | html.P:
 
 
 def page(ref: Reference, loads: pd.DataFrame) -> html.Div:
-    """The whole page, with filters at the extent of the data."""
+    """The whole page, its filters on the landing view (`Reference.default_view`)."""
+    landing = ref.default_view
     return html.Div(
         [
             dcc.Location(id="url", refresh=False),
@@ -235,7 +236,7 @@ def page(ref: Reference, loads: pd.DataFrame) -> html.Div:
                             dcc.Dropdown(
                                 id="filter-place",
                                 options=place_options(ref),
-                                value="SY",
+                                value=ref.default_view.place,
                                 clearable=False,
                             ),
                         ],
@@ -253,8 +254,10 @@ def page(ref: Reference, loads: pd.DataFrame) -> html.Div:
                             html.Label("Dates", htmlFor="filter-dates"),
                             dcc.DatePickerRange(
                                 id="filter-dates",
-                                start_date=format_date(ref.date_from) if ref.date_from else None,
-                                end_date=format_date(ref.date_to) if ref.date_to else None,
+                                start_date=format_date(landing.date_from)
+                                if landing.date_from
+                                else None,
+                                end_date=format_date(landing.date_to) if landing.date_to else None,
                                 display_format="YYYY-MM-DD",
                             ),
                         ],

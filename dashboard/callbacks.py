@@ -8,6 +8,7 @@ from dash import Dash, Input, Output, State, ctx, dcc, no_update
 from flask_caching import Cache
 
 from dashboard import boundaries, charts, data, layout, map_figure, table_filter, views
+from dashboard.briefing import page as briefing_page
 from dashboard.cache import cached
 from dashboard.settings import DashboardSettings
 from dashboard.state import ViewState, decode_state, encode_state
@@ -360,6 +361,24 @@ def register(
             body = ("\ufeff" + to_csv(ordered)).encode("utf-8")
             return dcc.send_bytes(body, filename=f"{name}_excel.csv")
         return dcc.send_string(to_csv(ordered), filename=f"{name}.csv")
+
+    @app.callback(
+        Output("download-brief", "data"),
+        Output("brief-message", "children"),
+        *[Input(key, "n_clicks") for key, *_ in briefing_page.BUTTONS],
+        State("filter-place", "value"),
+        State("filter-district", "value"),
+        State("filter-dates", "start_date"),
+        State("filter-dates", "end_date"),
+        State("figures-table", "filter_query"),
+        prevent_initial_call=True,
+    )
+    def download_brief(*args):
+        """The briefing pack of the current view: slides or a PDF, in English or Arabic."""
+        place, district, start, end, query = args[len(briefing_page.BUTTONS) :]
+        fmt, lang = briefing_page.chosen(ctx.triggered_id)
+        s = _state(place, district, start, end)
+        return briefing_page.download(store, s, fmt, lang, query, threshold)
 
     def warm_up() -> None:
         try:

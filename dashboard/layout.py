@@ -3,6 +3,7 @@
 import pandas as pd
 from dash import dash_table, dcc, html
 
+from dashboard.briefing import page as briefing_page
 from dashboard.data import Reference
 from dashboard.formatting import format_date
 from dashboard.map_figure import DEFAULT_MEASURE, MEASURES
@@ -322,6 +323,7 @@ def page(ref: Reference, loads: pd.DataFrame) -> html.Div:
                                 id="download-about",
                                 className="button secondary",
                             ),
+                            briefing_page.control(),
                         ],
                         className="downloads",
                     ),

@@ -42,6 +42,7 @@ clean:
 # Every benchmark on this machine (never part of `make test`): bench/results/latest.{json,md}.
 bench: $(VENV)/.installed-dev
 	$(PY) -m bench
+	$(PY) -m bench.briefing
 
 .PHONY: test-pg-up test-pg
 # A PostgreSQL server for the tests, as CI makes it: installs the system package if missing,

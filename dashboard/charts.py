@@ -449,9 +449,10 @@ def timeseries_spec(figs: pd.DataFrame, events: pd.DataFrame, triangulation: boo
             "legend": {
                 "orientation": "h",
                 "x": 0,
-                "y": -0.12,
+                # Clear of the dates on two lines under the axis, however short the chart.
+                "y": -0.18,
                 "yanchor": "top",
-                "title": {"text": "Published by", "side": "top"},
+                "title": {"text": "Published by:", "side": "left"},
             },
         },
     }

@@ -9,7 +9,8 @@
   var WIDTH = 703;
   var GAP = 8;
   var SIZES = {
-    timeseries: {width: WIDTH, height: 360},
+    // Its events are listed under it on paper: a little lower, for the page to keep to one sheet.
+    timeseries: {width: WIDTH, height: 270},
     breakdown: {width: (WIDTH - GAP) / 2, height: 230},
     // The map draws its areas (and its attribution under them) even where the breakdown
     // beside it has nothing: a little lower than the bars, for the page to keep to one sheet.

@@ -452,7 +452,7 @@ def timeseries_spec(figs: pd.DataFrame, events: pd.DataFrame, triangulation: boo
                 # Clear of the dates on two lines under the axis, however short the chart.
                 "y": -0.18,
                 "yanchor": "top",
-                "title": {"text": "Published by:", "side": "left"},
+                "title": {"text": "Published by", "side": "top"},
             },
         },
     }

@@ -24,7 +24,7 @@ NO_PLACES = pd.DataFrame({"pcode": pd.Series(dtype="str")})
 def _mapped(name: str) -> MappedFigures:
     fetched = Fetched.from_file(FIXTURES / name)
     raw = dtm.read(fetched)
-    ctx = MapContext("dtm", dtm.dataset_of(fetched), "run-1", NOW)
+    ctx = MapContext("dtm", raw.dataset, "run-1", NOW)
     return dtm.to_figures(raw, ctx, NO_PLACES)
 
 
@@ -37,7 +37,7 @@ def test_the_real_envelope_is_read_and_its_count_checked() -> None:
     body = (FIXTURES / "chad_admin1.json").read_bytes()
     doc = json.loads(body)
     assert set(doc) == {"result", "statusCode", "isSuccess", "errorMessages", "totalRecordsCount"}
-    assert len(dtm.read(Fetched("x.json", body, None, NOW))) == 10
+    assert len(dtm.read(Fetched("x.json", body, None, NOW)).frame) == 10
     doc["totalRecordsCount"] = 11  # the upstream says it sent more than the body holds
     with pytest.raises(SourceFormatError, match="totalRecordsCount is 11 but 'result' holds 10"):
         dtm.read(Fetched("x.json", json.dumps(doc).encode(), None, NOW))
@@ -45,11 +45,11 @@ def test_the_real_envelope_is_read_and_its_count_checked() -> None:
 
 def test_the_level_is_told_by_the_fields_not_the_file_name() -> None:
     saved = Fetched.from_file(FIXTURES / "chad_saved_response.json")
-    assert dtm.dataset_of(saved) == "admin2"
-    assert dtm.read(saved).attrs["level"] == 2
-    assert dtm.dataset_of(Fetched.from_file(FIXTURES / "chad_admin1.json")) == "admin1"
+    assert dtm.read(saved).dataset == "admin2"
+    assert dtm.read(saved).admin_level == 2
+    assert dtm.read(Fetched.from_file(FIXTURES / "chad_admin1.json")).dataset == "admin1"
     asked = Fetched("x.json", saved.body, "https://dtmapi.iom.int/v3/displacement/admin2", NOW)
-    assert dtm.dataset_of(asked) == "admin2"
+    assert dtm.read(asked).dataset == "admin2"
 
 
 def test_a_split_by_reason_is_one_figure_per_cause() -> None:

@@ -79,6 +79,7 @@ def floor_schema(known: set[str]) -> pa.DataFrameSchema:
             "source_url": pa.Column(str, pa.Check.str_matches(r"^https?://"), **opt),
             "retrieved_at": pa.Column("datetime64[us, UTC]"),
             "run_id": s,
+            "published_pcode": pa.Column(str, **opt),
         },
         checks=[
             pa.Check(lambda df: df["period_start"] <= df["period_end"]),
@@ -155,7 +156,8 @@ def map_rows(raw: pd.DataFrame, dataset: str, run_id: str) -> pd.DataFrame:
     fig["unit"] = "people"
     fig["retrieved_at"] = pd.Timestamp(dt.datetime.now(dt.UTC)).as_unit("us")
     fig["run_id"] = run_id
-    for col in ("sex", "age_group", "origin_pcode", "cause"):
+    fig["published_pcode"] = None
+    for col in ("sex", "age_group", "origin_pcode", "cause", "published_pcode"):
         fig[col] = fig[col].astype("str")
     hashed = pd.util.hash_pandas_object(fig[NATURAL_KEY], index=False).to_numpy()
     fig["figure_id"] = pd.array([f"{h:016x}" for h in hashed.tolist()], dtype="str")

@@ -7,6 +7,7 @@ to check the harness itself. All traffic goes to 127.0.0.1; servers started here
 
 import argparse
 import csv
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -196,15 +197,20 @@ def bench_etl(plan: Plan, work: Path, clock: Clock) -> dict[str, Any]:
                     f"  ETL project {_label(size)} run {rep + 1}: {result['seconds']:.2f} s, "
                     f"peak RSS {rss / 2**20:.0f} MB"
                 )
+        project_s = statistics.median(r["seconds"] for r in project)
+        floor_s = statistics.median(r["seconds"] for r in floor)
+        project_rss = max(r["peak_rss_bytes"] for r in project)
         out[str(size)] = {
             "folder": str(folder),
             "csv_bytes": csv_path.stat().st_size,
             "synth_seconds": seconds,
             "project": project,
             "floor": floor,
-            "project_s": statistics.median(r["seconds"] for r in project),
-            "floor_s": statistics.median(r["seconds"] for r in floor),
-            "project_rss": max(r["peak_rss_bytes"] for r in project),
+            "project_s": project_s,
+            "floor_s": floor_s,
+            "ratio": project_s / floor_s,
+            "project_rss": project_rss,
+            "memory_ratio": project_rss / floor[0]["frame_bytes"],
             "project_rss_before": max(r["rss_before_import_bytes"] for r in project),
             "floor_rss": max(r["peak_rss_bytes"] for r in floor),
             "frame_bytes": floor[0]["frame_bytes"],
@@ -401,8 +407,21 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes: check the harness")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results folder")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument(
+        "--only",
+        choices=["etl"],
+        help="run only this benchmark; its results replace those in the folder's latest.json",
+    )
+    parser.add_argument(
+        "--sizes", help="comma-separated figure counts for the ETL (e.g. 10000,100000)"
+    )
     args = parser.parse_args()
     plan = QUICK if args.quick else Plan()
+    if args.sizes:
+        plan = _resized(plan, [int(n) for n in args.sizes.split(",")])
+    if args.only:
+        run_etl_only(plan, args.out, keep=args.keep)
+        return
     clock = Clock()
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     clock.say(f"benchmarks ({'quick' if args.quick else 'full'}); work folder {work}")
@@ -506,6 +525,63 @@ def main() -> None:
             shutil.rmtree(work, ignore_errors=True)
     clock.say(f"done in {results['duration_s']:.0f} s: {args.out / 'latest.md'}")
     print(report.table(results))
+
+
+def _resized(plan: Plan, sizes: list[int]) -> Plan:
+    """`plan` at these sizes: three runs each, one of the project (two of the floor) at 1M+."""
+    sizes = sorted(sizes)
+    reps = tuple(1 if n >= 1_000_000 else 3 for n in sizes)
+    floor_reps = tuple(2 if n >= 1_000_000 else 3 for n in sizes)
+    profile = max((n for n in sizes if n <= plan.profile_size), default=sizes[0])
+    return dataclasses.replace(
+        plan, sizes=tuple(sizes), reps=reps, floor_reps=floor_reps, profile_size=profile
+    )
+
+
+def run_etl_only(plan: Plan, out: Path, *, keep: bool) -> None:
+    """The ETL benchmark alone; its sections replace those of `out`/latest.json, the rest kept.
+
+    With two sizes or more, the growth exponent is fitted over them; a missed goal is profiled
+    at the plan's profile size, as in the whole run.
+    """
+    clock = Clock()
+    work = Path(tempfile.mkdtemp(prefix="bench-etl-"))
+    latest = out / "latest.json"
+    results: dict[str, Any] = json.loads(latest.read_text()) if latest.exists() else {}
+    for key in ("etl", "growth", "etl_profile"):
+        results.pop(key, None)
+    results["etl_run"] = {
+        "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "git": _git(),
+        "machine": {"cpus": os.cpu_count(), "load_average": os.getloadavg()},
+    }
+    try:
+        results["etl"] = bench_etl(plan, work, clock)
+        if len(plan.sizes) > 1:
+            results["growth"] = growth(results["etl"])
+        if report.etl_misses(results):
+            size = plan.profile_size
+            folder = Path(results["etl"][str(size)]["folder"])
+            db = folder / "profile.db"
+            clock.say(f"profile: import_hxl at {size:,} figures (cProfile)")
+            results["etl_profile"], _, _ = run_child(
+                ["-m", "bench.child", "profile-etl", "--csv", str(folder / "figures.csv"),
+                 "--ref", str(folder), "--db", str(db), "--out", str(work / "etl.prof")]
+            )  # fmt: skip
+            results["etl_profile"]["size"] = size
+    finally:
+        out.mkdir(parents=True, exist_ok=True)
+        latest.write_text(json.dumps(results, indent=1, default=str) + "\n")
+        (out / "latest.md").write_text(report.markdown(results))
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
+    for size, e in results["etl"].items():
+        clock.say(
+            f"ETL {_label(int(size))}: {e['ratio']:.2f}x the floor, "
+            f"peak RSS {e['memory_ratio']:.2f}x the loaded frame"
+        )
+    if "growth" in results:
+        clock.say(f"growth: time ~ n^{results['growth']['exponent']:.2f}")
 
 
 def _first_load_bodies(

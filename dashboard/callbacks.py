@@ -7,7 +7,7 @@ import pandas as pd
 from dash import Dash, Input, Output, State, ctx, dcc, no_update
 from flask_caching import Cache
 
-from dashboard import charts, data, layout, table_filter, views
+from dashboard import boundaries, charts, data, layout, map_figure, table_filter, views
 from dashboard.cache import cached
 from dashboard.settings import DashboardSettings
 from dashboard.state import ViewState, decode_state, encode_state
@@ -120,8 +120,7 @@ def register(
             ref, _ = data.page_data_unavailable()
         trigger = ctx.triggered_id
         if trigger == "url" or trigger is None:
-            default = ViewState("SY", None, ref.date_from, ref.date_to)
-            s = decode_state(search, ref.known, default)
+            s = decode_state(search, ref.known, ref.default_view)
             return (
                 no_update,
                 s.place,
@@ -155,7 +154,6 @@ def register(
         Output("quality", "children"),
         Output("breakdown-heading", "children"),
         Output("breakdown", "figure"),
-        Output("map", "figure"),
         Output("disagreements", "children"),
         Output("figures-count", "children"),
         Output("heartbeat", "disabled"),
@@ -169,13 +167,13 @@ def register(
         prevent_initial_call=True,
     )
     def render(place, district, start, end, sort_by, _beat):
-        """Draw the cards, bars, map and tables of the chosen place and dates."""
+        """Draw the cards, bars and tables of the chosen place and dates."""
         try:
             return (*draw(_state(place, district, start, end), sort_by), True)
         except StoreError:
             blank = charts.empty_figure(UNAVAILABLE)
             unavailable = layout.banners([UNAVAILABLE])
-            return ("–", [], unavailable, [], [], "", blank, blank, [], "", False)
+            return ("–", [], unavailable, [], [], "", blank, [], "", False)
 
     @app.callback(
         Output("timeseries", "figure"),
@@ -197,6 +195,36 @@ def register(
         except StoreError:
             return charts.empty_figure(UNAVAILABLE)
 
+    @app.callback(
+        Output("map", "figure"),
+        Input("filter-place", "value"),
+        Input("filter-district", "value"),
+        Input("filter-dates", "start_date"),
+        Input("filter-dates", "end_date"),
+        Input("map-measure", "data"),
+        Input("heartbeat", "n_intervals"),
+        prevent_initial_call=True,
+    )
+    def render_map(place, district, start, end, measure, _beat):
+        """Draw the map of the chosen place and dates, coloured by the chosen measure."""
+        try:
+            return draw_map(_state(place, district, start, end), measure)
+        except StoreError:
+            return charts.empty_figure(UNAVAILABLE)
+
+    def draw_map(s: ViewState, measure: object) -> dict:
+        """The map `render_map` shows: only the shapes of the view's parts are sent."""
+        v = view(s)
+        below = data.within(v)
+        kids = views.breakdown(below, v.kids, s.date_from, s.date_to)
+        shapes = boundaries.load(settings.boundaries)
+        spec = map_figure.map_view(
+            reference().places, v.place, v.kids, kids, v.moves, shapes, measure
+        )
+        drawn = pd.concat([below, v.moves], ignore_index=True)
+        caption = charts.caption_text(f"Within {v.place['name']}", s.date_from, s.date_to, drawn)
+        return charts.with_caption(spec, *caption)
+
     def draw_series(s: ViewState) -> dict:
         """The time series `render_series` shows, from the store through the cache."""
         line = data.timeline(store, reference(), s, place_figures)
@@ -211,7 +239,7 @@ def register(
         ref = reference()
         v = view(s)
         name = layout.place_label(v.place)
-        cards = [layout.card(c) for c in views.headline_cards(v.own, s.date_from, s.date_to)]
+        cards = [layout.card(c) for c in data.cards(v, s)]
         below = data.within(v)
         kids = views.breakdown(below, v.kids, s.date_from, s.date_to)
         loads = data.freshness(store)
@@ -220,9 +248,6 @@ def register(
         flags = views.quality_flags(v.own, v.stocks, v.kids, place, s.date_to)
         inside = f"Within {place}"
         bars_caption = charts.caption_text(inside, s.date_from, s.date_to, below)
-        map_caption = charts.caption_text(
-            inside, s.date_from, s.date_to, pd.concat([below, v.moves], ignore_index=True)
-        )
         return (
             name,
             layout.breadcrumb(views.breadcrumb(ref.places, str(v.place["pcode"]))),
@@ -233,14 +258,6 @@ def register(
             charts.with_caption(
                 charts.breakdown_spec(views.sort_breakdown(kids, str(sort_by)), place),
                 *bars_caption,
-            ),
-            charts.with_caption(
-                charts.map_spec(
-                    data.map_points(kids, ref.places),
-                    data.map_flows(v.moves, ref.places, charts.MAX_FLOWS),
-                    data.boundaries(settings.boundaries),
-                ),
-                *map_caption,
             ),
             layout.disagreement_table(views.disagreements(v.disputed, threshold)),
             f"{v.count:,} figure{'s' if v.count != 1 else ''}",
@@ -302,6 +319,17 @@ def register(
         return chosen, *["true" if key == chosen else "false" for key, _ in layout.SORTS]
 
     @app.callback(
+        Output("map-measure", "data"),
+        *[Output(f"measure-{key}", "aria-pressed") for key in map_figure.MEASURES],
+        *[Input(f"measure-{key}", "n_clicks") for key in map_figure.MEASURES],
+        prevent_initial_call=True,
+    )
+    def choose_measure(*_clicks):
+        """Colour the map by the measure whose button was pressed."""
+        chosen = map_figure.measure_of(str(ctx.triggered_id).removeprefix("measure-"))
+        return chosen, *["true" if key == chosen else "false" for key in map_figure.MEASURES]
+
+    @app.callback(
         Output("download", "data"),
         Input("download-button", "n_clicks"),
         Input("download-excel", "n_clicks"),
@@ -337,10 +365,13 @@ def register(
         try:
             ref = reference()
             places = ref.places
-            for country in places.loc[places["admin_level"] == 0, "pcode"]:
-                state = ViewState(str(country), None, ref.date_from, ref.date_to)
+            countries = places.loc[places["admin_level"] == 0, "pcode"]
+            first = [ViewState(str(c), None, ref.date_from, ref.date_to) for c in countries]
+            # The landing view first: most visitors open the page without a view in its URL.
+            for state in dict.fromkeys([ref.default_view, *first]):
                 draw(state, "idps")
                 draw_series(state)
+                draw_map(state, map_figure.DEFAULT_MEASURE)
             # The other places of the menu are read, not drawn: reading a place's figures is
             # most of the wait of its first view, and each of its date ranges is cut from them.
             for pcode in views.menu_places(places)["pcode"].head(settings.warm_places):

@@ -1,19 +1,15 @@
 """The dashboard's reads of the store, shaped for one view."""
 
+import dataclasses
 import datetime as dt
 import functools
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
-from dashboard import ranges, views
+from dashboard import landing, parts, ranges, views
 from dashboard.formatting import (
-    format_period,
-    format_value,
-    publisher_name,
     with_hovers,
     with_organisations,
 )
@@ -41,6 +37,11 @@ class View:
     disputed: pd.DataFrame
     # How many figures of the place and its children reach into the range.
     count: int
+    # One publication's units below the place added up per period, for the card metrics the
+    # place has no figure of (`aggregates.unit_sums`; empty when it has them all).
+    sums: pd.DataFrame = dataclasses.field(
+        default_factory=lambda: pd.DataFrame(columns=aggregates.UNIT_SUM_COLUMNS)
+    )
 
 
 @dataclass
@@ -51,11 +52,18 @@ class Reference:
     members: pd.DataFrame
     date_from: dt.date | None
     date_to: dt.date | None
+    # The view a visitor lands on (`landing.landing_state`); None: the country, every date.
+    landing: ViewState | None = None
 
     @property
     def known(self) -> set[str]:
         """Every place id."""
         return set(self.places["pcode"])
+
+    @property
+    def default_view(self) -> ViewState:
+        """What a page without a view in its URL shows."""
+        return self.landing or ViewState(DEFAULT_PLACE, None, self.date_from, self.date_to)
 
 
 def reference(store: Store) -> Reference:
@@ -66,7 +74,14 @@ def reference(store: Store) -> Reference:
     places = views.within_countries(
         reads.places(store.engine, countries or {DEFAULT_PLACE}), countries
     )
-    return Reference(places, reads.place_members(store.engine), start, end)
+    freshest = aggregates.freshest(store.engine, landing.CARD_METRICS)
+    return Reference(
+        places,
+        reads.place_members(store.engine),
+        start,
+        end,
+        landing.landing_state(freshest, places, start, end),
+    )
 
 
 def selected(ref: Reference, state: ViewState) -> tuple[pd.Series, pd.DataFrame]:
@@ -158,9 +173,10 @@ def view(
     both = [pcode, *below]
     start, end = state.date_from, state.date_to
     figs = _figures_of(store, figures_of)(pcode, below)
+    own = _own(figs, state)
     return View(
         place=place,
-        own=_own(figs, state),
+        own=own,
         kids=kids,
         stocks=with_organisations(
             aggregates.latest_stocks(store.engine, below, views.BREAKDOWN_STOCKS, end)
@@ -173,7 +189,27 @@ def view(
             )
         ),
         count=aggregates.count_figures(store.engine, both, start, end),
+        sums=_unit_sums(store, place, own, start, end),
     )
+
+
+def _unit_sums(
+    store: Store, place: pd.Series, own: pd.DataFrame, start: dt.date | None, end: dt.date | None
+) -> pd.DataFrame:
+    """The sums of one publication's units below an admin unit, for the card metrics it has
+    no figure of; none for an area (a figure on an area is never made of its members')."""
+    missing = parts.missing_metrics(own, start, end)
+    level = place["admin_level"]
+    if not missing or pd.isna(level):
+        return pd.DataFrame(columns=aggregates.UNIT_SUM_COLUMNS)
+    return aggregates.unit_sums(store.engine, str(place["pcode"]), int(level), missing, end)
+
+
+def cards(v: View, state: ViewState) -> list[views.Card]:
+    """The headline cards of a view: the place's own figures, else what its parts report."""
+    below = within(v)
+    instead = parts.part_cards(v.place, v.kids, below, v.sums, state.date_from, state.date_to)
+    return views.headline_cards(v.own, state.date_from, state.date_to, instead)
 
 
 def figures(store: Store, ref: Reference, state: ViewState) -> pd.DataFrame:
@@ -225,57 +261,6 @@ def shown(figs: pd.DataFrame, date_from: dt.date | None) -> pd.DataFrame:
 def freshness(store: Store) -> pd.DataFrame:
     """Per source: last successful load and last failure."""
     return reads.last_loads(store.engine)
-
-
-def map_points(rows: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
-    """Breakdown rows with their places' coordinates."""
-    coords = places[["pcode", "lat", "lon"]]
-    return rows.merge(coords, on="pcode", how="left")
-
-
-def map_flows(figs: pd.DataFrame, places: pd.DataFrame, limit: int | None = None) -> pd.DataFrame:
-    """Recommended movement figures with both ends located: origin and destination.
-
-    With `limit`, only that many of the largest (what the map draws).
-    """
-    columns = ["origin_lat", "origin_lon", "lat", "lon", "value", "text"]
-    if figs.empty:
-        return pd.DataFrame(columns=columns)
-    moves = figs[figs["origin_pcode"].notna() & (figs["role"] == "recommended")]
-    coords = places.dropna(subset=["lat", "lon"])
-    located = {
-        str(p): (float(lat), float(lon))
-        for p, lat, lon in zip(coords["pcode"], coords["lat"], coords["lon"], strict=True)
-    }
-    moves = moves[moves["origin_pcode"].isin(located) & moves["pcode"].isin(located)]
-    if limit is not None:
-        moves = moves.sort_values("value", ascending=False, kind="stable").head(limit)
-    rows = []
-    for r in moves.itertuples(index=False):
-        (origin_lat, origin_lon), (lat, lon) = located[r.origin_pcode], located[r.pcode]
-        rows.append(
-            {
-                "origin_lat": origin_lat,
-                "origin_lon": origin_lon,
-                "lat": lat,
-                "lon": lon,
-                "value": int(r.value),
-                "text": (
-                    f"{format_value(r.value, r.qualifier)} from {r.origin_name or r.origin_pcode}"
-                    f" to {r.place_name or r.pcode}, "
-                    f"{format_period(r.period_start, r.period_end)} ({publisher_name(r.publisher)})"
-                ),
-            }
-        )
-    return pd.DataFrame(rows, columns=columns)
-
-
-@functools.lru_cache(maxsize=4)
-def boundaries(path: str | None) -> dict | None:
-    """The operator's boundary GeoJSON (OCHA COD-AB), read once; None when not configured."""
-    if not path:
-        return None
-    return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
 def page_data(store: Store) -> tuple[Reference, pd.DataFrame]:

@@ -5,6 +5,7 @@ from dash import dash_table, dcc, html
 
 from dashboard.data import Reference
 from dashboard.formatting import format_date
+from dashboard.map_figure import DEFAULT_MEASURE, MEASURES
 from dashboard.views import Card, menu_places
 
 SORTS = [("idps", "people displaced"), ("new", "newly displaced"), ("share", "share of population")]
@@ -107,6 +108,35 @@ def graph_config(name: str) -> dict:
     }
 
 
+def map_panel() -> html.Div:
+    """The map with the measure it is coloured by chosen beside it: one pressed button."""
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Span("Colour the map by", id="map-measure-label"),
+                    *[
+                        html.Button(
+                            label,
+                            id=f"measure-{key}",
+                            className="toggle",
+                            n_clicks=0,
+                            **{"aria-pressed": "true" if key == DEFAULT_MEASURE else "false"},
+                        )
+                        for key, (label, _) in MEASURES.items()
+                    ],
+                    dcc.Store(id="map-measure", data=DEFAULT_MEASURE),
+                ],
+                className="map-measure",
+                role="group",
+                **{"aria-labelledby": "map-measure-label"},
+            ),
+            dcc.Loading(dcc.Graph(id="map", config=graph_config("map"))),
+        ],
+        className="map-panel",
+    )
+
+
 def breadcrumb(trail: list[tuple[str, str]]) -> list:
     """Links from the country down to the selection; the last is the current place."""
     items: list = []
@@ -180,7 +210,8 @@ def sources_panel(loads: pd.DataFrame) -> html.Ul | html.P:
 
 
 def page(ref: Reference, loads: pd.DataFrame) -> html.Div:
-    """The whole page, with filters at the extent of the data."""
+    """The whole page, its filters on the landing view (`Reference.default_view`)."""
+    landing = ref.default_view
     return html.Div(
         [
             dcc.Location(id="url", refresh=False),
@@ -204,7 +235,7 @@ def page(ref: Reference, loads: pd.DataFrame) -> html.Div:
                             dcc.Dropdown(
                                 id="filter-place",
                                 options=place_options(ref),
-                                value="SY",
+                                value=ref.default_view.place,
                                 clearable=False,
                             ),
                         ],
@@ -222,8 +253,10 @@ def page(ref: Reference, loads: pd.DataFrame) -> html.Div:
                             html.Label("Dates", htmlFor="filter-dates"),
                             dcc.DatePickerRange(
                                 id="filter-dates",
-                                start_date=format_date(ref.date_from) if ref.date_from else None,
-                                end_date=format_date(ref.date_to) if ref.date_to else None,
+                                start_date=format_date(landing.date_from)
+                                if landing.date_from
+                                else None,
+                                end_date=format_date(landing.date_to) if landing.date_to else None,
                                 display_format="YYYY-MM-DD",
                             ),
                         ],
@@ -267,7 +300,7 @@ def page(ref: Reference, loads: pd.DataFrame) -> html.Div:
             html.Div(
                 [
                     dcc.Loading(dcc.Graph(id="breakdown", config=graph_config("breakdown"))),
-                    dcc.Loading(dcc.Graph(id="map", config=graph_config("map"))),
+                    map_panel(),
                 ],
                 className="two-up",
             ),

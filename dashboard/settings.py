@@ -19,7 +19,10 @@ class DashboardSettings(BaseSettings):
     boundaries: str | None = Field(
         default=None,
         validation_alias=AliasChoices("DASHBOARD_BOUNDARIES", "boundaries"),
-        description="GeoJSON of admin boundaries (OCHA COD-AB) for the map; none by default.",
+        description=(
+            "GeoJSON file or folder of admin boundaries (OCHA COD-AB) for the map; by default"
+            " the shipped Syria admin 1 and 2 of data/boundaries/."
+        ),
     )
     stale_after_days: int = Field(
         default=30,

@@ -8,7 +8,7 @@ reported for an area stays on that area.
 
 import bisect
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -251,20 +251,31 @@ def _flow_total(records: list[dict]) -> Total | None:
 
 
 def headline_cards(
-    figs: pd.DataFrame, date_from: dt.date | None, date_to: dt.date | None
+    figs: pd.DataFrame,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    parts: Mapping[str, Card] | None = None,
 ) -> list[Card]:
-    """The four headline cards for the figures of one place."""
+    """The four headline cards for the figures of one place.
+
+    `parts`, per metric (`parts.part_cards`): the card to show when the place has no figure
+    of its own, from what its parts report. The share is only ever of the place's own figures.
+    """
+    parts = parts or {}
     # The rules pick from the counted figures once, then from each metric's share of them.
     of = _by_metric(counted(figs), ["population", "idps", "new_displacements"])
     population = _latest(of["population"], date_to)
     idps = _latest(of["idps"], date_to)
     new = _flow_total(_flows_within(of["new_displacements"], date_from, date_to))
     cards = [
-        _stock_card("population", "Population", population, of["population"]),
-        _stock_card("idps", "People displaced", idps, of["idps"]),
+        _stock_card("population", "Population", population, of["population"], parts),
+        _stock_card("idps", "People displaced", idps, of["idps"], parts),
     ]
     if new is None:
-        cards.append(Card("new", "Newly displaced in range", "–", "no report in this period"))
+        cards.append(
+            parts.get("new_displacements")
+            or Card("new", "Newly displaced in range", "–", "no report in this period")
+        )
     else:
         reports = f" ({new.reports} reports)" if new.reports > 1 else ""
         cards.append(
@@ -281,10 +292,18 @@ def headline_cards(
     return cards
 
 
-def _stock_card(key: str, label: str, total: Total | None, rows: pd.DataFrame) -> Card:
-    """A stock's card; `rows` are the counted figures of its metric (for the change)."""
+def _stock_card(
+    metric: str,
+    label: str,
+    total: Total | None,
+    rows: pd.DataFrame,
+    parts: Mapping[str, Card] | None = None,
+) -> Card:
+    """A stock's card; `rows` are the counted figures of its metric (for the change), `parts`
+    the cards of what the place's parts report, for a place without a figure of its own."""
+    key = metric
     if total is None:
-        return Card(key, label, "–", "no report as of this date")
+        return (parts or {}).get(metric) or Card(key, label, "–", "no report as of this date")
     change = _change(rows, total)
     return Card(
         key,

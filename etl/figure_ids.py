@@ -2,7 +2,9 @@
 
 import datetime as dt
 import hashlib
+from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from schemas.figures import NATURAL_KEY
@@ -22,11 +24,33 @@ def _part(value: object) -> str:
 # the id it always had.
 _LATER = ("cause",)
 _FIRST = [c for c in NATURAL_KEY if c not in _LATER]
+_SEP = "\x1f"
 
 
 def figure_id(record: dict[str, object]) -> str:
     """The 16-hex-digit hash of a figure's natural key."""
     parts = [_part(record.get(col)) for col in _FIRST]
     parts += [f"{col}={text}" for col in _LATER if (text := _part(record.get(col)))]
-    key = "\x1f".join(parts)
+    key = _SEP.join(parts)
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+def figure_ids(columns: Mapping[str, Sequence[object]]) -> np.ndarray:
+    """`figure_id` of every figure given column by column: each key column's text at once."""
+    texts = [_texts(columns[col]) for col in _FIRST]
+    keys = [_SEP.join(parts) for parts in zip(*texts, strict=True)]
+    for col in _LATER:
+        later = _texts(columns[col])
+        keys = [k + f"{_SEP}{col}={t}" if t else k for k, t in zip(keys, later, strict=True)]
+    return np.fromiter(
+        (hashlib.sha1(k.encode("utf-8")).hexdigest()[:16] for k in keys),
+        dtype=object,
+        count=len(keys),
+    )
+
+
+def _texts(values: Sequence[object]) -> list[str]:
+    """`_part` of a column: dates as ISO dates, missing as empty, the rest as text."""
+    codes, uniques = pd.factorize(pd.Series(values), use_na_sentinel=False)
+    parts = [_part(u) for u in uniques]
+    return [parts[c] for c in codes]

@@ -11,7 +11,9 @@
   var SIZES = {
     timeseries: {width: WIDTH, height: 360},
     breakdown: {width: (WIDTH - GAP) / 2, height: 230},
-    map: {width: (WIDTH - GAP) / 2, height: 230},
+    // The map draws its areas (and its attribution under them) even where the breakdown
+    // beside it has nothing: a little lower than the bars, for the page to keep to one sheet.
+    map: {width: (WIDTH - GAP) / 2, height: 210},
   };
   var EMPTY_HEIGHT = 70;
   var FONT = 0.8;  // event labels shrink with the chart

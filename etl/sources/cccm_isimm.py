@@ -107,13 +107,37 @@ def spellings(path: Path = SPELLINGS) -> dict[tuple[str, str], str]:
 
 
 def fetch(client: HttpClient, cfg: SourceConfig, _credentials: Credentials) -> Iterator[Fetched]:
-    """The configured monthly files from the upstream repository."""
+    """The configured monthly files: from a folder under the data folder (`dir`), offline,
+    or else from the upstream repository (`base_url`)."""
+    folder = cfg.options.get("dir")
+    if folder:
+        yield from _local_months(Path(str(cfg.options.get("base_dir", "."))) / str(folder), cfg)
+        return
     base = str(cfg.options.get("base_url", DEFAULT_BASE)).rstrip("/") + "/"
     for name in cfg.options.get("files", []):
         if cfg.since and month_end(str(name)) < cfg.since:
             continue
         response = client.get(NAME, base + str(name))
         yield Fetched(str(name), response.content, response.url, dt.datetime.now(dt.UTC))
+
+
+def _local_months(folder: Path, cfg: SourceConfig) -> Iterator[Fetched]:
+    """The months saved in `folder`: the configured `files`, else every ISIMM_*.csv there.
+
+    Each file keeps its upstream address as its source, so a figure loaded offline still
+    links to where the cluster publishes it.
+    """
+    if not folder.is_dir():
+        raise InputError(f"{NAME}: {folder}: no such folder")
+    names = [str(n) for n in cfg.options.get("files", [])] or sorted(
+        p.name for p in folder.glob("ISIMM_*.csv")
+    )
+    base = str(cfg.options.get("base_url", DEFAULT_BASE)).rstrip("/") + "/"
+    for name in sorted(names, key=month_end):
+        if cfg.since and month_end(name) < cfg.since:
+            continue
+        saved = Fetched.from_file(folder / name)
+        yield Fetched(saved.name, saved.body, base + name, saved.retrieved_at)
 
 
 # --- reading: CSV or .xlsx into one table of text cells ----------------------------------------

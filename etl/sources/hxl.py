@@ -64,11 +64,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 
 from etl.errors import HxlError, InputError
-from etl.figure_ids import figure_id
-from etl.frames import to_figure_frame
+from etl.figure_ids import figure_id, figure_ids
+from etl.frames import figure_frame
 from etl.sources.base import (
     Connector,
     Credentials,
@@ -79,11 +80,10 @@ from etl.sources.base import (
     Records,
     Refused,
     SourceConfig,
-    figure_record,
 )
 from etl.sources.hxl_files import Grid, csv_grid, read_grid
 from etl.transport import HttpClient
-from etl.values import CellError, parse_iso_date, parse_number, parse_qualifier
+from etl.values import MAX_COUNT, CellError, parse_iso_date, parse_number, parse_qualifier
 from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import FLOW_METRICS, AgeGroup, Cause, Metric, Qualifier, Role, Sex, Unit
 from schemas.figures import NATURAL_KEY
@@ -472,9 +472,8 @@ def _code_shaped(text: str, level: str) -> bool:
 
 
 def _filled(frame: pd.DataFrame, col: int) -> list[str]:
-    return [
-        c.strip() for c in frame.iloc[:, col] if c.strip() and c.strip().lower() not in _MISSING
-    ]
+    cells = frame.iloc[:, col].to_numpy(dtype=object)
+    return [c.strip() for c in cells if c.strip() and c.strip().lower() not in _MISSING]
 
 
 def _fix_swapped(cols: HxlColumns, frame: pd.DataFrame, tags: list[str]) -> list[str]:
@@ -539,7 +538,8 @@ def _zones(cols: HxlColumns, frame: pd.DataFrame) -> dict[str, ZoneInfo]:
     """The publisher's time zone of each date column whose timestamps need one."""
     found = {}
     for kind, col in cols.dates.items():
-        zone = publisher_zone(frame.iloc[:, col].tolist())
+        # Distinct cells say what all of them say: each is read once.
+        zone = publisher_zone(pd.unique(frame.iloc[:, col].to_numpy(dtype=object)).tolist())
         if zone is not None:
             found[kind] = zone
     return found
@@ -559,6 +559,8 @@ class _Context:
     new_places: NewPlaces
     names: dict[str, str] = field(default_factory=dict)  # the gazetteer's names by P-code
     notes: list[str] = field(default_factory=list)
+    # Each frame row's number in the file, by position.
+    row_numbers: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))
 
 
 def map_hxl(
@@ -584,50 +586,492 @@ def map_hxl(
         f"{tags[cols.dates[kind]]}: UTC timestamps read as {zone.key} calendar dates"
         for kind, zone in run.zones.items()
     ]
-    records: list[dict[str, object]] = []
-    rejections: list[Rejection] = []
-    rows: Iterable = zip(table.rows.index, table.rows.itertuples(index=False), strict=True)
-    if progress is not None:
-        rows = progress(rows)
-    for row_number, cells in rows:
-        raw = {tags[i]: cells[i] for i in range(len(cells)) if cells[i]}
-        try:
-            common = _row_common(cells, run)
-        except Refused as err:
-            rejections.append(err.rejection(int(row_number), raw))
-            continue
-        for vcol in cols.values:
-            cell = _value_text(cells[vcol.index])
-            if cell is None:
-                continue
-            try:
-                record = _figure(cell, vcol, common, ctx, int(row_number))
-            except CellError as err:
-                rejections.append(
-                    Rejection(int(row_number), str(vcol.tag), err.check, err.reason, cell, raw)
-                )
-                continue
-            record["_raw"] = raw
-            records.append(record)
+    del progress  # the rows are mapped column by column, in one pass
+    frame = table.rows
+    run.row_numbers = frame.index.to_numpy()
+    columns = [frame.iloc[:, i].to_numpy(dtype=object, na_value="") for i in range(len(labels))]
+    common, row_errors = _common_columns(columns, run)
+    records, rejections, row_numbers = _figure_columns(columns, common, row_errors, run, ctx)
     notes += run.notes
-    records, merged = combine_units(records, rejections)
+    records, row_numbers, extra, merged = _combined(records, row_numbers, columns, run)
+    rejections += extra
+    if records:
+        records["retrieved_at"] = np.full(len(row_numbers), pd.Timestamp(ctx.retrieved_at))
     if merged:
         notes.append(f"{merged:,} rows were added up into the figures of their place and date")
-    row_numbers = [int(r.pop("row")) for r in records]  # type: ignore[call-overload]
-    for record in records:
-        record.pop("_raw", None)
     new = run.new_places.frame()
     if new is not None:
         notes.append(f"{len(new):,} units not in the gazetteer added from this file")
     return MappedFigures(
-        to_figure_frame(records),
-        row_numbers,
+        figure_frame(records),
+        [int(r) for r in row_numbers],
         rejections,
         cols.ignored,
         len(table.rows),
         new,
         notes,
     )
+
+
+# --- whole columns of rows ---------------------------------------------------------------------
+
+_Errors = (Refused, CellError)
+
+
+def _objects(values: Iterable[object], count: int) -> np.ndarray:
+    """A 1-d array of Python objects (tuples stay whole)."""
+    return np.fromiter(values, dtype=object, count=count)
+
+
+def _each(values: np.ndarray, fn: Callable[[object], object]) -> tuple[np.ndarray, np.ndarray]:
+    """`fn` of every value, computed once per distinct value: (results, the refusal or None).
+
+    A published column holds a few distinct cells thousands of times (dates, codes, words).
+    """
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
+    results: list[object] = []
+    errors: list[object] = []
+    for unique in uniques:
+        try:
+            results.append(fn(unique))
+            errors.append(None)
+        except _Errors as err:
+            results.append(None)
+            errors.append(err)
+    return (
+        _objects(results, len(results))[codes],
+        _objects(errors, len(errors))[codes],
+    )
+
+
+def _clean(values: np.ndarray) -> np.ndarray:
+    """Cells as `_cell` reads them: trimmed, with the words of a missing cell as empty."""
+
+    def one(cell: object) -> str:
+        text = str(cell).strip()
+        return "" if text.lower() in _MISSING else text
+
+    return _each(values, one)[0]
+
+
+def _first_error(errors: np.ndarray, found: np.ndarray) -> None:
+    """Record each refusal of `found` for the rows that have none yet (the first one wins)."""
+    take = ~pd.isna(found) & pd.isna(errors)
+    errors[take] = found[take]
+
+
+def _place_columns(
+    columns: list[np.ndarray], where: dict[str, int], label: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The most specific place code of every row, column by column.
+
+    Returns the stored P-code (None when the row has none), its level's name, the cell as
+    published, and the refusal of a code that cannot be read (an unknown ISO3 code).
+    """
+    n = len(columns[0]) if columns else 0
+    level = np.full(n, None, dtype=object)
+    text = np.full(n, "", dtype=object)
+    for name in PLACE_LEVELS:
+        if name not in where:
+            continue
+        cells = _clean(columns[where[name]])
+        take = pd.isna(level) & (cells != "")
+        level[take] = name
+        text[take] = cells[take]
+    pcode = np.full(n, None, dtype=object)
+    errors = np.full(n, None, dtype=object)
+    for name in PLACE_LEVELS:
+        rows = level == name
+        if not rows.any():
+            continue
+        codes, refused = _each(text[rows], lambda code, lv=name: _place_code(str(code), lv, label))
+        pcode[rows] = codes
+        errors[rows] = refused
+    return pcode, level, text, errors
+
+
+def _place_code(code: str, level: str, label: str) -> str:
+    """The stored P-code of a cell of place column `level`: a country's admin 0 P-code, a
+    response area's id without spaces, or an admin code in the gazetteer's spelling."""
+    if level == "country":
+        return _country(code, label)
+    if level == "loc":
+        return code.upper().replace(" ", "")
+    return normalise_pcode(code) or code
+
+
+def _row_cells(columns: list[np.ndarray], position: int) -> tuple[str, ...]:
+    return tuple(str(col[position]) for col in columns)
+
+
+def _raw_record(columns: list[np.ndarray], position: int, tags: list[str]) -> dict[str, str]:
+    """A row's non-empty cells by hashtag, as a rejection or a sum names them."""
+    cells = _row_cells(columns, position)
+    return {tags[i]: cells[i] for i in range(len(cells)) if cells[i]}
+
+
+def _common_columns(
+    columns: list[np.ndarray], run: _Context
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """What every figure of a row shares (place, origin, dates, cause, role, qualifier,
+    provenance), one array per field, and each row's first refusal (None for a row that maps).
+
+    The checks run in this order, and a row's first failing one is its refusal: place, new
+    unit, origin, role, each date column, cause, qualifier.
+    """
+    cols = run.cols
+    n = len(columns[0]) if columns else 0
+    errors = np.full(n, None, dtype=object)
+    pcode, level, published, refused = _place_columns(columns, cols.place, "")
+    missing = Refused("#adm1+code", RejectionCode.PLACE_MISSING, "no place code in this row", "")
+    _first_error(errors, np.where(pd.isna(level), missing, None))
+    _first_error(errors, refused)
+    if run.known is not None:
+        _new_places(columns, pcode, level, errors, run)
+    origin, _level, _text, refused = _place_columns(columns, cols.origin, "+origin")
+    _first_error(errors, refused)
+    meta = {key: _clean(columns[index]) for key, index in cols.meta.items()}
+    role, refused = _each(meta.get("role", np.full(n, "", dtype=object)), _role)
+    _first_error(errors, refused)
+    dates: dict[str, np.ndarray] = {}
+    for kind, index in cols.dates.items():
+        zone = run.zones.get(kind)
+        dates[kind], refused = _each(
+            _clean(columns[index]), lambda text, k=kind, z=zone: _date_or_refused(str(text), k, z)
+        )
+        _first_error(errors, refused)
+    words = [meta.get("cause"), meta.get("cause_word")]
+    pairs = _objects(
+        zip(*(w if w is not None else np.full(n, None, dtype=object) for w in words), strict=True),
+        n,
+    )
+    cause, refused = _each(pairs, _cause_of)
+    _first_error(errors, refused)
+    qualifier, refused = _each(
+        meta.get("qualifier", np.full(n, "", dtype=object)),
+        lambda text: _qualifier({"qualifier": str(text)}, run),
+    )
+    _first_error(errors, refused)
+    published = np.where(published == pcode, None, published)
+    common = {
+        "pcode": pcode,
+        "published_pcode": published,
+        "origin_pcode": origin,
+        "cause": cause,
+        "role": role,
+        "qualifier": qualifier,
+        **{
+            field: _or_none(meta.get(key), n)
+            for field, key in (
+                ("publisher", "source"),
+                ("source_url", "url"),
+                ("source_record_id", "id"),
+                ("excerpt", "excerpt"),
+            )
+        },
+    }
+    for kind, values in dates.items():
+        common[f"date_{kind}"] = values
+    return common, errors
+
+
+def _or_none(cells: np.ndarray | None, n: int) -> np.ndarray:
+    if cells is None:
+        return np.full(n, None, dtype=object)
+    return np.where(cells == "", None, cells)
+
+
+def _role(text: object) -> str:
+    role = str(text).lower() or Role.RECOMMENDED.value
+    if role not in {r.value for r in Role}:
+        raise Refused(
+            "#meta+role",
+            RejectionCode.ROLE_VALUE,
+            "unknown role (use recommended or triangulation)",
+            role,
+        )
+    return role
+
+
+def _cause_of(pair: object) -> str | None:
+    cause, word = pair  # type: ignore[misc]
+    meta = {}
+    if cause is not None:
+        meta["cause"] = str(cause)
+    if word is not None:
+        meta["cause_word"] = str(word)
+    return _cause(meta)
+
+
+def _date_or_refused(text: str, kind: str, zone: ZoneInfo | None) -> object:
+    try:
+        return _date_cell(text, kind, zone) if text else None
+    except CellError as err:
+        raise Refused(f"#date+{kind}", err.check, err.reason, text) from err
+
+
+def _new_places(
+    columns: list[np.ndarray],
+    pcode: np.ndarray,
+    level: np.ndarray,
+    errors: np.ndarray,
+    run: _Context,
+) -> None:
+    """`_new_place` for the rows whose unit might be one the gazetteer lacks, in row order."""
+    known = run.known or set()
+    maybe = (level == "adm3") & pd.isna(errors)
+    maybe &= ~pd.Series(pcode, dtype=object).isin(known).to_numpy()
+    for position in np.flatnonzero(maybe):
+        try:
+            _new_place(_row_cells(columns, position), str(pcode[position]), "adm3", run)
+        except Refused as err:
+            errors[position] = err
+
+
+# A count as most tables write it: digits, grouped by commas or not, one qualifier mark.
+_SIMPLE_NUMBER = re.compile(r"^([~<>]?)([0-9]{1,3}(?:,[0-9]{3}){1,5}|[0-9]{1,18})(\+?)$")
+_MARKS = {"~": Qualifier.APPROXIMATELY, "<": Qualifier.LESS_THAN, ">": Qualifier.MORE_THAN}
+
+
+def _numbers(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`parse_number` over a column: (value, the cell's qualifier or None, the CellError).
+
+    Plain and comma-grouped counts are read at once; every other cell is read by
+    `parse_number` itself, once per distinct cell.
+    """
+    n = len(cells)
+    values = np.full(n, None, dtype=object)
+    qualifiers = np.full(n, None, dtype=object)
+    errors = np.full(n, None, dtype=object)
+    if n == 0:
+        return values, qualifiers, errors
+    parts = pd.Series(cells, dtype=object).str.extract(_SIMPLE_NUMBER)
+    simple = np.array(parts[1].notna(), dtype=bool)
+    mark, plus = parts[0].to_numpy(dtype=object), parts[2].to_numpy(dtype=object)
+    # "~5+" and "<5+" contradict themselves: parse_number says so.
+    simple &= ~(np.isin(mark, ["~", "<"]) & (plus == "+"))
+    if simple.any():
+        number = parts[1][simple].str.replace(",", "", regex=False).astype("int64").to_numpy()
+        fits = number <= MAX_COUNT
+        at = np.flatnonzero(simple)[fits]
+        simple[np.flatnonzero(simple)[~fits]] = False
+        values[at] = number[fits].tolist()
+        quals = [
+            _MARKS[m] if m else (Qualifier.MORE_THAN if p else None)
+            for m, p in zip(mark[at], plus[at], strict=True)
+        ]
+        qualifiers[at] = _objects(quals, len(quals))
+    rest = ~simple
+    if rest.any():
+        parsed, refused = _each(cells[rest], lambda text: parse_number(str(text)))
+        values[rest] = [p.value if p is not None else None for p in parsed]
+        qualifiers[rest] = [p.qualifier if p is not None else None for p in parsed]
+        errors[rest] = refused
+    return values, qualifiers, errors
+
+
+def _dates64(values: np.ndarray) -> np.ndarray:
+    """Dates (or None) as datetime64[us], NaT for None."""
+    out, _ = _each(
+        values,
+        lambda d: np.datetime64(d, "D") if isinstance(d, dt.date) else np.datetime64("NaT", "D"),
+    )
+    return out.astype("datetime64[D]").astype("datetime64[us]")
+
+
+def _periods(
+    common: dict[str, np.ndarray], n: int
+) -> dict[bool, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """`_period` over whole columns, for flows (True) and stocks (False): start, end, missing."""
+    nat = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
+    start, end, reported = (
+        _dates64(common[f"date_{k}"]) if f"date_{k}" in common else nat
+        for k in ("start", "end", "reported")
+    )
+    year = common.get("date_year")
+    has_year = (
+        np.array([isinstance(y, int) for y in year], dtype=bool)
+        if year is not None
+        else np.zeros(n, dtype=bool)
+    )
+    first = last = nat
+    if has_year.any():
+        years = np.where(has_year, year, 1970).astype("int64") - 1970  # type: ignore[call-overload]
+        first = np.where(has_year, years.astype("datetime64[Y]"), np.datetime64("NaT"))
+        first = first.astype("datetime64[us]")
+        last = (years + 1).astype("datetime64[Y]").astype("datetime64[D]") - np.timedelta64(1, "D")
+        last = np.where(has_year, last.astype("datetime64[us]"), nat)
+    flow_end = np.where(np.isnat(end), reported, end)
+    flow_start = np.where(np.isnat(start), flow_end, start)
+    as_of = np.where(np.isnat(reported), np.where(np.isnat(end), start, end), reported)
+    flows = (
+        np.where(has_year, first, flow_start),
+        np.where(has_year, last, flow_end),
+        ~has_year & np.isnat(flow_end),
+    )
+    stocks = (
+        np.where(has_year, last, as_of),
+        np.where(has_year, last, as_of),
+        ~has_year & np.isnat(as_of),
+    )
+    return {True: flows, False: stocks}
+
+
+_NO_FLOW_DATE = CellError(
+    RejectionCode.DATE_MISSING, "a flow needs #date+end (or #date) for its period"
+)
+_NO_STOCK_DATE = CellError(
+    RejectionCode.DATE_MISSING, "a stock needs #date or #date+reported for its as-of date"
+)
+
+
+def _figure_columns(
+    columns: list[np.ndarray],
+    common: dict[str, np.ndarray],
+    row_errors: np.ndarray,
+    run: _Context,
+    ctx: MapContext,
+) -> tuple[dict[str, np.ndarray], list[Rejection], np.ndarray]:
+    """Each non-empty value cell of a row that maps as a figure, column by column.
+
+    Returns the figures' columns (in the order of their rows, then of their value columns),
+    the refusals in the same order (a row's own refusal first), and each figure's frame row.
+    A cell is refused when it is not a number, or when its metric's period has no date.
+    """
+    n = len(row_errors)
+    numbers = run.row_numbers
+    periods = _periods(common, n)
+    ok = pd.isna(row_errors)
+    found: list[tuple[int, int, Rejection]] = [
+        (int(p), -1, row_errors[p].rejection(int(numbers[p]), _raw_record(columns, p, run.tags)))
+        for p in np.flatnonzero(~ok)
+    ]
+    parts: list[dict[str, np.ndarray]] = []
+    for order, vcol in enumerate(run.cols.values):
+        text, _ = _each(columns[vcol.index], _value_text)
+        rows = np.flatnonzero(ok & ~pd.isna(text))
+        if not len(rows):
+            continue
+        cells = text[rows]
+        values, qualifiers, errors = _numbers(cells)
+        start, end, undated = (p[rows] for p in periods[vcol.metric in FLOW_METRICS])
+        missing = _NO_FLOW_DATE if vcol.metric in FLOW_METRICS else _NO_STOCK_DATE
+        errors = np.where(pd.isna(errors) & undated, missing, errors)
+        bad = ~pd.isna(errors)
+        for i in np.flatnonzero(bad):
+            p, err = int(rows[i]), errors[i]
+            raw = _raw_record(columns, p, run.tags)
+            rejection = Rejection(
+                int(numbers[p]), str(vcol.tag), err.check, err.reason, cells[i], raw
+            )
+            found.append((p, order, rejection))
+        keep = ~bad
+        at = rows[keep]
+        qualifier = [
+            Qualifier(q or c or Qualifier.EXACT).value
+            for q, c in zip(qualifiers[keep], common["qualifier"][at], strict=True)
+        ]
+        cause = (
+            np.full(len(at), vcol.cause.value, dtype=object) if vcol.cause else common["cause"][at]
+        )
+        parts.append(
+            {
+                "_position": at,
+                "_order": np.full(len(at), order),
+                "source_record_id": common["source_record_id"][at],
+                "publisher": common["publisher"][at],
+                "metric": np.full(len(at), vcol.metric.value, dtype=object),
+                "pcode": common["pcode"][at],
+                "published_pcode": common["published_pcode"][at],
+                "origin_pcode": common["origin_pcode"][at],
+                "period_start": start[keep],
+                "period_end": end[keep],
+                "value": values[keep],
+                "qualifier": _objects(qualifier, len(qualifier)),
+                "cause": cause,
+                "sex": np.full(len(at), vcol.sex.value if vcol.sex else None, dtype=object),
+                "age_group": np.full(
+                    len(at), vcol.age_group.value if vcol.age_group else None, dtype=object
+                ),
+                "unit": np.full(len(at), vcol.unit.value, dtype=object),
+                "role": common["role"][at],
+                "excerpt": common["excerpt"][at],
+                "source_url": np.where(
+                    pd.isna(common["source_url"][at]), ctx.source_url, common["source_url"][at]
+                ),
+            }
+        )
+    found.sort(key=lambda item: (item[0], item[1]))
+    rejections = [r for _, _, r in found]
+    if not parts:
+        return {}, rejections, np.array([], dtype=np.int64)
+    merged = {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
+    order = np.lexsort((merged.pop("_order"), merged["_position"]))
+    merged = {k: v[order] for k, v in merged.items()}
+    size = len(order)
+    merged["source"] = np.full(size, ctx.source, dtype=object)
+    merged["dataset"] = np.full(size, ctx.dataset, dtype=object)
+    merged["run_id"] = np.full(size, ctx.run_id, dtype=object)
+    merged["admin_level"] = _each(merged["pcode"], lambda p: admin_level_of(str(p)))[0]
+    merged["figure_id"] = figure_ids(merged)
+    return merged, rejections, np.asarray(numbers)[merged["_position"]]
+
+
+def _combined(
+    records: dict[str, np.ndarray],
+    row_numbers: np.ndarray,
+    columns: list[np.ndarray],
+    run: _Context,
+) -> tuple[dict[str, np.ndarray], np.ndarray, list[Rejection], int]:
+    """`combine_units` over the figures: only the rows that share a key go through it.
+
+    The figures keep `combine_units`' order: by row, then by the first row of their key.
+    """
+    if not records:
+        return records, row_numbers, [], 0
+    positions = records.pop("_position")
+    size = len(positions)
+    keys = pd.DataFrame(
+        {k: (records[k] if k.startswith("period_") else _keyed(records[k])) for k in _GROUP_KEY}
+    )
+    first = np.arange(size)
+    shared = keys.duplicated(keep=False).to_numpy()
+    rejections: list[Rejection] = []
+    merged = 0
+    if shared.any():
+        group = keys[shared].groupby(list(keys.columns), sort=False, dropna=False).ngroup()
+        lead = pd.Series(np.flatnonzero(shared)).groupby(group.to_numpy()).transform("min")
+        first[shared] = lead.to_numpy()
+        parts = []
+        for i in np.flatnonzero(shared):
+            record: dict[str, object] = {k: v[i] for k, v in records.items()}
+            record["period_start"] = pd.Timestamp(record["period_start"])
+            record["period_end"] = pd.Timestamp(record["period_end"])
+            record["retrieved_at"] = None
+            record["row"] = int(row_numbers[i])
+            record["_raw"] = _raw_record(columns, int(positions[i]), run.tags)
+            record["_first"] = int(first[i])
+            parts.append(record)
+        combined, merged = combine_units(parts, rejections)
+        singles = ~shared
+        rows_all = np.concatenate([row_numbers[singles], [int(r["row"]) for r in combined]])
+        lead_all = np.concatenate([first[singles], [int(r["_first"]) for r in combined]])  # type: ignore[call-overload]
+        order = np.lexsort((lead_all, rows_all))
+        out = {}
+        for k, v in records.items():
+            extra = [r[k] for r in combined]
+            if k.startswith("period_"):
+                extra = [np.datetime64(pd.Timestamp(x).to_datetime64(), "us") for x in extra]
+            out[k] = np.concatenate([v[singles], _objects(extra, len(extra)).astype(v.dtype)])[
+                order
+            ]
+        records, row_numbers = out, rows_all[order]
+    return records, row_numbers, rejections, merged
+
+
+def _keyed(values: np.ndarray) -> np.ndarray:
+    """A key column as `combine_units` compares it: the text of each value (None as 'None')."""
+    return pd.Series(values, dtype=object).map(str).to_numpy(dtype=object)
 
 
 def _value_text(cell: str) -> str | None:
@@ -660,20 +1104,6 @@ def _country(code: str, label: str) -> str:
         "unknown ISO3 country code (not an ISO 3166 country, so no admin 0 P-code)",
         code,
     )
-
-
-def _place(cells: tuple[str, ...], where: dict[str, int], label: str) -> tuple[str, str] | None:
-    """The most specific code of a row and its level's name; None when the row has none."""
-    for level in PLACE_LEVELS:
-        code = _cell(cells, where.get(level))
-        if not code:
-            continue
-        if level == "country":
-            return _country(code, label), level
-        if level == "loc":
-            return code.upper().replace(" ", ""), level
-        return normalise_pcode(code) or code, level
-    return None
 
 
 def _new_place(cells: tuple[str, ...], pcode: str, level: str, run: _Context) -> None:
@@ -741,17 +1171,6 @@ def _qualifier(meta: dict[str, str], run: _Context) -> Qualifier | None:
         raise Refused(column, err.check, err.reason, text) from err
 
 
-def _dates(cells: tuple[str, ...], run: _Context) -> dict[str, object]:
-    dates: dict[str, object] = {}
-    for kind, index in run.cols.dates.items():
-        text = _cell(cells, index)
-        try:
-            dates[kind] = _date_cell(text, kind, run.zones.get(kind)) if text else None
-        except CellError as err:
-            raise Refused(f"#date+{kind}", err.check, err.reason, text) from err
-    return dates
-
-
 def _date_cell(text: str, kind: str, zone: ZoneInfo | None) -> object:
     """A date cell: a date, or for a year column the year (an int)."""
     if kind == "year":
@@ -763,95 +1182,6 @@ def _date_cell(text: str, kind: str, zone: ZoneInfo | None) -> object:
     if instant is not None:
         return instant.astimezone(zone).date()
     return parse_iso_date(text)
-
-
-def _row_common(cells: tuple[str, ...], run: _Context) -> dict[str, object]:
-    cols = run.cols
-    found = _place(cells, cols.place, "")
-    if found is None:
-        raise Refused("#adm1+code", RejectionCode.PLACE_MISSING, "no place code in this row", "")
-    pcode, level = found
-    published = _cell(cells, cols.place[level])
-    _new_place(cells, pcode, level, run)
-    origin = _place(cells, cols.origin, "+origin")
-    meta = {key: _cell(cells, index) for key, index in cols.meta.items()}
-    role = meta.get("role", "").lower() or Role.RECOMMENDED.value
-    if role not in {r.value for r in Role}:
-        raise Refused(
-            "#meta+role",
-            RejectionCode.ROLE_VALUE,
-            "unknown role (use recommended or triangulation)",
-            role,
-        )
-    return {
-        "pcode": pcode,
-        "published_pcode": published if published != pcode else None,
-        "origin_pcode": origin[0] if origin else None,
-        "dates": _dates(cells, run),
-        "cause": _cause(meta),
-        "role": role,
-        "qualifier": _qualifier(meta, run),
-        "publisher": meta.get("source") or None,
-        "source_url": meta.get("url") or None,
-        "source_record_id": meta.get("id") or None,
-        "excerpt": meta.get("excerpt") or None,
-    }
-
-
-def _period(metric: Metric, dates: dict[str, object]) -> tuple[dt.date, dt.date]:
-    year = dates.get("year")
-    if isinstance(year, int):
-        # A year alone: a flow over the whole year, a stock as of its last day.
-        last = dt.date(year, 12, 31)
-        return (dt.date(year, 1, 1) if metric in FLOW_METRICS else last), last
-    start, end, reported = dates.get("start"), dates.get("end"), dates.get("reported")
-    if metric in FLOW_METRICS:
-        end = end or reported
-        if end is None:
-            raise CellError(
-                RejectionCode.DATE_MISSING, "a flow needs #date+end (or #date) for its period"
-            )
-        return (start or end), end  # type: ignore[return-value]
-    as_of = reported or end or start
-    if as_of is None:
-        raise CellError(
-            RejectionCode.DATE_MISSING, "a stock needs #date or #date+reported for its as-of date"
-        )
-    return as_of, as_of  # type: ignore[return-value]
-
-
-def _figure(
-    cell: str,
-    vcol: ValueColumn,
-    common: dict[str, object],
-    ctx: MapContext,
-    row_number: int,
-) -> dict[str, object]:
-    number = parse_number(cell)
-    start, end = _period(vcol.metric, common["dates"])  # type: ignore[arg-type]
-    qualifier = number.qualifier or common["qualifier"] or Qualifier.EXACT
-    pcode = str(common["pcode"])
-    return figure_record(
-        ctx,
-        source_record_id=common["source_record_id"],
-        publisher=common["publisher"],
-        metric=vcol.metric.value,
-        pcode=pcode,
-        published_pcode=common["published_pcode"],
-        origin_pcode=common["origin_pcode"],
-        period_start=pd.Timestamp(start),
-        period_end=pd.Timestamp(end),
-        value=number.value,
-        qualifier=Qualifier(qualifier).value,
-        cause=vcol.cause.value if vcol.cause else common["cause"],
-        sex=vcol.sex.value if vcol.sex else None,
-        age_group=vcol.age_group.value if vcol.age_group else None,
-        unit=vcol.unit.value,
-        role=common["role"],
-        excerpt=common["excerpt"],
-        source_url=common["source_url"] or ctx.source_url,
-        row=row_number,
-    )
 
 
 # --- several rows, one figure ------------------------------------------------------------------

@@ -14,8 +14,9 @@ import pandas as pd
 import sqlalchemy as sa
 
 from etl.store.expressions import counted, overlapping
-from etl.store.reads import VIEW_COLUMNS, figure_frame, figure_select
+from etl.store.reads import VIEW_COLUMNS, figure_frame, figure_select, query_frame
 from schemas import tables
+from schemas.enums import Qualifier
 from schemas.figures import COUNTED_ROLE, RECOMMENDED_KEY
 
 
@@ -130,3 +131,111 @@ def count_figures(
     )
     with engine.connect() as conn:
         return int(conn.execute(stmt).scalar_one())
+
+
+# What a sum of one publication's units says about each group (`unit_sums`).
+UNIT_SUM_COLUMNS = [
+    "source",
+    "dataset",
+    "publisher",
+    "metric",
+    "period_start",
+    "period_end",
+    "admin_level",
+    "value",
+    "units",
+    "qualifier",
+    "source_url",
+]
+
+
+def unit_sums(
+    engine: sa.Engine,
+    pcode: str,
+    level: int,
+    metrics: Sequence[str],
+    date_to: dt.date | None,
+) -> pd.DataFrame:
+    """One publication's units below a place, added up: the only sum of places there is.
+
+    Per publication (source, dataset, publisher), metric, period and admin level: the sum of
+    the counted figures without an origin of the admin units below `pcode` (at level
+    `level`), how many units it adds, and how exact it is (exact only if every part is; one
+    kind of inexact part gives that kind; mixed kinds, approximately). Never across
+    publications, periods, metrics or levels. Periods end by `date_to`. Which group a card
+    shows (the shallowest level, the latest period) is the dashboard's choice.
+    """
+    f = tables.figures
+    exact = Qualifier.EXACT.value
+    inexact = sa.case((f.c.qualifier != exact, f.c.qualifier))
+    kinds = sa.func.count(sa.distinct(inexact))
+    qualifier = sa.case(
+        (kinds == 0, sa.literal(exact)),
+        (kinds == 1, sa.func.max(inexact)),
+        else_=sa.literal(Qualifier.APPROXIMATELY.value),
+    )
+    group = [
+        f.c.source,
+        f.c.dataset,
+        f.c.publisher,
+        f.c.metric,
+        f.c.period_start,
+        f.c.period_end,
+        f.c.admin_level,
+    ]
+    where = [
+        f.c.pcode.startswith(pcode, autoescape=True),
+        f.c.admin_level > level,
+        f.c.metric.in_(list(metrics)),
+        f.c.origin_pcode.is_(None),
+        *counted(f),
+        *([f.c.period_end <= date_to] if date_to else []),
+    ]
+    stmt = (
+        sa.select(
+            *group,
+            sa.func.sum(f.c.value).label("value"),
+            sa.func.count(sa.distinct(f.c.pcode)).label("units"),
+            qualifier.label("qualifier"),
+            sa.func.min(f.c.source_url).label("source_url"),
+        )
+        .where(*where)
+        .group_by(*group)
+        .order_by(*group)
+    )
+    frame = query_frame(engine, stmt, dates=["period_start", "period_end"])
+    for col in ("value", "units", "admin_level"):
+        frame[col] = frame[col].astype("Int64")
+    return frame[UNIT_SUM_COLUMNS]
+
+
+def freshest(engine: sa.Engine, metrics: Sequence[str]) -> pd.DataFrame:
+    """Per place and metric: the end of its latest counted figure, and the earliest start
+    among the figures that end then (where a range must begin to hold the latest flow)."""
+    f = tables.figures
+    last = (
+        sa.select(f.c.pcode, f.c.metric, sa.func.max(f.c.period_end).label("latest"))
+        .where(f.c.metric.in_(list(metrics)), *counted(f))
+        .group_by(f.c.pcode, f.c.metric)
+        .subquery()
+    )
+    stmt = (
+        sa.select(
+            f.c.pcode,
+            f.c.metric,
+            sa.func.min(f.c.period_start).label("period_start"),
+            last.c.latest.label("period_end"),
+        )
+        .join(
+            last,
+            sa.and_(
+                f.c.pcode == last.c.pcode,
+                f.c.metric == last.c.metric,
+                f.c.period_end == last.c.latest,
+            ),
+        )
+        .where(*counted(f))
+        .group_by(f.c.pcode, f.c.metric, last.c.latest)
+        .order_by(f.c.pcode, f.c.metric)
+    )
+    return query_frame(engine, stmt, dates=["period_start", "period_end"])

@@ -41,6 +41,13 @@ def _naive_utc(frame: pd.DataFrame, *cols: str) -> pd.DataFrame:
     return frame
 
 
+def query_frame(engine: sa.Engine, stmt: sa.Select, dates: Sequence[str] = ()) -> pd.DataFrame:
+    """The rows of a select as a frame (its `dates` columns as dates), on either backend."""
+    with engine.connect() as conn:
+        frame = _frame(conn, stmt, raw=True)
+    return _dates(frame, *dates)
+
+
 def known_places(engine: sa.Engine) -> set[str]:
     """Every P-code and area id of the gazetteer."""
     with engine.connect() as conn:

@@ -1,10 +1,12 @@
 """Writes to the store: each call is one transaction."""
 
+import contextlib
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -13,7 +15,8 @@ from schemas import tables
 from schemas.figures import COLUMNS
 from schemas.runs import Rejection
 
-CHUNK = 5_000
+# Rows per statement: big enough that a load is a few executemany calls or COPYs.
+CHUNK = 20_000
 # What a figure says; a reload that leaves these alone leaves the row alone.
 CONTENT = [c for c in COLUMNS if c not in ("figure_id", "retrieved_at", "run_id")]
 PCODE = CONTENT.index("pcode")
@@ -42,36 +45,65 @@ def _py(value: object) -> object:
     return value.item() if hasattr(value, "item") else value
 
 
+def _python_column(series: pd.Series) -> np.ndarray:
+    """A column as Python values the drivers take (None for missing), built at once.
+
+    Dates and timestamps repeat (a few thousand dates, one retrieval time): each distinct one
+    is converted once.
+    """
+    if isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(
+        series.dtype
+    ):
+        codes, uniques = pd.factorize(series)
+        converted = [_py(u) for u in uniques]
+        return np.array([*converted, None], dtype=object)[codes]
+    return series.to_numpy(dtype=object, na_value=None)
+
+
+def figure_columns(frame: pd.DataFrame) -> list[np.ndarray]:
+    """Canonical figures as Python values, one array per column of `COLUMNS`."""
+    return [_python_column(frame[col]) for col in COLUMNS]
+
+
 def figure_rows(frame: pd.DataFrame) -> list[dict[str, object]]:
     """Canonical figures as plain Python rows for the driver."""
-    return [
-        {col: _py(v) for col, v in zip(COLUMNS, row, strict=True)}
-        for row in frame[COLUMNS].itertuples(index=False, name=None)
-    ]
+    columns = figure_columns(frame)
+    return [dict(zip(COLUMNS, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
-def _signature(row: dict[str, object]) -> tuple[str, ...]:
-    parts = []
-    for col in CONTENT:
-        v = row[col]
-        if isinstance(v, dt.datetime):
-            v = v.date()
-        parts.append("" if v is None else str(v))
-    return tuple(parts)
+def _bound(conn: sa.Connection, table: sa.Table, columns: list[np.ndarray]) -> list[np.ndarray]:
+    """Columns as the backend stores them: SQLAlchemy's bind processing of each column's type
+    (SQLite keeps dates as text), applied once per distinct value."""
+    out = []
+    for column, values in zip(table.columns, columns, strict=True):
+        process = column.type._cached_bind_processor(conn.dialect)
+        if process is None:
+            out.append(values)
+            continue
+        codes, uniques = pd.factorize(pd.Series(values, dtype=object))
+        done = [process(u) for u in uniques]
+        out.append(np.array([*done, None], dtype=object)[codes])
+    return out
 
 
-def _copy(conn: sa.Connection, table: sa.Table, rows: Sequence[dict[str, object]]) -> None:
-    """PostgreSQL COPY of `rows` into `table`, on the connection's own transaction."""
-    columns = list(rows[0])
+def _texts(values: Sequence[object]) -> np.ndarray:
+    """A column's values as the text a signature compares ("" for missing, ISO dates)."""
+    return pd.Series(values, dtype=object).fillna("").astype(str).to_numpy(dtype=object)
+
+
+def _copy(conn: sa.Connection, table: sa.Table, rows: Sequence[tuple[object, ...]]) -> None:
+    """PostgreSQL COPY of `rows` (tuples in the table's column order), on the connection's own
+    transaction."""
     quote = conn.dialect.identifier_preparer.quote
-    stmt = f"COPY {quote(table.name)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+    names = ", ".join(quote(c.name) for c in table.columns)
+    stmt = f"COPY {quote(table.name)} ({names}) FROM STDIN"
     # The psycopg connection under SQLAlchemy's: same session, same open transaction.
     driver = conn.connection.driver_connection
     dbapi_error = conn.dialect.loaded_dbapi.Error
     try:
         with driver.cursor() as cursor, cursor.copy(stmt) as copy:  # type: ignore[union-attr]
             for row in rows:
-                copy.write_row([row[c] for c in columns])
+                copy.write_row(row)
     except dbapi_error as exc:
         # What SQLAlchemy raises for any other statement, so callers catch one kind of error.
         raise sa.exc.DBAPIError.instance(
@@ -79,22 +111,70 @@ def _copy(conn: sa.Connection, table: sa.Table, rows: Sequence[dict[str, object]
         ) from exc
 
 
-def _bulk_insert(conn: sa.Connection, table: sa.Table, rows: Sequence[dict[str, object]]) -> None:
-    """Insert `rows` the backend's fastest way: COPY on PostgreSQL, executemany elsewhere."""
+def _bulk_insert(conn: sa.Connection, table: sa.Table, rows: Sequence[tuple[object, ...]]) -> None:
+    """Insert `rows` (tuples in the table's column order, values as the backend stores them)
+    the backend's fastest way: COPY on PostgreSQL, one executemany elsewhere."""
     if not rows:
         return
     if conn.dialect.name == "postgresql":
         _copy(conn, table, rows)
-    else:
-        conn.execute(table.insert(), list(rows))
+        return
+    quote = conn.dialect.identifier_preparer.quote
+    names = ", ".join(quote(c.name) for c in table.columns)
+    marks = ", ".join("?" * len(table.columns))
+    conn.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})", rows)
 
 
-def _insert_chunk(conn: sa.Connection, rows: Sequence[dict[str, object]]) -> None:
+def _table_rows(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> list[tuple]:
+    """A frame of some of `table`'s columns as insertable tuples, the others None."""
+    missing = [None] * len(frame)
+    columns = [
+        np.array([_py(v) for v in frame[c.name]] if c.name in frame else missing, dtype=object)
+        for c in table.columns
+    ]
+    if conn.dialect.name != "postgresql":
+        columns = _bound(conn, table, columns)
+    return list(zip(*columns, strict=True))
+
+
+def _insert_chunk(conn: sa.Connection, rows: Sequence[tuple[object, ...]]) -> None:
     _bulk_insert(conn, tables.figures, rows)
 
 
 class _DryRun(Exception):
     """Raised inside a load's transaction to roll it back after counting."""
+
+
+def _existing(conn: sa.Connection, source: str, names: list[str]) -> list[np.ndarray]:
+    """The stored figures of these datasets: the id and CONTENT columns, one array each."""
+    f = tables.figures
+    # Dates as the driver gives them (ISO text in SQLite, dates in PostgreSQL): their text is
+    # the same on both backends, and 1M rows are read without parsing a date.
+    picked = [
+        sa.type_coerce(f.c[c], sa.String) if isinstance(f.c[c].type, sa.Date) else f.c[c]
+        for c in ["figure_id", *CONTENT]
+    ]
+    query = sa.select(*picked).where(f.c.source == source, f.c.dataset.in_(names))
+    rows = conn.execute(query).all()
+    if not rows:
+        return [np.array([], dtype=object) for _ in picked]
+    return [np.array(col, dtype=object) for col in zip(*rows, strict=True)]
+
+
+def _changed(
+    new: list[np.ndarray], old: list[np.ndarray], present: np.ndarray, at: np.ndarray
+) -> np.ndarray:
+    """For each new row: stored before (`present`, at `at`) with a different CONTENT."""
+    out = np.zeros(len(present), dtype=bool)
+    if not present.any():
+        return out
+    differs = np.zeros(int(present.sum()), dtype=bool)
+    for col in CONTENT:
+        mine = _texts(new[COLUMNS.index(col)][present])
+        theirs = _texts(old[1 + CONTENT.index(col)][at[present]])
+        differs |= mine != theirs
+    out[present] = differs
+    return out
 
 
 def replace_figures(
@@ -109,43 +189,51 @@ def replace_figures(
     """Make the store's figures of these datasets of `source` exactly `frame`, in one transaction.
 
     Rows whose content is unchanged are left alone (their retrieved_at and run_id too), so
-    loading the same input twice changes nothing. With `dry_run`, count and roll back.
+    loading the same input twice writes nothing. With `dry_run`, count and roll back. Rows go
+    to the driver as tuples built column by column: COPY on PostgreSQL, executemany elsewhere;
+    the `disputes` of every place touched are recomputed in the same transaction.
     """
     names = [datasets] if isinstance(datasets, str) else list(datasets)
-    new_rows = {row["figure_id"]: row for row in figure_rows(frame)}
     f = tables.figures
+    # One row per id; the last one given wins.
+    frame = frame.drop_duplicates("figure_id", keep="last") if len(frame) else frame
+    python = figure_columns(frame)
+    ids = python[0]
+    pcodes = python[COLUMNS.index("pcode")]
     changes = Changes()
     try:
         with engine.begin() as conn:
             if new_places is not None and not new_places.empty:
                 _add_places(conn, new_places)
-            existing = {
-                r["figure_id"]: _signature(dict(r))
-                for r in conn.execute(
-                    sa.select(*[f.c[c] for c in ["figure_id", *CONTENT]]).where(
-                        f.c.source == source, f.c.dataset.in_(names)
-                    )
-                ).mappings()
-            }
-            stale = [fid for fid in existing if fid not in new_rows]
-            changed = [
-                fid
-                for fid, row in new_rows.items()
-                if fid in existing and existing[fid] != _signature(row)
-            ]
-            fresh = [row for fid, row in new_rows.items() if fid not in existing or fid in changed]
+            old = _existing(conn, source, names)
+            old_ids = pd.Index(old[0])
+            at = old_ids.get_indexer(ids) if len(old_ids) else np.full(len(ids), -1)
+            present = at >= 0
+            is_changed = _changed(python, old, present, at)
+            is_fresh = ~present | is_changed
+            kept = np.zeros(len(old_ids), dtype=bool)
+            kept[at[present & ~is_changed]] = True
+            gone = np.ones(len(old_ids), dtype=bool)
+            gone[at[present]] = False
+            stale = old[0][gone].tolist()
+            changed = ids[is_changed].tolist()
             for chunk in _chunks([*stale, *changed], CHUNK):
                 conn.execute(f.delete().where(f.c.figure_id.in_(chunk)))
-            for chunk in _chunks(fresh, CHUNK):
-                _insert_chunk(conn, chunk)
-            if stale or fresh:
-                touched = {existing[fid][PCODE] for fid in [*stale, *changed]}
-                disputes.refresh(conn, touched | {str(r["pcode"]) for r in fresh})
+            fresh = [col[is_fresh] for col in python]
+            if conn.dialect.name != "postgresql":
+                fresh = _bound(conn, f, fresh)
+            rows = list(zip(*fresh, strict=True))
+            with _indexes_set_aside(conn, len(rows)):
+                for chunk in _chunks(rows, CHUNK):
+                    _insert_chunk(conn, chunk)
+            if stale or rows:
+                touched = set(old[1 + PCODE][~kept]) | set(pcodes[is_fresh])
+                disputes.refresh(conn, touched)
             changes = Changes(
-                added=len(fresh) - len(changed),
+                added=len(rows) - len(changed),
                 changed=len(changed),
                 removed=len(stale),
-                unchanged=len(new_rows) - len(fresh),
+                unchanged=len(ids) - len(rows),
             )
             if dry_run:
                 raise _DryRun
@@ -154,16 +242,45 @@ def replace_figures(
     return changes
 
 
+# A load this big, and at least as big as the table, goes into SQLite with the secondary
+# indexes dropped and rebuilt in its transaction: building an index from sorted rows once
+# costs less than updating it row by row (measured, see the README's benchmarks). A small
+# refresh of a big store keeps them: rebuilding would cost the whole table.
+REBUILD_INDEXES_AT = 50_000
+
+
+@contextlib.contextmanager
+def _indexes_set_aside(conn: sa.Connection, inserting: int) -> Iterator[None]:
+    """On SQLite, for a bulk load: drop the figures' secondary indexes, rebuild them after.
+
+    Both happen in the load's transaction: readers see the old table with its indexes until
+    it commits, and a rollback restores them as they were.
+    """
+    if conn.dialect.name != "sqlite" or inserting < REBUILD_INDEXES_AT:
+        yield
+        return
+    stored = conn.exec_driver_sql("SELECT count(*) FROM figures").scalar_one()
+    if inserting < stored:
+        yield
+        return
+    indexes = conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master "
+        "WHERE type = 'index' AND tbl_name = 'figures' AND sql IS NOT NULL"
+    ).all()
+    quote = conn.dialect.identifier_preparer.quote
+    for name, _sql in indexes:
+        conn.exec_driver_sql(f"DROP INDEX {quote(name)}")
+    yield
+    for _name, sql in indexes:
+        conn.exec_driver_sql(sql)
+
+
 def _add_places(conn: sa.Connection, places: pd.DataFrame) -> None:
     """Insert the places the gazetteer does not have yet; never change one it has."""
     p = tables.places
     have = set(conn.execute(sa.select(p.c.pcode)).scalars())
-    rows = [
-        {c: _py(v) for c, v in zip(places.columns, row, strict=True)}
-        for row in places.itertuples(index=False, name=None)
-    ]
-    fresh = [r for r in rows if r["pcode"] not in have]
-    _bulk_insert(conn, p, fresh)
+    fresh = places[~places["pcode"].isin(have)]
+    _bulk_insert(conn, p, _table_rows(conn, p, fresh))
 
 
 def _chunks(items: Sequence, size: int) -> Iterable[Sequence]:
@@ -191,13 +308,10 @@ def replace_reference(
             (tables.places, places),
         ):
             conn.execute(table.delete())
-            rows = [
-                {c: _py(v) for c, v in zip(frame.columns, row, strict=True)}
-                for row in frame.itertuples(index=False, name=None)
-            ]
-            _bulk_insert(conn, table, rows)
+            _bulk_insert(conn, table, _table_rows(conn, table, frame))
         listed = set(places["pcode"])
-        _bulk_insert(conn, p, [r for r in added if r["pcode"] not in listed])
+        kept = pd.DataFrame([r for r in added if r["pcode"] not in listed], columns=p.c.keys())
+        _bulk_insert(conn, p, _table_rows(conn, p, kept))
 
 
 def start_run(engine: sa.Engine, run_id: str, source: str, dataset: str | None) -> None:

@@ -12,11 +12,15 @@ from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from etl.pipeline import import_hxl
 from etl.reference import load_reference
 from etl.store import DATA_DIR, open_store
+
+# A loaded 2-core machine takes seconds to draw a view: assertions wait as long as page
+# actions do (20 s) before they fail, in place of Playwright's 5 s.
+expect.set_options(timeout=20_000)
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"

@@ -121,7 +121,9 @@ def test_a_server_draws_the_country_view_before_its_first_visitor(store, tmp_pat
     assert drawn == []  # an app for tests or tools reads nothing until asked
     create_app(settings, store=store, warm=True)
     start, end = reads.date_extent(store.engine)
-    assert drawn == [ViewState("SY", None, start, end)]
+    landing = data.reference(store).default_view
+    assert landing.place != "SY"  # the file's figures are below the country
+    assert drawn == [landing, ViewState("SY", None, start, end)]
 
 
 def test_a_server_reads_the_places_of_its_menu_before_its_first_visitor(
@@ -140,7 +142,8 @@ def test_a_server_reads_the_places_of_its_menu_before_its_first_visitor(
     assert len(menu) >= 3 and sorted(read) == sorted(menu)  # each once: the country was drawn
     read.clear()
     create_app(DashboardSettings(database_url=store.url, warm_places=0), store=store, warm=True)
-    assert read == ["SY"]  # only what the country's view needs
+    # Only what the landing view and the country's view need.
+    assert read == [data.reference(store).default_view.selected, "SY"]
 
 
 def test_a_server_starts_while_its_store_is_away(tmp_path, monkeypatch):

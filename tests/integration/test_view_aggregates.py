@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from dashboard import data, ranges, views
+from dashboard import data, map_figure, ranges, views
 from dashboard.formatting import with_hovers, with_organisations
 from dashboard.state import ViewState
 from etl.pipeline import import_hxl
@@ -92,7 +92,9 @@ def test_an_aggregated_view_says_what_the_rules_say_over_all_its_figures(
             views.quality_flags(own, every, view.kids, name, end)
         ), where
         pd.testing.assert_frame_equal(
-            data.map_flows(view.moves, ref.places), data.map_flows(shown, ref.places), obj=where
+            map_figure.map_flows(view.moves, ref.places),
+            map_figure.map_flows(shown, ref.places),
+            obj=where,
         )
         found = views.disagreements(view.disputed, THRESHOLD)
         expected = views.disagreements(shown, THRESHOLD)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from etl.errors import SourceFormatError
+from etl.errors import InputError, SourceFormatError
 from etl.pipeline import import_file, run_source
 from etl.sources import cccm_isimm
 from etl.sources.base import Fetched, MapContext, SourceConfig
@@ -197,3 +197,31 @@ def test_a_failing_month_leaves_the_store_as_it_was(syria_store, upstream) -> No
     assert not report.ok
     assert "cccm-isimm" in report.message and "HTTP 503" in report.message
     assert figure_summary(syria_store) == before
+
+
+def test_a_local_folder_is_read_offline_in_month_order(tmp_path: Path) -> None:
+    folder = tmp_path / "bundled" / "isimm"
+    folder.mkdir(parents=True)
+    for path in (JAN, FIXTURES / "ISIMM_2019November1.csv"):
+        (folder / path.name).write_bytes(path.read_bytes())
+    (folder / "LICENSE").write_text("Apache-2.0")
+    cfg = SourceConfig(
+        "cccm-isimm",
+        options={"base_dir": str(tmp_path), "dir": "bundled/isimm", "base_url": "http://up/d/"},
+    )
+    # No upstream is running: a request would fail the test.
+    fetched = list(cccm_isimm.fetch(HttpClient(FAST), cfg, {}))
+    assert [f.name for f in fetched] == ["ISIMM_2019November1.csv", "ISIMM_2020Jan.csv"]
+    assert fetched[1].body == JAN.read_bytes()
+    assert [f.url for f in fetched] == [
+        "http://up/d/ISIMM_2019November1.csv",
+        "http://up/d/ISIMM_2020Jan.csv",
+    ]
+    since = SourceConfig("cccm-isimm", since=dt.date(2020, 1, 1), options=cfg.options)
+    assert [f.name for f in cccm_isimm.fetch(HttpClient(FAST), since, {})] == ["ISIMM_2020Jan.csv"]
+
+
+def test_a_missing_local_folder_fails_naming_it(tmp_path: Path) -> None:
+    cfg = SourceConfig("cccm-isimm", options={"base_dir": str(tmp_path), "dir": "nowhere"})
+    with pytest.raises(InputError, match="nowhere: no such folder"):
+        list(cccm_isimm.fetch(HttpClient(FAST), cfg, {}))

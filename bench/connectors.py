@@ -93,7 +93,7 @@ def bench_source(source: str, records: int, places: pd.DataFrame) -> list[dict[s
         body, count = grow(path.read_bytes(), path.name, records)
         now = dt.datetime.now(dt.UTC)
         fetched = Fetched(path.name, body, None, now)
-        ctx = MapContext(source, connector.dataset_of(fetched), "bench", now, None)
+        ctx = MapContext(source, connector.read(fetched).dataset, "bench", now, None)
         mapped: list[int] = []
 
         def project(

@@ -106,6 +106,7 @@ def run_source(
         clock = time.perf_counter()
         places = reads.places(store.engine)
         parts, rows, datasets, added_places = [], [], [], []
+        superseded: list[str] = []  # names the same publications were stored under before
         mapped_rejections: list[Rejection] = []
         # Which upstream record each figure came from, to count rejected records, not checks.
         origins: list[tuple[int, int]] = []
@@ -113,12 +114,15 @@ def run_source(
         records = 0
         # Fetching happens as this loop pulls responses: a network fault lands here too.
         for i, fetched in enumerate(progress(responses) if progress else responses):
-            ds = dataset or connector.dataset_of(fetched)
+            served = connector.read(fetched)
+            ds = dataset or served.dataset
             datasets.append(ds)
-            raw = connector.read(fetched)
+            if dataset is None:
+                superseded += served.supersedes
+            raw = served.frame
             report.rows_fetched += len(raw)
             ctx = MapContext(name, ds, report.run_id, fetched.retrieved_at, fetched.url)
-            mapped = connector.to_figures(raw, ctx, places)
+            mapped = connector.to_figures(served, ctx, places)
             parts.append(mapped.figures)
             if mapped.new_places is not None and not mapped.new_places.empty:
                 added_places.append(mapped.new_places)
@@ -176,7 +180,7 @@ def run_source(
         report.changes = writes.replace_figures(
             store.engine,
             name,
-            list(dict.fromkeys(datasets)),
+            list(dict.fromkeys(datasets + superseded)),
             checked.valid,
             dry_run=dry_run,
             new_places=new_places,

@@ -32,7 +32,12 @@ class Cause(StrEnum):
 
     CONFLICT = "conflict"
     DISASTER = "disaster"
+    # DTM's "Insecurity", a reason of its own beside "Conflict": never folded into it.
+    INSECURITY = "insecurity"
     OTHER = "other"
+    # The publisher says it has no reason for these people ("No reason for displacement
+    # reported"): a part of a figure split by reason, not a figure without a cause.
+    NOT_REPORTED = "not_reported"
 
 
 class Role(StrEnum):

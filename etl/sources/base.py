@@ -52,9 +52,31 @@ class MapContext:
     source_url: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
+class Records:
+    """One response as read: its records, the publication they belong to, and what was asked.
+
+    Whatever the mapping must know about a response travels here, typed: never in the
+    frame's `attrs`, which many pandas operations drop without a word.
+    """
+
+    frame: pd.DataFrame  # the records as served, indexed by their position or row number
+    dataset: str  # the publication or endpoint: what a run's figures replace in the store
+    name: str = ""  # the response's file name, or its endpoint and page
+    # The names this publication was stored under before (a file name); their figures are
+    # replaced with the publication's, so one publication is never stored twice.
+    supersedes: tuple[str, ...] = ()
+    admin_level: int | None = None  # the admin level every record is at, where the endpoint says
+    countries: tuple[str, ...] = ()  # ISO3 codes asked for; empty for every country served
+    since: dt.date | None = None  # the first day asked for
+    as_of: dt.date | None = None  # the day every stock of the response is as of
+    tags: tuple[Any, ...] = ()  # the hashtag of each column, for a HXL table
+
+
+@dataclass(frozen=True)
 class MappedFigures:
-    """The canonical figures of a response, the records refused, and the columns ignored."""
+    """What a connector hands the pipeline for one response: the canonical figures, the
+    records refused, the columns ignored, the places to add and the notes."""
 
     figures: pd.DataFrame
     row_numbers: list[int]  # the upstream record of each figure, by position
@@ -87,9 +109,8 @@ class Connector:
     name: str
     title: str
     fetch: Callable[[HttpClient, SourceConfig, "Credentials"], Iterator[Fetched]]
-    read: Callable[[Fetched], pd.DataFrame]
-    to_figures: Callable[[pd.DataFrame, MapContext, pd.DataFrame], MappedFigures]
-    dataset_of: Callable[[Fetched], str]
+    read: Callable[[Fetched], Records]
+    to_figures: Callable[[Records, MapContext, pd.DataFrame], MappedFigures]
     credentials: tuple[str, ...] = ()  # settings names this source needs
     # A pass over every figure of a run, after mapping and before validation, for rules a
     # page cannot settle alone (one page of a paged API may hold one half of a pair); it keeps

@@ -38,6 +38,7 @@ from etl.sources.base import (
     Fetched,
     MapContext,
     MappedFigures,
+    Records,
     Refused,
     SourceConfig,
     figure_record,
@@ -300,8 +301,15 @@ def _is_workbook(body: bytes, name: str) -> bool:
     return body.startswith(b"PK\x03\x04") or name.lower().endswith((".xlsx", ".xlsm"))
 
 
-def read(fetched: Fetched) -> pd.DataFrame:
-    """The site rows of one monthly file (CSV or .xlsx), as text cells, indexed by row number."""
+def publication(as_of: dt.date) -> str:
+    """The dataset of a month's figures: the month ISIMM publishes ("ISIMM 2020-04"), the
+    same whichever edition (CSV or .xlsx) and file name it comes in."""
+    return f"ISIMM {as_of:%Y-%m}"
+
+
+def read(fetched: Fetched) -> Records:
+    """The site rows of one monthly file (CSV or .xlsx), as text cells, indexed by row number,
+    as the month's publication (stored before under the file's name)."""
     as_of = month_end(fetched.name)
     if _is_workbook(fetched.body, fetched.name):
         header, rows = _xlsx_table(fetched.body, fetched.name)
@@ -326,8 +334,7 @@ def read(fetched: Fetched) -> pd.DataFrame:
         raise SourceFormatError(
             f"{NAME}: {fetched.name}: field {first['column']}: {first['check']}"
         ) from exc
-    frame.attrs["month_end"] = as_of
-    return frame
+    return Records(frame, publication(as_of), fetched.name, supersedes=(fetched.name,), as_of=as_of)
 
 
 def _cell(cells: list[str], position: int) -> str | None:
@@ -432,11 +439,13 @@ def _plain(record: dict[str, object]) -> dict[str, object]:
     return {k: (None if pd.isna(v) else v) for k, v in record.items() if k}
 
 
-def to_figures(raw: pd.DataFrame, ctx: MapContext, places: pd.DataFrame) -> MappedFigures:
+def to_figures(served: Records, ctx: MapContext, places: pd.DataFrame) -> MappedFigures:
     """People in sites per district and governorate as of the month's end."""
     del places  # names go through the spellings table; the validator checks the codes
     known = spellings()
-    as_of = pd.Timestamp(raw.attrs.get("month_end") or month_end(ctx.dataset))
+    raw = served.frame
+    as_of = pd.Timestamp(served.as_of or month_end(served.name))
+    url = ctx.source_url or DEFAULT_BASE + served.name
     rejections: list[Rejection] = []
     sites: list[tuple[int, Site]] = []
     for number, record in numbered_records(raw):
@@ -450,7 +459,7 @@ def to_figures(raw: pd.DataFrame, ctx: MapContext, places: pd.DataFrame) -> Mapp
         for number, site in sites:
             groups.setdefault(getattr(site, level), []).append((number, site))
         for pcode, members in sorted(groups.items()):
-            records += _unit_figures(pcode, members, as_of, ctx)
+            records += _unit_figures(pcode, members, as_of, ctx, url)
     # A figure sums many rows: it names no single upstream row.
     return MappedFigures(to_figure_frame(records), [0] * len(records), rejections, [], len(raw))
 
@@ -470,7 +479,7 @@ def _split_note(members: list[tuple[int, Site]]) -> str:
 
 
 def _unit_figures(
-    pcode: str, members: list[tuple[int, Site]], as_of: pd.Timestamp, ctx: MapContext
+    pcode: str, members: list[tuple[int, Site]], as_of: pd.Timestamp, ctx: MapContext, url: str
 ) -> list[dict[str, object]]:
     """The total of one admin unit and, when every site gives one, its sex/age split."""
     codes = sorted({s.code for _, s in members if s.code})
@@ -500,7 +509,7 @@ def _unit_figures(
             sex=sex.value if sex else None,
             age_group=age.value if age else None,
             excerpt=excerpt,
-            source_url=ctx.source_url or DEFAULT_BASE + ctx.dataset,
+            source_url=url,
         )
         out.append(record)
     return out
@@ -512,5 +521,4 @@ CONNECTOR = Connector(
     fetch=fetch,
     read=read,
     to_figures=to_figures,
-    dataset_of=lambda fetched: fetched.name,
 )

@@ -33,16 +33,18 @@ from etl.sources.base import (
     MapContext,
     MappedFigures,
     NewPlaces,
+    Records,
     Refused,
     SourceConfig,
     checked_records,
     credential,
+    figure_record,
     json_document,
     numbered_records,
 )
 from etl.transport import HttpClient
 from schemas.countries import ISO3_TO_PCODE
-from schemas.enums import Cause, Metric, Qualifier, Role, Unit
+from schemas.enums import Cause, Metric, Role
 from schemas.figures import NATURAL_KEY, RECOMMENDED_KEY
 from schemas.pcodes import admin_level_of, normalise_pcode
 from schemas.raw.dtm import MODELS
@@ -54,8 +56,11 @@ HEADER = "Ocp-Apim-Subscription-Key"
 DEFAULT_BASE = "https://dtmapi.iom.int"
 PATH = "/v3/displacement/admin{level}"
 ASSESSMENTS = {"BA": "baseline assessment", "SA": "site assessment", "ETT": "event tracking"}
-# displacementReason is free text upstream; words that say which cause it is.
+# displacementReason is free text upstream; words that say which cause it is. The first
+# that matches wins: "No reason for displacement reported" is no other reason.
 CAUSE_WORDS = {
+    Cause.NOT_REPORTED: ["no reason"],
+    Cause.INSECURITY: ["insecurity"],
     Cause.CONFLICT: ["conflict", "clash", "violence", "tension", "attack", "fighting"],
     Cause.DISASTER: ["disaster", "flood", "drought", "climat", "earthquake", "cyclone", "storm"],
     Cause.OTHER: ["other"],
@@ -103,23 +108,6 @@ def _url_level(fetched: Fetched) -> int | None:
     return int(last[-1]) if last in ("admin0", "admin1", "admin2") else None
 
 
-def dataset_of(fetched: Fetched) -> str:
-    """The endpoint (admin0, admin1 or admin2): from the URL asked, else from the fields.
-
-    A saved file is recognised by what it holds, never by its name; a body that is not a
-    readable envelope keeps the name (read() then says what is wrong with it).
-    """
-    level = _url_level(fetched)
-    if level is None:
-        try:
-            level = _fields_level(_result(fetched))
-        except SourceError:
-            level = None
-    if level is None:
-        return fetched.name.split(".", 1)[0]
-    return f"admin{level}"
-
-
 def _result(fetched: Fetched) -> list[Record]:
     """The `result` records of an envelope, or the upstream's error, or why it is no envelope."""
     where = f"{NAME}: {fetched.name}"
@@ -141,8 +129,9 @@ def _result(fetched: Fetched) -> list[Record]:
     return result
 
 
-def read(fetched: Fetched) -> pd.DataFrame:
-    """The records of one response, checked against what the API promises for its level."""
+def read(fetched: Fetched) -> Records:
+    """The records of one response, checked against what the API promises for its level,
+    as the endpoint of that level (admin0, admin1 or admin2)."""
     rows = _result(fetched)
     level = _url_level(fetched)
     if level is None:
@@ -152,8 +141,7 @@ def read(fetched: Fetched) -> pd.DataFrame:
         level = int(name[-1]) if name in ("admin0", "admin1", "admin2") else 0
     model = MODELS[level]
     frame = checked_records(rows, model, f"{NAME}: {fetched.name}")
-    frame.attrs["level"] = level
-    return frame
+    return Records(frame, f"admin{level}", fetched.name, admin_level=level)
 
 
 def _code(row: Record, field: str, level: int, parent: str, places: NewPlaces) -> str:
@@ -236,27 +224,17 @@ def _figures(row: Record, level: int, ctx: MapContext, places: NewPlaces) -> lis
     if row.get("id") is not None:
         ident += f"/{row['id']}"
     common: Record = {
-        "source": ctx.source,
-        "dataset": ctx.dataset,
         "source_record_id": ident,
         "publisher": f"IOM DTM, {row['operation']}, {ASSESSMENTS.get(kind, kind)}",
         "metric": Metric.IDPS.value,
         "pcode": pcode,
         "published_pcode": published,
-        "admin_level": admin_level_of(pcode),
         "origin_pcode": origin,
         "period_start": as_of,
         "period_end": as_of,
-        "qualifier": Qualifier.EXACT.value,
         "cause": _cause(reason),
-        "age_group": None,
-        "unit": Unit.PEOPLE.value,
-        "role": Role.RECOMMENDED.value,
         "excerpt": f"IDPs present, round {row['roundNumber']}"
         + (f", displaced by: {reason}" if reason else ""),
-        "source_url": ctx.source_url,
-        "retrieved_at": pd.Timestamp(ctx.retrieved_at),
-        "run_id": ctx.run_id,
         REASON: reason,
         BASELINE: kind == "BA",
     }
@@ -264,7 +242,7 @@ def _figures(row: Record, level: int, ctx: MapContext, places: NewPlaces) -> lis
     for sex, column in ((None, "numPresentIdpInd"), ("m", "numberMales"), ("f", "numberFemales")):
         value = total if sex is None else _whole(row.get(column), column)
         if value is not None:  # a null split is not published: no figure, never a 0
-            out.append({**common, "sex": sex, "value": value})
+            out.append(figure_record(ctx, **common, sex=sex, value=value))
     return out
 
 
@@ -295,11 +273,11 @@ def _settle_roles(records: list[Record]) -> None:
        site by site) is triangulation, whatever its origin or reason fields say (DTM fills
        the origin for SA rows and leaves it "Not available" for BA rows of the same round).
     2. The parts of a split by reason each count: `cause` is part of the store's key
-       (schemas.figures.RECOMMENDED_KEY), so each cause is recommended. DTM has more
-       reasons than the store has causes ("Insecurity" and "No reason for displacement
-       reported" have none, and are never guessed into one): parts the key cannot tell
-       apart leave the largest recommended and the others kept for triangulation, so no
-       part is lost and none is counted twice.
+       (schemas.figures.RECOMMENDED_KEY), and each reason DTM gives has a cause of its own
+       ("Insecurity" is insecurity, "No reason for displacement reported" not_reported),
+       so each part is recommended. A reason no word names has no cause, never a guessed
+       one: parts the key cannot tell apart leave the largest recommended and the others
+       kept for triangulation, so no part is lost and none is counted twice.
     """
     where = [c for c in RECOMMENDED_KEY if c != "origin_pcode"]
     baseline: set[tuple[str, ...]] = {_key(r, where) for r in records if r[BASELINE]}
@@ -327,9 +305,9 @@ def _finish(records: list[Record]) -> pd.DataFrame:
     return to_figure_frame(records)
 
 
-def to_figures(raw: pd.DataFrame, ctx: MapContext, places: pd.DataFrame) -> MappedFigures:
+def to_figures(served: Records, ctx: MapContext, places: pd.DataFrame) -> MappedFigures:
     """IDP stocks (and the places they need) from one response."""
-    level = int(raw.attrs.get("level", 0))
+    raw, level = served.frame, served.admin_level or 0
     known = NewPlaces(places)
     records: list[Record] = []
     rows: list[int] = []
@@ -351,6 +329,5 @@ CONNECTOR = Connector(
     fetch=fetch,
     read=read,
     to_figures=to_figures,
-    dataset_of=dataset_of,
     credentials=(CREDENTIAL,),
 )

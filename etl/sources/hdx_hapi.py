@@ -33,6 +33,7 @@ from etl.sources.base import (
     MapContext,
     MappedFigures,
     NewPlaces,
+    Records,
     Refused,
     SourceConfig,
     checked_records,
@@ -213,8 +214,9 @@ def _records(fetched: Fetched) -> list[dict[str, object]]:
     return envelope_records(doc, "data", where)
 
 
-def read(fetched: Fetched) -> pd.DataFrame:
-    """The records of one page, checked against what HAPI promises for that endpoint."""
+def read(fetched: Fetched) -> Records:
+    """The records of one page, checked against what HAPI promises for that endpoint, and
+    the first day the request asked for (`start_date`)."""
     dataset = dataset_of(fetched)
     if dataset not in ENDPOINTS:
         raise SourceFormatError(f"{NAME}: {fetched.name}: not a known HAPI endpoint ({dataset})")
@@ -222,8 +224,9 @@ def read(fetched: Fetched) -> pd.DataFrame:
     model = ENDPOINTS[dataset][1]
     # Every key any record has; an empty page gets the promised columns and nothing to check.
     frame = checked_records(rows, model, f"{NAME}: {fetched.name}")
-    frame.attrs["dataset"] = dataset
-    return frame
+    query = parse_qs(urlsplit(fetched.url or "").query)
+    since = dt.date.fromisoformat(query["start_date"][0]) if "start_date" in query else None
+    return Records(frame, dataset, fetched.name, since=since)
 
 
 def _country_name(iso3: object, name: object) -> object:
@@ -411,11 +414,9 @@ def prefer_baseline(figures: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def to_figures(raw: pd.DataFrame, ctx: MapContext, places: pd.DataFrame) -> MappedFigures:
+def to_figures(served: Records, ctx: MapContext, places: pd.DataFrame) -> MappedFigures:
     """Figures (and the places they need) from one page of one endpoint."""
-    dataset = str(raw.attrs.get("dataset", ctx.dataset))
-    query = parse_qs(urlsplit(ctx.source_url or "").query)
-    since = dt.date.fromisoformat(query["start_date"][0]) if "start_date" in query else None
+    dataset, since, raw = served.dataset, served.since, served.frame
     known = NewPlaces(places)
     records: list[Record] = []
     rows: list[int] = []
@@ -446,7 +447,6 @@ CONNECTOR = Connector(
     fetch=fetch,
     read=read,
     to_figures=to_figures,
-    dataset_of=dataset_of,
     credentials=(CREDENTIAL,),
     settle=prefer_baseline,
 )

@@ -77,6 +77,7 @@ from etl.sources.base import (
     MapContext,
     MappedFigures,
     NewPlaces,
+    Records,
     Refused,
     SourceConfig,
 )
@@ -1295,17 +1296,15 @@ def fetch(client: HttpClient, cfg: SourceConfig, _credentials: Credentials) -> I
             yield Fetched.from_file(base / str(item))
 
 
-def read(fetched: Fetched) -> pd.DataFrame:
-    """The rows below the hashtag row, with the hashtags in the frame's attrs."""
+def read(fetched: Fetched) -> Records:
+    """The rows below the hashtag row, with the hashtag of each column."""
     table = decode_hxl(fetched.body, fetched.name)
-    frame = table.rows
-    frame.attrs["hxl_tags"] = table.tags
-    return frame
+    return Records(table.rows, fetched.name, fetched.name, tags=tuple(table.tags))
 
 
-def to_figures(raw: pd.DataFrame, ctx: MapContext, places: pd.DataFrame) -> MappedFigures:
+def to_figures(records: Records, ctx: MapContext, places: pd.DataFrame) -> MappedFigures:
     """Map the rows of a HXL table (as `read` returns it) to canonical figures."""
-    return map_hxl(HxlTable(tags=list(raw.attrs["hxl_tags"]), rows=raw), ctx, places=places)
+    return map_hxl(HxlTable(tags=list(records.tags), rows=records.frame), ctx, places=places)
 
 
 CONNECTOR = Connector(
@@ -1314,5 +1313,4 @@ CONNECTOR = Connector(
     fetch=fetch,
     read=read,
     to_figures=to_figures,
-    dataset_of=lambda fetched: fetched.name,
 )

@@ -14,9 +14,13 @@ fields: `gidd/displacements/` (country-years, `conflict_`/`disaster_` counts),
 triangulation under its own publisher, never counted with it; a null is no figure, never 0.
 The `client_id` parameter is never stored or shown; IDMC's `next` links carry it (twice from
 page 2 on), so a page is asked for by its offset, not its link. No P-codes: all figures sit on
-admin 0. The canonical keys have a cause but no event, so of recommended figures of one
-country, metric, period and cause one counts (the largest), the others triangulate; an IDU
-figure's id, a disaster's event, go into the publisher so distinct figures keep distinct keys.
+admin 0. The canonical keys have a cause but no event. Each IDU entry is an event of its own
+(Cyclone Biparjoy's evacuations of 13 June 2023 are seven entries, one per district), so the
+entries of one country, period and cause add up to one figure, as a sheet's sites add up to
+their unit, naming every entry it sums: the HXL edition of the same dump gives the same
+figures. Of other recommended figures of one country, metric, period and cause one counts
+(the largest), the others triangulate; a disaster's event goes into the publisher so
+distinct events keep distinct keys.
 """
 
 import datetime as dt
@@ -30,6 +34,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from etl.errors import SourceError, SourceFormatError
+from etl.figure_ids import figure_id
 from etl.frames import to_figure_frame
 from etl.sources.base import (
     Connector,
@@ -37,6 +42,7 @@ from etl.sources.base import (
     Fetched,
     MapContext,
     MappedFigures,
+    Records,
     Refused,
     SourceConfig,
     checked_records,
@@ -45,6 +51,7 @@ from etl.sources.base import (
     json_document,
     numbered_records,
 )
+from etl.sources.hxl import sum_qualifier
 from etl.transport import HttpClient
 from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import Cause, Metric, Qualifier, Role
@@ -256,8 +263,9 @@ def _gidd_page(fetched: Fetched) -> dict:
     return doc
 
 
-def read(fetched: Fetched) -> pd.DataFrame:
-    """The IDU entries or GIDD rows of one response, checked against what IDMC promises."""
+def read(fetched: Fetched) -> Records:
+    """The IDU entries or GIDD rows of one response, checked against what IDMC promises, and
+    the countries and first day the configuration asked for (an IDU dump holds every one)."""
     dataset = dataset_of(fetched)
     if dataset in GIDD_MODELS:
         rows, model = _gidd_page(fetched)["results"], GIDD_MODELS[dataset]
@@ -267,10 +275,9 @@ def read(fetched: Fetched) -> pd.DataFrame:
             raise SourceFormatError(f"{NAME}: {fetched.name}: not a JSON array of IDU entries")
     frame = checked_records(rows, model, f"{NAME}: {fetched.name}")
     wanted = parse_qs(fetched.name.split("?", 1)[1]) if "?" in fetched.name else {}
-    frame.attrs["dataset"] = dataset
-    frame.attrs["iso3"] = wanted["iso3"][0].split(",") if "iso3" in wanted else []
-    frame.attrs["since"] = wanted["since"][0] if "since" in wanted else None
-    return frame
+    countries = tuple(wanted["iso3"][0].split(",")) if "iso3" in wanted else ()
+    since = dt.date.fromisoformat(wanted["since"][0]) if "since" in wanted else None
+    return Records(frame, dataset, fetched.name, countries=countries, since=since)
 
 
 class _Countries:
@@ -348,7 +355,7 @@ def _idu(row: Record, ctx: MapContext, countries: _Countries) -> list[Record]:
             row["figure"],
             published_pcode=row["iso3"],
             source_record_id=str(row["id"]),
-            publisher=f"IDMC, Internal Displacement Updates, figure {row['id']}",
+            publisher=f"{IDU_PUBLISHER}, figure {row['id']}",
             metric=Metric.NEW_DISPLACEMENTS.value,
             period_start=start,
             period_end=end,
@@ -356,6 +363,7 @@ def _idu(row: Record, ctx: MapContext, countries: _Countries) -> list[Record]:
             cause=CAUSES[str(row["displacement_type"]).strip().lower()].value,
             role=ROLES[str(role).strip().lower()].value if role else Role.RECOMMENDED.value,
             excerpt=excerpt,
+            event=row.get("event_name") or f"entry {row['id']}",
         )
     ]
 
@@ -487,6 +495,62 @@ def _gidd_disaster(row: Record, ctx: MapContext, countries: _Countries) -> list[
     return out
 
 
+IDU_PUBLISHER = "IDMC, Internal Displacement Updates"
+
+
+def _idu_sum(parts: list[Record]) -> Record | None:
+    """One figure for the IDU entries of one country, period and cause: their sum, with
+    every entry's id; None when their qualifiers pull both ways (no sum is true)."""
+    qualifier = sum_qualifier(str(p["qualifier"]) for p in parts)
+    if qualifier is None:
+        return None
+    ids = [str(p["source_record_id"]) for p in parts]
+    events = list(dict.fromkeys(str(p["event"]) for p in parts))
+    record = dict(parts[0])
+    record.update(
+        value=sum(int(p["value"]) for p in parts),  # type: ignore[call-overload]
+        qualifier=qualifier,
+        source_record_id=";".join(ids),
+        publisher=f"{IDU_PUBLISHER}, sum of the entries of the period",
+        excerpt=f"sum of {len(parts)} IDU entries ({', '.join(ids)}) of this country, period "
+        f"and cause: {'; '.join(events)}",
+    )
+    record["figure_id"] = figure_id(record)
+    return record
+
+
+def _add_up_idu(
+    records: list[Record], rows: list[int], entries: dict[int, Record], rejections: list[Rejection]
+) -> tuple[list[Record], list[int]]:
+    """The recommended IDU entries of one country, period and cause as one figure (their
+    sum); a figure stays where the first entry it sums was. An entry IDMC marks as
+    triangulation stays as it is."""
+    groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for position, record in enumerate(records):
+        if record["role"] == Role.RECOMMENDED.value:
+            groups[tuple(str(record[k]) for k in RECOMMENDED_KEY)].append(position)
+    replaced: dict[int, Record | None] = {}
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        summed = _idu_sum([records[m] for m in members])
+        if summed is None:
+            reason = "the entries of this period mix 'more than' and 'less than': no sum"
+            rejections += [
+                Rejection(rows[m], "qualifier", RejectionCode.SUM_QUALIFIER, reason,
+                          records[m]["qualifier"], entries[rows[m]])
+                for m in members
+            ]  # fmt: skip
+        replaced.update(dict.fromkeys(members[1:]))  # None: summed into the first
+        replaced[members[0]] = summed
+    out: list[tuple[Record, int]] = []
+    for position, record in enumerate(records):
+        figure = replaced.get(position, record)
+        if figure is not None:
+            out.append((figure, rows[position]))
+    return [figure for figure, _ in out], [number for _, number in out]
+
+
 def _rank(record: Record) -> tuple[bool, int, str]:
     value = int(record["value"])  # type: ignore[call-overload]
     return record["cause"] != Cause.CONFLICT.value, -value, str(record["source_record_id"])
@@ -511,17 +575,18 @@ MAPPERS: dict[str, Mapper] = {
 }
 
 
-def to_figures(raw: pd.DataFrame, ctx: MapContext, places: pd.DataFrame) -> MappedFigures:
+def to_figures(served: Records, ctx: MapContext, places: pd.DataFrame) -> MappedFigures:
     """Country-level flows and stocks (and the countries they need) from one response."""
-    mapper = MAPPERS.get(str(raw.attrs.get("dataset", ctx.dataset)), _idu)
+    raw, mapper = served.frame, MAPPERS.get(served.dataset, _idu)
     gidd = mapper is not _idu
-    wanted = set(raw.attrs.get("iso3") or [])
-    since = pd.Timestamp(raw.attrs["since"]) if raw.attrs.get("since") else None
+    wanted = set(served.countries)
+    since = pd.Timestamp(served.since) if served.since else None
     countries = _Countries(places)
     records: list[Record] = []
     rows: list[int] = []
     rejections: list[Rejection] = []
     read = 0
+    entries: dict[int, Record] = {}  # IDU entries by number, for a refused sum to name
     for number, row in numbered_records(raw):
         if wanted and row["iso3"] not in wanted:
             continue  # the IDU dump holds every country: only the configured ones are read
@@ -536,6 +601,11 @@ def to_figures(raw: pd.DataFrame, ctx: MapContext, places: pd.DataFrame) -> Mapp
         read += 1
         records += made
         rows += [number] * len(made)
+        entries[number] = row
+    if not gidd:
+        records, rows = _add_up_idu(records, rows, entries, rejections)
+    for record in records:
+        record.pop("event", None)
     _one_recommended(records)
     figures = to_figure_frame(records)
     return MappedFigures(figures, rows, rejections, [], read, countries.frame())
@@ -547,6 +617,5 @@ CONNECTOR = Connector(
     fetch=fetch,
     read=read,
     to_figures=to_figures,
-    dataset_of=dataset_of,
     credentials=(CREDENTIAL,),
 )

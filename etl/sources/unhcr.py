@@ -26,6 +26,7 @@ from etl.sources.base import (
     Fetched,
     MapContext,
     MappedFigures,
+    Records,
     Refused,
     SourceConfig,
     checked_records,
@@ -118,7 +119,7 @@ def _pages(fetched: Fetched, page: int) -> int:
     return pages
 
 
-def read(fetched: Fetched) -> pd.DataFrame:
+def read(fetched: Fetched) -> Records:
     """The items of one page, checked against what the API promises for its endpoint."""
     endpoint = dataset_of(fetched)
     if endpoint not in MODELS:
@@ -127,8 +128,7 @@ def read(fetched: Fetched) -> pd.DataFrame:
     assert isinstance(rows, list)
     model = MODELS[endpoint]
     frame = checked_records(rows, model, f"{NAME}: {fetched.name}")
-    frame.attrs["endpoint"] = endpoint
-    return frame
+    return Records(frame, endpoint, fetched.name)
 
 
 def _count(value: object, column: str) -> int | None:
@@ -228,9 +228,9 @@ def _figure(
     )
 
 
-def to_figures(raw: pd.DataFrame, ctx: MapContext, places: pd.DataFrame) -> MappedFigures:
+def to_figures(served: Records, ctx: MapContext, places: pd.DataFrame) -> MappedFigures:
     """Admin-0 stocks and yearly returns, and the countries they need, from one page."""
-    endpoint = str(raw.attrs.get("endpoint", ctx.dataset))
+    endpoint, raw = served.dataset, served.frame
     countries = _Countries(places)
     records: list[Record] = []
     rows: list[int] = []
@@ -255,5 +255,4 @@ CONNECTOR = Connector(
     fetch=fetch,
     read=read,
     to_figures=to_figures,
-    dataset_of=dataset_of,
 )

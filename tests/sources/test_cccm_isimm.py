@@ -115,7 +115,7 @@ def test_provenance_names_the_sites_and_the_upstream_file() -> None:
 def test_windows_1256_arabic_names_are_read() -> None:
     fetched = Fetched.from_file(FIXTURES / "ISIMM_2019November1.csv")
     raw = cccm_isimm.read(fetched)
-    assert "وادي هارون" in raw["camp_name"].iloc[0]
+    assert "وادي هارون" in raw.frame["camp_name"].iloc[0]
 
 
 def test_a_dropped_column_fails_naming_it(tmp_path: Path) -> None:
@@ -162,7 +162,7 @@ def test_fetch_pulls_each_configured_month_from_the_upstream(syria_store, upstre
     report = run_source(syria_store, cccm_isimm.CONNECTOR, cccm_isimm.fetch(client, cfg, {}))
     assert report.ok, report.message
     stored = reads.figures(syria_store.engine, sources=["cccm-isimm"])
-    assert set(stored["dataset"]) == {"ISIMM_2019November1.csv", "ISIMM_2020Jan.csv"}
+    assert set(stored["dataset"]) == {"ISIMM 2019-11", "ISIMM 2020-01"}
     assert set(stored["source_url"]) == {
         upstream.base + "/data/ISIMM_2019November1.csv",
         upstream.base + "/data/ISIMM_2020Jan.csv",

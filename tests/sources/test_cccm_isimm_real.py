@@ -14,7 +14,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from etl.pipeline import RunReport, import_file
+from etl import sources
+from etl.pipeline import RunReport, import_file, run_source
+from etl.sources.base import Fetched
 from etl.store import reads
 from tests.factories import SHARED_DATA, shared_file, world_store
 
@@ -164,3 +166,42 @@ def test_2017_sites_have_no_codes_and_load_by_name(tmp_path: Path, backend: str)
     assert figs["source_record_id"].isna().all()  # no site codes yet: names are not codes
     azaz = _totals(figs, 2).set_index("pcode").loc["SY0204"]
     assert azaz["excerpt"].startswith("sum of 14 sites' individual, ISIMM April 2017")
+
+
+def test_the_month_as_csv_and_as_workbook_is_stored_once(tmp_path: Path, backend: str) -> None:
+    """The dataset is the month ISIMM publishes, not the file: its two editions are one."""
+    store = world_store(tmp_path, name="both.db", backend=backend)
+    try:
+        first = import_file(store, "cccm-isimm", _real("ISIMM_2020April.csv"))
+        again = import_file(store, "cccm-isimm", _real("ISIMM_2020April.xlsx"))
+        assert first.ok and again.ok, again.message
+        assert first.dataset == again.dataset == "ISIMM 2020-04"
+        # The same figures (same ids, same numbers); only their provenance names the workbook.
+        assert (again.changes.added, again.changes.removed) == (0, 0)
+        figs = reads.figures(store.engine, sources=["cccm-isimm"])
+        assert len(figs) == 55 and set(figs["dataset"]) == {"ISIMM 2020-04"}
+        assert int(_totals(figs, 2)["value"].sum()) == 1_409_323  # once, not twice
+        both = run_source(
+            store,
+            sources.connector("cccm-isimm"),
+            [Fetched.from_file(_real(n)) for n in ("ISIMM_2020April.csv", "ISIMM_2020April.xlsx")],
+        )
+        assert both.ok and both.published_twice == 55 and both.rows_loaded == 55
+        assert len(reads.figures(store.engine, sources=["cccm-isimm"])) == 55
+    finally:
+        store.dispose()
+
+
+def test_a_month_stored_under_its_file_name_is_replaced_not_doubled(
+    tmp_path: Path, backend: str
+) -> None:
+    store = world_store(tmp_path, name="old.db", backend=backend)
+    try:
+        path = _real("ISIMM_2020April.csv")
+        assert import_file(store, "cccm-isimm", path, dataset=path.name).ok  # the old naming
+        report = import_file(store, "cccm-isimm", path)
+        assert report.ok and report.changes.removed == 55 and report.changes.added == 55
+        figs = reads.figures(store.engine, sources=["cccm-isimm"])
+        assert len(figs) == 55 and set(figs["dataset"]) == {"ISIMM 2020-04"}
+    finally:
+        store.dispose()

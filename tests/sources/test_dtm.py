@@ -198,7 +198,7 @@ def test_bodies_that_are_not_envelopes_fail_clearly(body: bytes, problem: str) -
 
 def test_an_empty_result_is_no_records_not_an_error() -> None:
     raw = dtm.read(Fetched("admin1.json", b'{"isSuccess":true,"result":[]}', None, NOW))
-    assert raw.empty and "admin1Pcode" in raw.columns
+    assert raw.frame.empty and "admin1Pcode" in raw.frame.columns
 
 
 # --- fetching from the loopback upstream ---------------------------------------------------------

@@ -24,7 +24,7 @@ NO_PLACES = pd.DataFrame({"pcode": pd.Series(dtype="str")})
 def _mapped(name: str) -> MappedFigures:
     fetched = Fetched.from_file(FIXTURES / name)
     raw = dtm.read(fetched)
-    ctx = MapContext("dtm", dtm.dataset_of(fetched), "run-1", NOW)
+    ctx = MapContext("dtm", raw.dataset, "run-1", NOW)
     return dtm.to_figures(raw, ctx, NO_PLACES)
 
 
@@ -37,7 +37,7 @@ def test_the_real_envelope_is_read_and_its_count_checked() -> None:
     body = (FIXTURES / "chad_admin1.json").read_bytes()
     doc = json.loads(body)
     assert set(doc) == {"result", "statusCode", "isSuccess", "errorMessages", "totalRecordsCount"}
-    assert len(dtm.read(Fetched("x.json", body, None, NOW))) == 10
+    assert len(dtm.read(Fetched("x.json", body, None, NOW)).frame) == 10
     doc["totalRecordsCount"] = 11  # the upstream says it sent more than the body holds
     with pytest.raises(SourceFormatError, match="totalRecordsCount is 11 but 'result' holds 10"):
         dtm.read(Fetched("x.json", json.dumps(doc).encode(), None, NOW))
@@ -45,11 +45,11 @@ def test_the_real_envelope_is_read_and_its_count_checked() -> None:
 
 def test_the_level_is_told_by_the_fields_not_the_file_name() -> None:
     saved = Fetched.from_file(FIXTURES / "chad_saved_response.json")
-    assert dtm.dataset_of(saved) == "admin2"
-    assert dtm.read(saved).attrs["level"] == 2
-    assert dtm.dataset_of(Fetched.from_file(FIXTURES / "chad_admin1.json")) == "admin1"
+    assert dtm.read(saved).dataset == "admin2"
+    assert dtm.read(saved).admin_level == 2
+    assert dtm.read(Fetched.from_file(FIXTURES / "chad_admin1.json")).dataset == "admin1"
     asked = Fetched("x.json", saved.body, "https://dtmapi.iom.int/v3/displacement/admin2", NOW)
-    assert dtm.dataset_of(asked) == "admin2"
+    assert dtm.read(asked).dataset == "admin2"
 
 
 def test_a_split_by_reason_is_one_figure_per_cause() -> None:
@@ -86,14 +86,47 @@ def test_the_baseline_counts_and_the_site_assessment_is_triangulation() -> None:
     assert base["value"] == 995 and pd.isna(base["origin_pcode"])
 
 
-def test_parts_the_stores_key_cannot_tell_apart_keep_one_recommended() -> None:
+def test_each_reason_dtm_gives_is_a_cause_of_its_own() -> None:
     totals = _totals()
     day = totals[totals["period_end"] == pd.Timestamp("2019-09-30")]
     baseline = day[day["publisher"].str.contains("baseline")]
-    assert sorted(baseline["value"]) == [100, 1200]  # Insecurity and Conflict, both kept
+    assert dict(zip(baseline["cause"], baseline["value"], strict=True)) == {
+        "conflict": 1200,
+        "insecurity": 100,  # never folded into conflict
+    }
+    assert set(baseline["role"]) == {"recommended"}
     recommended = totals[totals["role"] == "recommended"]
     key = ["pcode", "origin_pcode", "period_end", "cause"]
     assert not recommended.duplicated(subset=key).any()
+
+
+@pytest.mark.parametrize(
+    ("reason", "cause"),
+    [
+        ("Insecurity", "insecurity"),
+        ("No reason for displacement reported", "not_reported"),
+        ("Other reason", "other"),
+        ("Natural disaster", "disaster"),
+        ("Conflict", "conflict"),
+    ],
+)
+def test_dtms_reasons_and_their_causes(reason: str, cause: str) -> None:
+    assert dtm._cause(reason) == cause
+
+
+def test_parts_whose_reasons_no_cause_names_keep_one_recommended() -> None:
+    doc = json.loads((FIXTURES / "chad_admin1.json").read_bytes())
+    for number, reason in ((5, "Family reasons"), (6, "Economic reasons")):
+        doc["result"][number]["displacementReason"] = reason  # no word of any cause
+    fetched = Fetched("admin1.json", json.dumps(doc).encode(), None, NOW)
+    figs = dtm.to_figures(dtm.read(fetched), MapContext("dtm", "admin1", "r", NOW), NO_PLACES)
+    day = figs.figures[
+        (figs.figures["period_end"] == pd.Timestamp("2019-09-30")) & figs.figures["sex"].isna()
+    ]
+    baseline = day[day["publisher"].str.contains("baseline")]
+    assert baseline["cause"].isna().all()  # never guessed into a cause
+    roles = dict(zip(baseline["value"], baseline["role"], strict=True))
+    assert roles == {1200: "recommended", 100: "triangulation"}  # kept, counted once
 
 
 def test_not_available_is_no_origin_and_no_place() -> None:

@@ -90,10 +90,16 @@ def test_each_cause_counts_and_the_round_adds_up_to_dtms_total(loaded: pd.DataFr
     assert per_day[pd.Timestamp("2025-01-31")] == 225_689
     assert per_day[pd.Timestamp("2017-09-30")] == 147_032  # BA and SA: once
     assert per_day[pd.Timestamp("2019-09-30")] == 169_003  # BA's two parts; SA's sum aside
-    # Round 16 gives two reasons with no cause ("Insecurity" and "No reason for displacement
-    # reported"): the store's key cannot tell them apart, so the larger counts and the other
-    # is kept for triangulation, never dropped and never guessed into a cause.
+    # Round 16 gives four reasons, each its own cause ("Insecurity" is not folded into
+    # "Conflict", "No reason for displacement reported" is not_reported): every part counts,
+    # and they add up to the 457,948 HAPI publishes for the round.
     r16 = loaded[(loaded["period_end"] == pd.Timestamp("2021-09-30")) & loaded["sex"].isna()]
-    assert one_row(r16, value=8_223)["role"] == "triangulation"
-    assert per_day[pd.Timestamp("2021-09-30")] == 457_948 - 8_223
+    assert dict(zip(r16["cause"], r16["value"].astype(int), strict=True)) == {
+        "conflict": 432_958,
+        "insecurity": 8_223,
+        "disaster": 652,
+        "not_reported": 16_115,
+    }
+    assert set(r16["role"]) == {"recommended"}
+    assert per_day[pd.Timestamp("2021-09-30")] == 457_948
     assert "not available" not in {str(o).lower() for o in loaded["origin_pcode"]}

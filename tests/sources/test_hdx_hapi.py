@@ -1,5 +1,6 @@
 """HDX HAPI v2: IDPs, refugees and population pages mapped, paged and loaded (Mali fixtures)."""
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -33,8 +34,11 @@ NO_PLACES = pd.DataFrame({"pcode": pd.Series(dtype="str")})
 PATHS = {name: path for name, (path, _model) in hdx_hapi.ENDPOINTS.items()}
 
 
-def _mapped(name: str, places: pd.DataFrame = NO_PLACES, url: str | None = URL) -> MappedFigures:
-    fetched = Fetched.from_file(FIXTURES / f"{name}.json")
+def _mapped(
+    name: str, places: pd.DataFrame = NO_PLACES, url: str | None = URL, asked: str | None = None
+) -> MappedFigures:
+    """The figures of a saved page; `asked` is the URL the page answers, when it matters."""
+    fetched = dataclasses.replace(Fetched.from_file(FIXTURES / f"{name}.json"), url=asked)
     raw = hdx_hapi.read(fetched)
     ctx = MapContext("hdx-hapi", hdx_hapi.dataset_of(fetched), "run-1", NOW, url)
     return hdx_hapi.to_figures(raw, ctx, places)
@@ -198,8 +202,11 @@ def test_admin_metadata_gives_places_and_no_figures() -> None:
 
 
 def test_records_before_the_requested_start_date_are_left_out_and_noted() -> None:
-    url = "https://hapi.humdata.org/x?asylum_location_code=MLI&start_date=2023-06-01"
-    mapped = _mapped("refugees-persons-of-concern", url=url)
+    url = (
+        "https://hapi.humdata.org/api/v2/affected-people/refugees-persons-of-concern"
+        "?asylum_location_code=MLI&start_date=2023-06-01"
+    )
+    mapped = _mapped("refugees-persons-of-concern", url=url, asked=url)
     assert pd.Timestamp("2022-12-31") not in set(mapped.figures["period_end"])
     assert "records ending before start_date 2023-06-01 (1 records)" in mapped.ignored_columns
 
@@ -245,7 +252,7 @@ def test_bodies_that_are_not_pages_fail_clearly(body: bytes, problem: str) -> No
 
 def test_an_empty_page_is_no_records_not_an_error() -> None:
     raw = hdx_hapi.read(_page(b'{"data":[]}'))
-    assert raw.empty and "population" in raw.columns
+    assert raw.frame.empty and "population" in raw.frame.columns
     assert hdx_hapi.to_figures(
         raw, MapContext("hdx-hapi", "idps", "r", NOW), NO_PLACES
     ).figures.empty

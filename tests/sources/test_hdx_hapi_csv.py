@@ -31,9 +31,9 @@ def test_the_table_keeps_its_bom_and_crlf_and_is_read() -> None:
     body = TABLE.read_bytes()
     assert body.startswith(b"\xef\xbb\xbf") and b"\r\n" in body
     raw = hdx_hapi.read(Fetched.from_file(TABLE))
-    assert len(raw) == 8
-    assert "location_code" in raw.columns  # the BOM is not part of the first column's name
-    assert raw["population"].map(type).eq(int).all()  # digits read as the API's integers
+    assert len(raw.frame) == 8
+    assert "location_code" in raw.frame.columns  # the BOM is not part of the first column's name
+    assert raw.frame["population"].map(type).eq(int).all()  # digits read as the API's integers
 
 
 def test_the_endpoint_is_told_by_the_columns_not_the_file_name(tmp_path: Path) -> None:
@@ -115,7 +115,7 @@ def test_a_table_of_no_known_endpoint_is_refused_by_name() -> None:
 def test_the_same_rows_as_json_and_as_csv_give_the_same_figures() -> None:
     raw = hdx_hapi.read(Fetched.from_file(TABLE))
     records = [
-        {k: (None if pd.isna(v) else v) for k, v in r.items()} for r in raw.to_dict("records")
+        {k: (None if pd.isna(v) else v) for k, v in r.items()} for r in raw.frame.to_dict("records")
     ]
     body = json.dumps({"data": records}).encode()
     as_json = _mapped(Fetched("idps.json", body, None, NOW)).figures

@@ -103,3 +103,24 @@ def test_hapi_and_dtm_together_are_never_added(tmp_path: Path, backend: str) -> 
     # The headline is one stored figure (HAPI's total or one of DTM's parts), never a sum
     # of HAPI's total with DTM's parts (451,378).
     assert card.text in {f"{v:,}" for v in day["value"].astype(int)}, card
+
+
+def test_dtm_and_hapi_agree_on_round_16_once_every_reason_counts(
+    tmp_path: Path, backend: str
+) -> None:
+    """DTM splits round 16 (2021-09-30) by four reasons, HAPI publishes their sum: with each
+    reason its own cause, DTM's counted parts add up to HAPI's figure for every unit."""
+    store = world_store(tmp_path, backend=backend)
+    assert import_file(store, "dtm", real(DTM_ADMIN1)).ok
+    assert import_file(store, "hdx-hapi", real(HAPI_IDPS)).ok
+    figures = reads.figures(store.engine)
+    store.dispose()
+    day = figures[
+        (figures["period_end"] == pd.Timestamp("2021-09-30"))
+        & figures["sex"].isna()
+        & (figures["role"] == "recommended")
+        & (figures["admin_level"] == 1)
+    ]
+    by_org = day.groupby([day["publisher"].map(organisation), "pcode"])["value"].sum()
+    dtm, hapi = by_org["IOM DTM"].astype(int), by_org["HDX HAPI"].astype(int)
+    assert dtm.to_dict() == hapi.to_dict() == {"TD07": 457_948}

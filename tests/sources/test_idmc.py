@@ -51,26 +51,23 @@ def _idu(change) -> bytes:
 def test_idu_entries_are_flows_on_the_country_with_idmc_words() -> None:
     mapped = _mapped("idus_all.json", SYRIA_SINCE_2019)
     figs = _by_id(mapped.figures)
-    assert sorted(figs) == ["210101", "210102", "210103", "210104", "210105"]  # IRQ, 2018 out
+    assert sorted(figs) == ["210101;210105", "210102", "210103", "210104"]  # IRQ, 2018 out
     assert mapped.rows_read == 5 and mapped.rejections == []
-    idlib = figs["210101"]
+    idlib = figs["210102"]
     assert (idlib["pcode"], idlib["admin_level"], idlib["metric"]) == ("SY", 0, "new_displacements")
     assert (idlib["period_start"], idlib["period_end"]) == (
-        pd.Timestamp("2019-12-12"),
-        pd.Timestamp("2019-12-25"),
+        pd.Timestamp("2020-01-01"),
+        pd.Timestamp("2020-01-31"),
     )
     assert (idlib["value"], idlib["qualifier"], idlib["cause"], idlib["role"]) == (
-        235_000,
-        "more_than",
+        390_000,
+        "approximately",
         "conflict",
         "recommended",
     )
-    assert idlib["publisher"] == "IDMC, Internal Displacement Updates, figure 210101"
-    assert idlib["excerpt"].startswith(
-        "Syria: 235,000 displacements, 12 December - 25 December More"
-    )
+    assert idlib["publisher"] == "IDMC, Internal Displacement Updates, figure 210102"
+    assert idlib["excerpt"].startswith("Syria: 390,000 displacements, 01 January - 31 January")
     assert "<" not in idlib["excerpt"] and idlib["source_url"] == IDU_URL
-    assert (figs["210102"]["qualifier"], figs["210102"]["role"]) == ("approximately", "recommended")
     assert figs["210103"]["role"] == "triangulation"  # IDMC's own "Triangulation"
     flood = figs["210104"]  # only an end date: the flow starts and ends on it
     assert flood["period_start"] == flood["period_end"] == pd.Timestamp("2020-01-17")
@@ -81,20 +78,37 @@ def test_idu_entries_are_flows_on_the_country_with_idmc_words() -> None:
     )
 
 
-def test_of_two_recommended_flows_of_one_period_the_larger_counts() -> None:
+def test_distinct_events_of_one_country_and_period_add_up_naming_each_entry() -> None:
     figs = _by_id(_mapped("idus_all.json", SYRIA_SINCE_2019).figures)
-    aleppo = figs["210105"]  # same country and days as 210101, smaller: kept for comparison
-    assert (aleppo["value"], aleppo["qualifier"], aleppo["role"]) == (
-        30_000,
+    both = figs["210101;210105"]  # Idlib and Aleppo, 12-25 December 2019: two events
+    assert (both["value"], both["qualifier"], both["role"]) == (
+        235_000 + 30_000,
         "more_than",
-        "triangulation",
+        "recommended",
     )
-    assert figs["210101"]["role"] == "recommended"
+    assert (
+        both["publisher"] == "IDMC, Internal Displacement Updates, sum of the entries of the period"
+    )
+    assert both["excerpt"].startswith("sum of 2 IDU entries (210101, 210105)")
+    assert "Idlib" in both["excerpt"] and "Aleppo" in both["excerpt"]
+
+
+def test_entries_whose_qualifiers_pull_both_ways_are_refused_not_summed() -> None:
+    def change(row: dict) -> dict:
+        return {**row, "qualifier": "less than"} if row["id"] == 210105 else row
+
+    fetched = Fetched(SYRIA_SINCE_2019, _idu(change), IDU_URL, NOW)
+    mapped = idmc.to_figures(idmc.read(fetched), MapContext("idmc", "idus-all", "r", NOW), KNOWN)
+    assert {(r.row, r.check) for r in mapped.rejections} == {
+        (1, "sum_qualifier"),
+        (5, "sum_qualifier"),
+    }
+    assert sorted(mapped.figures["source_record_id"]) == ["210102", "210103", "210104"]
 
 
 def test_a_saved_dump_without_a_filter_maps_every_country() -> None:
     mapped = _mapped("idus_all.json", "idus_all.json", url=None)
-    assert len(mapped.figures) == 7 and mapped.rows_read == 7
+    assert len(mapped.figures) == 6 and mapped.rows_read == 7  # two events add up
     assert mapped.new_places.set_index("pcode").loc["IQ", "name"] == "Iraq"
 
 
@@ -113,7 +127,7 @@ def test_entries_without_a_date_or_a_country_code_are_refused() -> None:
     mapped = idmc.to_figures(idmc.read(fetched), MapContext("idmc", "idus-all", "r", NOW), KNOWN)
     refused = {(r.row, r.column, r.check) for r in mapped.rejections}
     assert refused == {(2, "displacement_start_date", "date_missing"), (4, "iso3", "country_code")}
-    assert len(mapped.figures) == 3
+    assert len(mapped.figures) == 2  # 210101 and 210105 add up; 210103 beside them
 
 
 # --- mapping: GIDD ------------------------------------------------------------------------------
@@ -203,7 +217,7 @@ def test_bodies_that_are_not_what_idmc_serves_fail_clearly(
 
 def test_an_empty_dump_is_no_entries_not_an_error() -> None:
     raw = idmc.read(Fetched("idus-last-180-days", b"[]", None, NOW))
-    assert raw.empty and "figure" in raw.columns
+    assert raw.frame.empty and "figure" in raw.frame.columns
 
 
 # --- fetching from the loopback upstream ---------------------------------------------------
@@ -249,7 +263,7 @@ def test_the_dump_and_every_gidd_page_load_once_with_the_id_kept_secret(tmp_path
         assert seen.query["client_id"] == [KEY] and seen.query["iso3__in"] == ["SYR"]
         assert (seen.query["start_year"], seen.query["end_year"]) == (["2019"], ["2021"])
     figures = reads.figures(store.engine, sources=["idmc"])
-    assert len(figures) == 5 + 2 * 8 and figures["figure_id"].is_unique  # exact and rounded
+    assert len(figures) == 4 + 2 * 8 and figures["figure_id"].is_unique  # exact and rounded
     assert set(figures["dataset"]) == {"idus-all", "gidd-displacements"}
     gidd = upstream.base + GIDD
     assert set(figures["source_url"]) == {
@@ -322,7 +336,7 @@ def test_a_server_error_then_success_loads(tmp_path, upstream) -> None:
     report = _run(store, upstream, datasets=["idu"])
     assert report.ok, report.message
     assert [s.path for s in upstream.seen] == [IDU, DUMP, DUMP]
-    assert len(stored_figures(store)) == 5
+    assert len(stored_figures(store)) == 4
 
 
 def test_a_dump_still_being_built_fails_and_says_so(tmp_path, upstream) -> None:

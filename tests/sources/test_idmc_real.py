@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from dashboard.views import headline_cards
 from etl.pipeline import RunReport, import_file
 from etl.store import Store, reads
 from schemas import tables
@@ -24,6 +25,7 @@ REAL = SHARED_DATA / "real" / "idmc"
 GIDD = "gidd_conflicts_offset600.json"
 IDU = "idu_IND.json"
 CONFLICT = "IDMC, Global Internal Displacement Database (GIDD), conflict and violence"
+HXL_IDU = "idmc_idu_events_IND.csv"
 CLIENT_ID = "HDX00AKEYJUl17"  # the id the saved page's `next` and `previous` links carry
 
 
@@ -136,7 +138,10 @@ def test_gidd_client_id_in_the_page_links_is_never_stored(bundled: Store) -> Non
 
 def test_idu_india_loads_with_idmc_calendar_dates_and_qualifiers(bundled: Store) -> None:
     report, figs = _loaded(bundled, IDU)
-    assert len(figs) == 113 and report.rejections == []
+    # 113 entries, one figure per country, period and cause: 76, each entry in one of them.
+    assert len(figs) == 76 and report.rejections == []
+    ids = [i for text in figs["source_record_id"] for i in text.split(";")]
+    assert len(ids) == len(set(ids)) == 113
     assert set(figs["pcode"]) == {"IN"} and set(figs["admin_level"]) == {0}
     india = reads.places(bundled.engine).set_index("pcode").loc["IN"]
     assert (india["admin_level"], india["name"]) == (0, "India")
@@ -151,11 +156,19 @@ def test_idu_india_loads_with_idmc_calendar_dates_and_qualifiers(bundled: Store)
     assert "Nuh" in nuh["excerpt"]
     kerala = _one(figs, source_record_id="126716")  # NZ summer time: 11:00 UTC
     assert kerala["period_start"] == kerala["period_end"] == pd.Timestamp("2023-11-07")
-    assert figs["qualifier"].value_counts().to_dict() == {
-        "exact": 100,
+    entries = pd.DataFrame(json.loads(_real(IDU).read_bytes()))
+    assert entries["qualifier"].value_counts().to_dict() == {
+        "total": 100,
         "approximately": 10,
-        "more_than": 3,
+        "more than": 3,
     }
+    single = figs[~figs["source_record_id"].str.contains(";")]
+    by_id = entries.set_index(entries["id"].astype(str))
+    for _, fig in single.iterrows():  # an entry alone keeps IDMC's qualifier, mapped
+        published = by_id.loc[fig["source_record_id"], "qualifier"]
+        assert fig["qualifier"] == {"total": "exact", "more than": "more_than"}.get(
+            published, published
+        )
 
 
 def test_idu_every_date_is_the_auckland_date_not_the_utc_one(bundled: Store) -> None:
@@ -169,15 +182,60 @@ def test_idu_every_date_is_the_auckland_date_not_the_utc_one(bundled: Store) -> 
         return pd.Timestamp(when.date())
 
     for _, fig in figs.iterrows():
-        entry = entries[fig["source_record_id"]]
-        assert fig["period_start"] == local(entry["displacement_start_date"])
-        assert fig["period_end"] == local(entry["displacement_end_date"])
-        assert fig["period_start"] != pd.Timestamp(entry["displacement_start_date"][:10])
+        for number in fig["source_record_id"].split(";"):
+            entry = entries[number]
+            assert fig["period_start"] == local(entry["displacement_start_date"])
+            assert fig["period_end"] == local(entry["displacement_end_date"])
+            assert fig["period_start"] != pd.Timestamp(entry["displacement_start_date"][:10])
 
 
-def test_idu_one_recommended_flow_per_day(bundled: Store) -> None:
+def test_idu_distinct_events_of_one_day_add_up_none_is_demoted(bundled: Store) -> None:
+    """Each IDU entry is an event of its own: Cyclone Biparjoy's evacuations of 13 June 2023
+    are seven entries, one per district (Kutch 6,500, Devbhumi Dwaraka 5,000, ...). The day's
+    figure is their sum, naming each entry; no entry is left out of the count."""
+    entries = json.loads(_real(IDU).read_bytes())
     _, figs = _loaded(bundled, IDU)
-    counted = figs[figs["role"] == "recommended"]
-    assert not counted.duplicated(["period_start", "period_end"]).any()
-    days = figs.groupby(["period_start", "period_end"])["value"].max()
-    assert sorted(counted["value"].astype(int)) == sorted(days.astype(int))  # the largest
+    assert set(figs["role"]) == {"recommended"}
+    assert int(figs["value"].sum()) == sum(int(e["figure"]) for e in entries)
+    cyclone = [e for e in entries if e["event_name"].startswith("India: Cyclone Biparjoy")]
+    day = [e for e in cyclone if e["displacement_start_date"].startswith("2023-06-12")]
+    assert len(day) == 7 and len({e["id"] for e in day}) == 7
+    june13 = _one(
+        figs, period_start=pd.Timestamp("2023-06-13"), period_end=pd.Timestamp("2023-06-13")
+    )
+    assert int(june13["value"]) == sum(int(e["figure"]) for e in day) == 20_050
+    # six "approximately" and one "more than": the sum is approximate
+    assert june13["qualifier"] == "approximately"
+    assert sorted(june13["source_record_id"].split(";")) == sorted(str(e["id"]) for e in day)
+    assert "sum of 7 IDU entries" in june13["excerpt"]
+
+
+def test_idu_as_json_and_as_hxl_give_the_same_figures_and_headline(
+    tmp_path: Path, backend: str
+) -> None:
+    """The same publication in its two editions: IDMC's JSON dump and the HXL sheet on HDX
+    (which has the entries' ids in a column without a hashtag) give the same figures."""
+    as_json = world_store(tmp_path, name="json.db", backend=backend)
+    assert import_file(as_json, "idmc", _real(IDU)).ok
+    as_hxl = world_store(tmp_path, name="hxl.db", backend=backend)
+    report = import_file(as_hxl, "hxl", shared_file(SHARED_DATA / "real" / "hxl" / HXL_IDU))
+    assert report.ok, report.message
+    key = ["period_start", "period_end", "cause", "qualifier"]
+    editions = []
+    for store in (as_json, as_hxl):
+        figs = reads.figures(store.engine, pcodes=["IN"])
+        counted = figs[figs["role"] == "recommended"]
+        editions.append(
+            (
+                counted.groupby(key)["value"].sum().astype(int).to_dict(),
+                headline_cards(figs, dt.date(2023, 1, 1), dt.date(2023, 12, 31)),
+            )
+        )
+        store.dispose()
+    (json_figures, json_cards), (hxl_figures, hxl_cards) = editions
+    assert len(json_figures) == len(hxl_figures) == 76
+    assert json_figures == hxl_figures
+    [json_new] = [c for c in json_cards if c.key == "new"]
+    [hxl_new] = [c for c in hxl_cards if c.key == "new"]
+    assert json_new.text == hxl_new.text
+    assert json_new.text.replace(",", "").lstrip("~>").split()[0].isdigit()

@@ -60,7 +60,7 @@ def test_the_endpoint_is_told_by_the_fields_not_the_file_name(
 ) -> None:
     fetched = _fetched(file, name)
     assert idmc.dataset_of(fetched) == dataset
-    assert idmc.read(fetched).attrs["dataset"] == dataset
+    assert idmc.read(fetched).dataset == dataset
 
 
 def test_a_page_without_rows_is_named_by_its_url() -> None:

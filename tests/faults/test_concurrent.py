@@ -1,6 +1,7 @@
 """Two ETL runs started at once: one loads, the other says the lock is held and exits 3."""
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -29,15 +30,23 @@ def test_a_second_run_finds_the_lock_held(tmp_path: Path) -> None:
     deadline = time.monotonic() + 60
     # The first run writes its pid into the lock file once it holds the lock.
     while "pid" not in (lock.read_text() if lock.exists() else "") and time.monotonic() < deadline:
-        time.sleep(0.02)
-    second = subprocess.run(
-        [sys.executable, "-m", "etl", "import", "--source", "hxl", str(big)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+        time.sleep(0.005)
+    # A fast load can finish before a second interpreter has even started, so the first run is
+    # paused while it holds the lock: the second then meets the lock however fast the machine.
+    first.send_signal(signal.SIGSTOP)
+    try:
+        assert first.poll() is None, "the first run ended before it could be paused"
+        assert f"pid {first.pid}" in lock.read_text()
+        second = subprocess.run(
+            [sys.executable, "-m", "etl", "import", "--source", "hxl", str(big)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        first.send_signal(signal.SIGCONT)
     assert first.wait(timeout=120) == 0
     assert second.returncode == 3, second.stderr
     assert second.stderr.strip().startswith("error: another ETL run holds the lock")

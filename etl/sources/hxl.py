@@ -196,6 +196,10 @@ _CAUSE_WORDS = {
     "disaster": Cause.DISASTER,
     "natural disaster": Cause.DISASTER,
     "other": Cause.OTHER,
+    # DTM's own reason words, as its API and its HXL sheets write them.
+    "insecurity": Cause.INSECURITY,
+    "no reason for displacement reported": Cause.NOT_REPORTED,
+    "not reported": Cause.NOT_REPORTED,
     **{
         hazard: Cause.DISASTER
         for hazard in (
@@ -1149,7 +1153,7 @@ def _cause(meta: dict[str, str]) -> str | None:
         raise Refused(
             "#meta+cause",
             RejectionCode.CAUSE_VALUE,
-            "unknown cause (use conflict, disaster or other)",
+            f"unknown cause (use {', '.join(c.value for c in Cause)})",
             cause,
         )
     if cause is None and meta.get("cause_word"):

@@ -119,6 +119,34 @@ def test_auckland_midnights_in_utc_are_read_as_auckland_days(tmp_path: Path) -> 
     assert any("Pacific/Auckland" in note for note in mapped.notes)
 
 
+def test_dtm_reason_words_and_every_strict_cause_are_read(tmp_path: Path) -> None:
+    rows = [
+        ["#adm1+code", "#date+reported", "#affected+idps", "#cause", "#meta+cause"],
+        ["SY07", "2025-01-31", "10", "Insecurity", ""],
+        ["SY07", "2025-02-28", "20", "No reason for displacement reported", ""],
+        ["SY07", "2025-03-31", "30", "", "not_reported"],
+        ["SY07", "2025-04-30", "40", "", "insecurity"],
+        ["SY07", "2025-05-31", "50", "Something else", ""],
+    ]
+    mapped = _map(tmp_path, rows)
+    assert mapped.rejections == []
+    causes = dict(_values(mapped, "value", "cause"))
+    assert causes == {
+        10: "insecurity", 20: "not_reported", 30: "not_reported", 40: "insecurity", 50: None
+    }
+
+
+def test_an_unknown_strict_cause_is_refused_naming_every_cause(tmp_path: Path) -> None:
+    rows = [
+        ["#adm1+code", "#date+reported", "#affected+idps", "#meta+cause"],
+        ["SY07", "2025-01-31", "10", "weather"],
+    ]
+    mapped = _map(tmp_path, rows)
+    assert len(mapped.rejections) == 1
+    reason = str(mapped.rejections[0])
+    assert "insecurity" in reason and "not_reported" in reason, reason
+
+
 # --- cells -------------------------------------------------------------------------------------
 
 

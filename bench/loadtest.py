@@ -38,9 +38,7 @@ from bench.dashclient import (
     percentile,
     render_values,
 )
-from etl.pipeline import import_hxl
-from etl.reference import load_reference
-from etl.store import DATA_DIR, open_store, reads
+from etl.store import open_store, reads
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "loadtest.json"
@@ -48,12 +46,37 @@ MAX_REQUESTS_PER_USER = 10_000
 
 
 def _bundled_store(folder: Path) -> str:
+    """A store of what `make run` loads: `etl refresh` of the bundled HXL file and ISIMM months."""
     url = f"sqlite:///{folder / 'bundled.db'}"
-    store = open_store(url)
-    load_reference(store, DATA_DIR)
-    import_hxl(store, DATA_DIR / "bundled" / "nw_syria_2019_2020.csv")
-    store.dispose()
+    env = {**os.environ, "DATABASE_URL": url, "ETL_LOCK_PATH": str(folder / "etl.lock")}
+    subprocess.run(
+        [sys.executable, "-m", "etl", "refresh"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return url
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU seconds (user and system) that gunicorn's master and its workers have used so far.
+
+    Read from /proc: latency under load swings with the machine, the server's CPU time per
+    change much less.
+    """
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # After the command: state, ppid, ..., utime (14th field) and stime (15th) of stat(5).
+        own_pid = int(stat.parent.name)
+        if own_pid == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
 
 
 def _user(
@@ -132,7 +155,12 @@ def run(
                     time.sleep(0.3)
             session = requests.Session()
             deps = dependencies(session, base)
-            fired = [callback(deps, "cards.children"), callback(deps, "timeseries.figure")]
+            # What a filter change fires on the page: the cards and breakdown, the series, the map.
+            fired = [
+                callback(deps, "cards.children"),
+                callback(deps, "timeseries.figure"),
+                callback(deps, "map.figure"),
+            ]
             defaults = layout_values(session, base)
             measure_from = time.monotonic() + warmup
             window = (measure_from, measure_from + seconds)
@@ -153,9 +181,12 @@ def run(
                 )
             for t in threads:
                 t.start()
+            time.sleep(max(0.0, measure_from - time.monotonic()))
+            cpu_from = _cpu_seconds(proc.pid)
             for t in threads:
                 t.join(timeout=warmup + seconds + 120)
             wall = time.monotonic() - measure_from
+            cpu = _cpu_seconds(proc.pid) - cpu_from
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -171,6 +202,7 @@ def run(
         "p50_ms": round(percentile(latencies, 50), 1),
         "p95_ms": round(percentile(latencies, 95), 1),
         "p99_ms": round(percentile(latencies, 99), 1),
+        "server_cpu_ms_per_change": round(cpu * 1000 / len(latencies), 1) if latencies else None,
         "errors": len(errors),
         "first_errors": errors[:5],
         "store": "bundled" if database_url is None else database_url.rsplit("/", 1)[-1],

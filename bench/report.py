@@ -6,8 +6,12 @@ from bench.profiles import describe
 
 ETL_RATIO = 1.5  # project time <= 1.5x the floor
 ETL_MEMORY = 3.0  # peak RSS <= 3x the loaded frame
-CALLBACK_P95_MS = 300
-PAGE_RATIO = 1.2  # first load within 1.2x the minimal app
+# The page's goals: the two callbacks a filter change waits on answer in a blink; any other
+# callback within 300 ms.
+CALLBACK_P95_MS = {"render": 100, "render_series": 50}
+OTHER_CALLBACK_P95_MS = 300
+PAGE_BYTES = 1.2e6  # the first load, compressed, map included
+PAGE_RATIO = 1.0  # time to first chart no more than the minimal app's in the same run
 LINEAR_EXPONENT = 1.1  # time ~ figures^k over 10k..1M: linear enough when k <= 1.1
 MB = 1e6
 
@@ -26,13 +30,14 @@ def etl_misses(results: dict[str, Any]) -> list[str]:
 
 
 def page_missed(results: dict[str, Any], store: str) -> bool:
-    """True when the dashboard's first load over `store` is above 1.2x the minimal app's."""
+    """True when the dashboard's first load over `store` is above 1.2 MB compressed, or its
+    first chart slower than the minimal app's."""
     page = results.get("page", {})
     if store not in page or "minimal" not in page:
         return False
     base, mine = page["minimal"], page[store]
     return (
-        mine["bytes"] > PAGE_RATIO * base["bytes"]
+        mine["bytes"] > PAGE_BYTES
         or mine["first_chart_ms"] is None
         or mine["first_chart_ms"] > PAGE_RATIO * base["first_chart_ms"]
     )
@@ -124,6 +129,7 @@ def _query_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
         if name not in q:
             continue
         r = q[name]
+        goal = CALLBACK_P95_MS.get(name, OTHER_CALLBACK_P95_MS)
         size = _label(_sizes(results)[-1])
         counted = f"{r['n']} of {r['requested']} changes ({q['distinct_states']} distinct views)"
         if r["n"] < r["requested"]:
@@ -136,8 +142,8 @@ def _query_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
                 f"max {r['max_ms']:,.0f} ms; median response {r['median_bytes'] / 1e3:,.0f} KB gz)",
                 "floor": f"no-op callback p95 {noop['p95_ms']:.1f} ms (p50 {noop['p50_ms']:.1f})",
                 "ratio": r["p95_ms"] / noop["p95_ms"],
-                "goal": f"p95 < {CALLBACK_P95_MS} ms",
-                "met": r["p95_ms"] < CALLBACK_P95_MS and r["errors"] == 0,
+                "goal": f"p95 <= {goal} ms",
+                "met": r["p95_ms"] <= goal and r["errors"] == 0,
                 "note": f"{r['errors']} errors" if r["errors"] else "",
                 "profile": ("query_profile", name),
             }
@@ -164,8 +170,8 @@ def _page_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
                 "project": f"{p['bytes'] / MB:.2f} MB gz, {p['runs'][0]['requests']} requests",
                 "floor": f"minimal app {base['bytes'] / MB:.2f} MB gz",
                 "ratio": p["bytes"] / base["bytes"],
-                "goal": f"<= {PAGE_RATIO}x minimal app",
-                "met": p["bytes"] <= PAGE_RATIO * base["bytes"],
+                "goal": f"<= {PAGE_BYTES / MB:.1f} MB gz",
+                "met": p["bytes"] <= PAGE_BYTES,
                 "profile": profile,
             }
         )
@@ -188,7 +194,7 @@ def _page_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-LOAD_P95_MS = 1_000
+LOAD_P95_MS = 500
 # Back to back (a stress test: its throughput is the capacity), then users pausing between
 # changes as coordinators do, after a warm-up and from a cold start.
 LOAD_RUNS = ("load", "load_paced", "load_cold")
@@ -221,6 +227,11 @@ def rows(results: dict[str, Any]) -> list[dict[str, Any]]:
                     f"{load['throughput_rps']} changes/s; p50 {load['p50_ms']:,.0f} ms, "
                     f"p95 {load['p95_ms']:,.0f} ms, p99 {load['p99_ms']:,.0f} ms; "
                     f"{load['errors']} errors of {load['requests']}"
+                    + (
+                        f"; server CPU {load['server_cpu_ms_per_change']:,.0f} ms per change"
+                        if load.get("server_cpu_ms_per_change") is not None
+                        else ""
+                    )
                 ),
                 "floor": "-",
                 "ratio": None,

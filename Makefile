@@ -43,6 +43,7 @@ clean:
 bench: $(VENV)/.installed-dev
 	$(PY) -m bench
 	$(PY) -m bench.briefing
+	$(PY) -m bench.connectors
 
 .PHONY: test-pg-up test-pg
 # A PostgreSQL server for the tests, as CI makes it: installs the system package if missing,

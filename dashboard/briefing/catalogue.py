@@ -31,6 +31,15 @@ STRINGS: dict[str, dict[str, str]] = {
     "as_of_date": {"en": "as of {date}", "ar": "حتى {date}"},
     "period": {"en": "{start} – {end}", "ar": "{start} – {end}"},
     "reports": {"en": "in {count} reports", "ar": "في {count} تقارير"},
+    "sum_of_units": {
+        "en": "no figure of its own; sum of {count} {units},",
+        "ar": "لا يوجد رقم خاص بها؛ مجموع {count} من {units}،",
+    },
+    # In English the level's name comes from `parts.level_name`, as on the page.
+    "units_sy_1": {"en": "governorates", "ar": "المحافظات"},
+    "units_sy_2": {"en": "districts", "ar": "المناطق"},
+    "units_sy_3": {"en": "sub-districts", "ar": "النواحي"},
+    "units_level": {"en": "admin {level} units", "ar": "وحدات المستوى الإداري {level}"},
     "share_of": {"en": "people displaced over population", "ar": "النازحون مقسومون على السكان"},
     "source": {"en": "Source: {title}", "ar": "المصدر: {title}"},
     "messages": {"en": "Key messages", "ar": "الرسائل الرئيسية"},

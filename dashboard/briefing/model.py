@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from dashboard import charts, data, table_filter, views
+from dashboard import charts, data, parts, table_filter, views
 from dashboard.state import ViewState
 from etl.store import Store
 from schemas.enums import Qualifier, Role
@@ -33,6 +33,11 @@ class Cited:
     end: pd.Timestamp
     # More than one: the sum of one publisher's non-overlapping reports, as the page shows it.
     reports: int = 1
+    # Two or more: the place has no figure of its own and this is the sum of one
+    # publication's units below it for one date (`parts.chosen_sum`), at `units_level`.
+    units: int = 0
+    units_level: int | None = None
+    units_of: str | None = None  # the place whose units they are
 
     @property
     def org(self) -> str:
@@ -156,19 +161,51 @@ def _cited(total: views.Total | None, metric: str) -> Cited | None:
     )
 
 
-def cards(own: pd.DataFrame, date_from: dt.date | None, date_to: dt.date | None) -> Cards:
-    """The headline cards' facts by the page's rules (`views.headline_cards`)."""
+def _summed(total: parts.UnitSum | None, metric: str, pcode: str | None) -> Cited | None:
+    if total is None:
+        return None
+    return Cited(
+        metric,
+        int(total.value),
+        str(total.qualifier),
+        total.publisher,
+        total.source_url,
+        pd.Timestamp(total.start),
+        pd.Timestamp(total.end),
+        units=int(total.units),
+        units_level=int(total.admin_level),
+        units_of=pcode,
+    )
+
+
+def cards(
+    own: pd.DataFrame,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    sums: pd.DataFrame | None = None,
+    pcode: str | None = None,
+) -> Cards:
+    """The headline cards' facts by the page's rules (`views.headline_cards`): the place's
+    own figures, else the one sum the page allows (one publication's units, `parts`)."""
     population = views.latest_stock(own, "population", date_to)
     idps = views.latest_stock(own, "idps", date_to)
     new = views.flow_total(own, "new_displacements", date_from, date_to)
     share = None
+    # A share is only ever of the place's own figures.
     if idps is not None and population is not None and population.value:
         exact = idps.qualifier == population.qualifier == Qualifier.EXACT.value
         share = Share(idps.value / population.value, exact)
+    sums = sums if sums is not None else pd.DataFrame()
+
+    def pick(own_total: views.Total | None, metric: str) -> Cited | None:
+        if own_total is not None:
+            return _cited(own_total, metric)
+        return _summed(parts.chosen_sum(sums, metric, date_from, date_to), metric, pcode)
+
     return Cards(
-        _cited(population, "population"),
-        _cited(idps, "idps"),
-        _cited(new, "new_displacements"),
+        pick(population, "population"),
+        pick(idps, "idps"),
+        pick(new, "new_displacements"),
         share,
     )
 
@@ -284,7 +321,7 @@ def build(
 ) -> Pack:
     """The pack of one view from what the page reads for it (a pure function)."""
     start, end = state.date_from, state.date_to
-    facts = cards(view.own, start, end)
+    facts = cards(view.own, start, end, view.sums, str(view.place["pcode"]))
     below = data.within(view)
     kids = views.breakdown(below, view.kids, start, end)
     found = disputes(view.disputed, threshold, views.DISAGREEMENTS_SHOWN)

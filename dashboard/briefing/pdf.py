@@ -6,10 +6,12 @@ Noto fonts. Pictures carry their alternative text, the document its language and
 and content is written in reading order.
 """
 
+import io
 from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+from PIL import Image
 
 from dashboard.briefing.wording import CardText, Document, Section
 
@@ -105,14 +107,22 @@ def _cards(pdf: _Pdf, cards: list[CardText]) -> None:
     pdf.set_xy(pdf.l_margin, top + 2 * (height + gap))
 
 
+# Room a chart's heading takes above it, in mm.
+HEADING_MM = 20
+
+
 def _chart(pdf: _Pdf, section: Section, png: bytes) -> None:
-    width = pdf.epw
-    # The pictures are drawn 10 x 4.6 inches, a little taller with the legend: keep it whole.
-    needed = width * 0.62 + 20
+    # A picture keeps its proportions (a map is as tall as its places are spread) and stays
+    # whole under its heading: narrower when it would be taller than a page.
+    with Image.open(io.BytesIO(png)) as picture:
+        ratio = picture.height / picture.width
+    width = min(pdf.epw, (pdf.eph - HEADING_MM) / ratio)
+    needed = width * ratio + HEADING_MM
     if pdf.get_y() + needed > pdf.h - pdf.b_margin:
         pdf.add_page()
     _heading(pdf, section, 14)
-    pdf.image(png, x=pdf.l_margin, w=width, alt_text=section.alt, title=section.heading)
+    x = pdf.l_margin + (pdf.epw - width) / 2
+    pdf.image(png, x=x, w=width, alt_text=section.alt, title=section.heading)
     pdf.ln(4)
 
 

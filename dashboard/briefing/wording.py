@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from dashboard import parts
 from dashboard.briefing import formats
 from dashboard.briefing.catalogue import RIGHT_TO_LEFT, text
 from dashboard.briefing.model import Cited, Dispute, Line, Pack
@@ -52,14 +53,32 @@ def _dates(pack: Pack, lang: str) -> str:
     return text(lang, "dates", start=start, end=end)
 
 
+def summed(figure: Cited, lang: str) -> str:
+    """What a card's number is when the place has no figure of its own: a sum of units."""
+    if not figure.units:
+        return ""
+    level = figure.units_level if figure.units_level is not None else 0
+    pcode = figure.units_of or ""
+    if lang == "en":
+        units = parts.level_name(pcode, level, plural=True)
+    elif pcode.startswith("SY") and 1 <= level <= 3:
+        units = text(lang, f"units_sy_{level}")  # Syria's names for its levels, as in English
+    else:
+        units = text(lang, "units_level", level=level)
+    return text(lang, "sum_of_units", count=figure.units, units=units)
+
+
 def _stock_card(key: str, figure: Cited | None, lang: str) -> CardText:
     label = text(lang, f"card_{key}")
     if figure is None:
         return CardText(label, "–", text(lang, "no_stock"), "")
+    detail = text(lang, "as_of_date", date=formats.date(figure.end, lang))
+    if figure.units:
+        detail = summed(figure, lang) + " " + detail
     return CardText(
         label,
         formats.as_published(figure.value, figure.qualifier, lang),
-        text(lang, "as_of_date", date=formats.date(figure.end, lang)),
+        detail,
         text(lang, "source", title=f"{figure.org}, {figure.title}"),
     )
 
@@ -69,6 +88,8 @@ def _new_card(figure: Cited | None, lang: str) -> CardText:
     if figure is None:
         return CardText(label, "–", text(lang, "no_flow"), "")
     detail = formats.period(figure.start, figure.end, lang)
+    if figure.units:
+        detail = summed(figure, lang) + " " + detail
     if figure.reports > 1:
         detail += " " + text(lang, "reports", count=figure.reports)
     return CardText(
@@ -113,7 +134,7 @@ def messages(pack: Pack, lang: str) -> list[str]:
     place = pack.place_name(pack.pcode, lang)
     c = pack.cards
     out = []
-    if c.new is not None:
+    if c.new is not None and not c.new.units:
         fields = {
             "org": c.new.org,
             "value": formats.qualified(c.new.value, c.new.qualifier, lang),
@@ -134,7 +155,7 @@ def messages(pack: Pack, lang: str) -> list[str]:
         else:
             out.append(text(lang, "msg_new", **fields))
     for key, figure in (("msg_idps", c.idps), ("msg_population", c.population)):
-        if figure is not None:
+        if figure is not None and not figure.units:
             out.append(
                 text(
                     lang,

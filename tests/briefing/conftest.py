@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from etl.pipeline import import_hxl
+from etl.pipeline import import_file, import_hxl
 from etl.reference import load_reference
 from etl.store import DATA_DIR, Store, open_store
 from tests.factories import BACKENDS, postgres_server
@@ -20,7 +20,8 @@ NOW = dt.datetime(2026, 12, 3, 9, 30, tzinfo=dt.UTC)
 def bundled_store(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Store]:
-    """A store with the bundled gazetteer and the north-west Syria reference case, on SQLite
+    """A store with the bundled gazetteer, the north-west Syria reference case and the ISIMM
+    months (as `make run` loads them), on SQLite
     and on PostgreSQL: a pack reads through the same store code the page does."""
     if request.param == "postgresql":
         store = open_store(postgres_server().world_database())
@@ -29,6 +30,10 @@ def bundled_store(
         load_reference(store, DATA_DIR)
     report = import_hxl(store, DATA_DIR / "bundled" / "nw_syria_2019_2020.csv")
     assert report.ok, report.message
+    # What `make run` loads beside it: the ISIMM months, people in sites per district.
+    for month in sorted((DATA_DIR / "bundled" / "isimm").glob("*.csv")):
+        report = import_file(store, "cccm-isimm", month)
+        assert report.ok, report.message
     yield store
     store.dispose()
 

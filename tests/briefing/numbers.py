@@ -67,8 +67,34 @@ def view_figures(store: Store, state: ViewState, threshold: float = 0.10) -> Vie
     population = views.latest_stock(v.own, "population", state.date_to)
     if idps and population and population.value:
         shares.add(f"{idps.value / population.value:.0%}")
+    # The one sum the page allows, computed here from the stored figures of the units: one
+    # publication's counted figures of the children for one period, added up.
+    for (publisher, _metric, _end), value, qualifiers in _unit_sums(figs, kids["pcode"]):
+        # Exact only if every part is; one kind of inexact part gives its kind, several "about".
+        kinds = set(qualifiers) - {"exact"}
+        qualifier = "exact" if not kinds else kinds.pop() if len(kinds) == 1 else "approximately"
+        published.setdefault((value, qualifier), set()).add(publisher)
     publications = sorted({str(p) for p in figs["publisher"].dropna()}, key=len, reverse=True)
     return ViewFigures(figs, publications, published, shares)
+
+
+def _unit_sums(
+    figs: pd.DataFrame, kids: pd.Series
+) -> list[tuple[tuple[str, str, pd.Timestamp], int, list[str]]]:
+    """Per publisher, metric and date: the sum of the children's counted figures."""
+    counted = figs[
+        figs["pcode"].isin(set(kids))
+        & (figs["role"] == "recommended")
+        & (figs["unit"] == "people")
+        & figs["sex"].isna()
+        & figs["age_group"].isna()
+        & figs["origin_pcode"].isna()
+    ]
+    out = []
+    for key, rows in counted.groupby(["publisher", "metric", "period_end"]):
+        if rows["pcode"].nunique() >= 2:
+            out.append((key, int(rows["value"].sum()), list(rows["qualifier"])))
+    return out
 
 
 def _words(key: str, lang: str) -> str:
@@ -112,8 +138,9 @@ def numbers(
 def _numbers(block: str, lang: str, publications: list[str], visual: bool) -> list[Written]:
     text = _without_citations(block.translate(ARABIC_DIGITS), publications)
     text = _dates_pattern(lang).sub(" ", text)
-    reports = re.escape(STRINGS["reports"][lang]).replace(re.escape("{count}"), r"\d+")
-    text = re.sub(reports, " ", text)
+    for counted in ("reports", "sum_of_units"):
+        phrase = re.escape(STRINGS[counted][lang].split("{units}")[0])
+        text = re.sub(phrase.replace(re.escape("{count}"), r"\d+"), " ", text)
     words = {q: _words(q, lang) for q in ("more_than", "less_than", "approximately")}
     matches = list(NUMBER.finditer(text))
     if visual:

@@ -45,8 +45,33 @@ def test_the_idleb_deck_says_what_the_page_says(bundled_store):
         "OCHA reported about 560,000 people newly displaced in Idleb between 1 December 2019 "
         "and 5 March 2020 (Recent Developments in Northwest Syria - Flash Update (2020-03-05))."
     ) in text
-    # The store has no people-displaced stock for Idleb: the card says so, no number stands in.
-    assert "People displaced\n–\nno report as of this date" in text
+    # Idleb's people displaced are ISIMM's people in sites as of the month before the end.
+    assert "People displaced\n928,298\nas of 29 February 2020" in text
+
+
+SYRIA_APRIL = ("SY", dt.date(2020, 4, 1), dt.date(2020, 4, 30))
+
+
+def test_a_place_without_its_own_figure_shows_the_one_sum_the_page_allows(bundled_store):
+    body = _deck(bundled_store, SYRIA_APRIL)
+    blocks = [b for slide in deck_blocks(body) for b in slide]
+    text = "\n".join(blocks)
+    ref = data.reference(bundled_store)
+    v = data.view(bundled_store, ref, state(*SYRIA_APRIL), 0.10)
+    page = {c.key: c for c in data.cards(v, state(*SYRIA_APRIL))}
+    # The page's card and the pack's say the same: ISIMM's two governorates added up.
+    assert "sum of 2 governorates" in page["idps"].detail
+    assert (
+        f"People displaced\n{page['idps'].text}\nno figure of its own; sum of 2 governorates"
+        in text
+    )
+    held = view_figures(bundled_store, state(*SYRIA_APRIL))
+    assert problems(blocks, "en", held) == []
+    # The sum is accepted because the store's units add up to it, and only that sum.
+    total = int(page["idps"].text.replace(",", ""))
+    assert problems([f"{total + 1:,} (IDP Sites Integrated Monitoring Matrix (ISIMM))"], "en", held)
+    # Never in a sentence about the country as if it were Syria's own figure.
+    assert not any("reported" in b and page["idps"].text in b for b in blocks)
 
 
 def test_a_number_the_store_lacks_is_caught_and_never_written(bundled_store):
@@ -63,7 +88,8 @@ def test_a_number_the_store_lacks_is_caught_and_never_written(bundled_store):
     text = "\n".join(b for slide in deck_blocks(body) for b in slide)
     assert "3,560,000" not in text
     values = {n.value for b in text.split("\n") for n in numbers(b, "en", held.publications)}
-    assert values == {560_000, 3_000_000}
+    # OCHA's flow, the population, ISIMM's people in sites and the share of the two stocks.
+    assert values == {560_000, 3_000_000, 928_298, 31}
 
 
 def test_a_forged_figure_in_the_pack_would_be_caught(bundled_store):

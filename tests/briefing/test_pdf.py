@@ -38,7 +38,9 @@ def test_every_number_in_the_pdf_is_a_stored_figure_with_its_qualifier_and_sourc
     written = [n for p in pages for n in numbers(p, lang, held.publications, visual=visual)]
     assert len(written) >= 4, pages
     assert problems(pages, lang, held, visual=visual) == []
-    # Each page as a picture, for a reader to look at.
+    # Each page as a picture, for a reader to look at (none left from an earlier run).
+    for old in artifacts.glob(f"{name}-*.png"):
+        old.unlink()
     subprocess.run(
         ["pdftoppm", "-r", "60", "-png", str(artifacts / f"{name}.pdf"), str(artifacts / name)],
         check=True,

@@ -1,15 +1,21 @@
-"""Callbacks: a few lines each over the pure functions of views, charts and state."""
+"""The page's callbacks: each a named function of its inputs, which `register` only binds.
+
+A callback's function takes what Dash passes (the filters, a click) plus what Dash alone
+knows (which input fired) as plain arguments, and reads through a `Reader`: its logic runs,
+and is tested, without Dash.
+"""
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 from dash import Dash, Input, Output, State, ctx, dcc, no_update
 from flask_caching import Cache
 
-from dashboard import boundaries, charts, data, layout, map_figure, table_filter, views
+from dashboard import boundaries, charts, data, ids, layout, map_figure, table_filter, views
 from dashboard.briefing import page as briefing_page
-from dashboard.cache import cached
+from dashboard.reader import Reader
 from dashboard.settings import DashboardSettings
 from dashboard.state import ViewState, decode_state, encode_state
 from etl.export import to_csv
@@ -88,338 +94,411 @@ def drill_target(ref: data.Reference, pcode: str) -> tuple[str, str | None] | No
     return governorate, pcode
 
 
-def register(
-    app: Dash, store: Store, settings: DashboardSettings, cache: Cache
-) -> Callable[[], None]:
-    """Wire the page's callbacks to the store, through the query cache.
+def sync_state(
+    ref: data.Reference,
+    trigger: object,
+    search: object,
+    place: object,
+    district: object,
+    start: object,
+    end: object,
+    click: object,
+    map_click: object,
+) -> tuple:
+    """Keep the filters and the URL in step; a click on a bar or an area drills in.
 
-    Returns `warm_up`: draws the first view visitors see (each country over every date) once,
-    so its figures are in the cache and every code path is loaded before the first visitor.
+    `trigger` is the id of the input that fired (None on the first call): the URL sets the
+    filters, anything else sets the URL.
     """
-
-    def reference() -> data.Reference:
-        return cached(cache, store, "reference", lambda: data.reference(store))
-
-    threshold = settings.disagreement_threshold
-
-    def place_figures(pcode: str, below: list[str]) -> data.PlaceFigures:
-        # A place's figures serve all its date ranges: a new range is cut in memory.
-        return cached(
-            cache, store, f"place|{pcode}", lambda: data.place_figures(store, pcode, below)
-        )
-
-    def view(s: ViewState) -> data.View:
-        return cached(
-            cache,
-            store,
-            f"view|{s}",
-            lambda: data.view(store, reference(), s, threshold, place_figures),
-        )
-
-    def figures(s: ViewState) -> pd.DataFrame:
-        return cached(cache, store, f"figures|{s}", lambda: data.figures(store, reference(), s))
-
-    @app.callback(
-        Output("url", "search"),
-        Output("filter-place", "value"),
-        Output("filter-district", "value"),
-        Output("filter-district", "options"),
-        Output("filter-dates", "start_date"),
-        Output("filter-dates", "end_date"),
-        Input("url", "search"),
-        Input("filter-place", "value"),
-        Input("filter-district", "value"),
-        Input("filter-dates", "start_date"),
-        Input("filter-dates", "end_date"),
-        Input("breakdown", "clickData"),
-        Input("map", "clickData"),
-    )
-    def sync_state(search, place, district, start, end, click, map_click):
-        """Keep the filters and the URL in step; a click on a bar drills in."""
-        try:
-            ref = reference()
-        except StoreError:
-            # Carry on with an empty gazetteer: `render` then says the data is unavailable.
-            ref, _ = data.page_data_unavailable()
-        trigger = ctx.triggered_id
-        if trigger == "url" or trigger is None:
-            s = decode_state(search, ref.known, ref.default_view)
-            return (
-                no_update,
-                s.place,
-                s.district,
-                layout.district_options(ref, s.place, s.district),
-                s.date_from.isoformat() if s.date_from else None,
-                s.date_to.isoformat() if s.date_to else None,
-            )
-        clicked = click if trigger == "breakdown" else map_click if trigger == "map" else None
-        if clicked and clicked.get("points"):
-            target = drill_target(ref, str(clicked["points"][0].get("customdata", "")))
-            if target:
-                place, district = target
-        if trigger == "filter-place":
-            district = None
-        s = _state(place, district, start, end)
+    if trigger in (ids.URL, None):
+        s = decode_state(search, ref.known, ref.default_view)
         return (
-            encode_state(s),
+            no_update,
             s.place,
             s.district,
             layout.district_options(ref, s.place, s.district),
-            no_update,
-            no_update,
+            s.date_from.isoformat() if s.date_from else None,
+            s.date_to.isoformat() if s.date_to else None,
         )
+    clicked = {ids.BREAKDOWN: click, ids.MAP: map_click}.get(str(trigger))
+    if isinstance(clicked, dict) and clicked.get("points"):
+        target = drill_target(ref, str(clicked["points"][0].get("customdata", "")))
+        if target:
+            place, district = target
+    if trigger == ids.PLACE:
+        district = None
+    s = _state(place, district, start, end)
+    return (
+        encode_state(s),
+        s.place,
+        s.district,
+        layout.district_options(ref, s.place, s.district),
+        no_update,
+        no_update,
+    )
+
+
+def draw(reader: Reader, s: ViewState, sort_by: object) -> tuple:
+    """Everything `render` shows but the retry timer's state."""
+    ref = reader.reference()
+    v = reader.view(s)
+    cards = [layout.card(c) for c in data.cards(v, s)]
+    below = data.within(v)
+    kids = views.breakdown(below, v.kids, s.date_from, s.date_to)
+    loads = reader.freshness()
+    stale = dt.timedelta(days=reader.settings.stale_after_days)
+    place = str(v.place["name"])
+    flags = views.quality_flags(v.own, v.stocks, v.kids, place, s.date_to)
+    inside = f"Within {place}"
+    bars_caption = charts.caption_text(inside, s.date_from, s.date_to, below)
+    return (
+        layout.place_label(v.place),
+        layout.breadcrumb(views.breadcrumb(ref.places, str(v.place["pcode"]))),
+        layout.banners(views.freshness_banners(loads, dt.datetime.now(dt.UTC), stale)),
+        cards,
+        layout.quality(flags),
+        inside,
+        charts.with_caption(
+            charts.breakdown_spec(views.sort_breakdown(kids, str(sort_by)), place),
+            *bars_caption,
+        ),
+        layout.disagreement_table(views.disagreements(v.disputed, reader.threshold)),
+        f"{v.count:,} figure{'s' if v.count != 1 else ''}",
+    )
+
+
+def render(
+    reader: Reader, place: object, district: object, start: object, end: object, sort_by: object
+) -> tuple:
+    """The cards, bars and tables of the chosen place and dates, and whether to stop retrying."""
+    try:
+        return (*draw(reader, _state(place, district, start, end), sort_by), True)
+    except StoreError:
+        blank = charts.empty_figure(UNAVAILABLE)
+        unavailable = layout.banners([UNAVAILABLE])
+        return ("–", [], unavailable, [], [], "", blank, [], "", False)
+
+
+def draw_series(reader: Reader, s: ViewState, triangulation: bool = False) -> tuple[dict, list]:
+    """The time series `render_series` shows."""
+    return series_view(reader.timeline(s), s, triangulation)
+
+
+def render_series(
+    reader: Reader, place: object, district: object, start: object, end: object, presses: object
+) -> tuple:
+    """The time series of the chosen place and dates, the notes under it, and the toggle's
+    state.
+
+    A callback of its own: its thousands of points take longest to send and to draw, and
+    the cards, bars and map need not wait for them.
+    """
+    triangulation = wants_triangulation(presses)
+    pressed = "true" if triangulation else "false"
+    try:
+        return *draw_series(reader, _state(place, district, start, end), triangulation), pressed
+    except StoreError:
+        return charts.empty_figure(UNAVAILABLE), [], pressed
+
+
+def draw_map(reader: Reader, s: ViewState, measure: object) -> dict:
+    """The map `render_map` shows: only the shapes of the view's parts are sent."""
+    v = reader.view(s)
+    below = data.within(v)
+    kids = views.breakdown(below, v.kids, s.date_from, s.date_to)
+    shapes = boundaries.load(reader.settings.boundaries)
+    spec = map_figure.map_view(
+        reader.reference().places, v.place, v.kids, kids, v.moves, shapes, measure
+    )
+    drawn = pd.concat([below, v.moves], ignore_index=True)
+    caption = charts.caption_text(f"Within {v.place['name']}", s.date_from, s.date_to, drawn)
+    return charts.with_caption(spec, *caption)
+
+
+def render_map(
+    reader: Reader, place: object, district: object, start: object, end: object, measure: object
+) -> dict:
+    """The map of the chosen place and dates, coloured by the chosen measure."""
+    try:
+        return draw_map(reader, _state(place, district, start, end), measure)
+    except StoreError:
+        return charts.empty_figure(UNAVAILABLE)
+
+
+def table(
+    reader: Reader,
+    paged: bool,
+    place: object,
+    district: object,
+    start: object,
+    end: object,
+    page: object,
+    sort_by: object,
+    query: object,
+) -> tuple:
+    """One page of the figures behind the view, filtered and sorted on the server.
+
+    `paged`: the page number itself changed; a new view, order or filter starts at page one.
+    """
+    s = _state(place, district, start, end)
+    if not paged:
+        page = 0
+    message = ""
+    try:
+        conditions = table_filter.parse_filter(query)
+    except table_filter.FilterError as exc:
+        conditions, message = [], f"Filter not applied: {exc}."
+    size = layout.PAGE_SIZE
+    try:
+        if conditions:
+            # A filter reads displayed text (periods, labels, publishers): the view's
+            # figures are filtered as a frame.
+            try:
+                shown = table_filter.apply_filter(reader.figures(s), conditions)
+            except table_filter.FilterError as exc:
+                message = f"Filter not applied: {exc}."
+            else:
+                rows, pages, current = views.table_page(shown, page, size, sort_by)
+                return rows, pages, current, f"{len(shown):,} match the filter"
+        # Unfiltered, the store sorts and cuts the page: no view is read whole.
+        rows, pages, current = reader.table_page(s, page, size, sort_by)
+    except StoreError:
+        return [], 1, 0, ""
+    return rows, pages, current, message
+
+
+def _pressed(chosen: str, keys: list[str]) -> list[str]:
+    return ["true" if key == chosen else "false" for key in keys]
+
+
+SORT_KEYS = [key for key, _ in layout.SORTS]
+MEASURE_KEYS = list(map_figure.MEASURES)
+
+
+def choose_sort(trigger: object) -> tuple:
+    """The breakdown's order after a press of sort button `trigger`, and each button's state."""
+    chosen = ids.pressed_key(trigger, ids.SORT_PREFIX)
+    if chosen not in SORT_KEYS:
+        chosen = layout.DEFAULT_SORT
+    return chosen, *_pressed(chosen, SORT_KEYS)
+
+
+def choose_measure(trigger: object) -> tuple:
+    """The map's measure after a press of measure button `trigger`, and each button's state."""
+    chosen = map_figure.measure_of(ids.pressed_key(trigger, ids.MEASURE_PREFIX))
+    return chosen, *_pressed(chosen, MEASURE_KEYS)
+
+
+def download(
+    reader: Reader,
+    trigger: object,
+    place: object,
+    district: object,
+    start: object,
+    end: object,
+    search: object,
+    query: object,
+    now: dt.datetime | None = None,
+) -> dict:
+    """The figures of the current view as CSV, as CSV for Excel, or the note about them
+    (`trigger`: the button pressed); a filter on the figures table narrows the export as it
+    narrows the table."""
+    s = _state(place, district, start, end)
+    shown, applied = exported(reader.figures(s), query)
+    ordered = views.newest_first(shown)
+    name = f"displacement_{s.selected}"
+    if trigger == ids.DOWNLOAD_ABOUT:
+        note = views.export_note(
+            ordered,
+            s.selected,
+            search if isinstance(search, str) else "",
+            s.date_from,
+            s.date_to,
+            now or dt.datetime.now(dt.UTC),
+            applied,
+        )
+        return dcc.send_string(note, filename=f"{name}_about.txt")
+    if trigger == ids.DOWNLOAD_EXCEL:
+        # Excel reads UTF-8 (Arabic names) only with a byte-order mark; the plain CSV has none.
+        body = ("\ufeff" + to_csv(ordered)).encode("utf-8")
+        return dcc.send_bytes(body, filename=f"{name}_excel.csv")
+    return dcc.send_string(to_csv(ordered), filename=f"{name}.csv")
+
+
+def download_brief(
+    reader: Reader,
+    trigger: object,
+    place: object,
+    district: object,
+    start: object,
+    end: object,
+    query: object,
+) -> tuple[object, str]:
+    """The briefing pack of the current view: slides or a PDF, in English or Arabic, as the
+    button `trigger` asks."""
+    fmt, lang = briefing_page.chosen(trigger)
+    s = _state(place, district, start, end)
+    return briefing_page.download(reader.store, s, fmt, lang, query, reader.threshold)
+
+
+def warm_up(reader: Reader) -> None:
+    """Draw the first view visitors see (each country over every date) once, so its figures
+    are in the cache and every code path is loaded before the first visitor."""
+    try:
+        ref = reader.reference()
+        places = ref.places
+        countries = places.loc[places["admin_level"] == 0, "pcode"]
+        first = [ViewState(str(c), None, ref.date_from, ref.date_to) for c in countries]
+        # The landing view first: most visitors open the page without a view in its URL.
+        for state in dict.fromkeys([ref.default_view, *first]):
+            draw(reader, state, layout.DEFAULT_SORT)
+            draw_series(reader, state)
+            draw_map(reader, state, map_figure.DEFAULT_MEASURE)
+        # The other places of the menu are read, not drawn: reading a place's figures is
+        # most of the wait of its first view, and each of its date ranges is cut from them.
+        for pcode in views.menu_places(places)["pcode"].head(reader.settings.warm_places):
+            kids = views.children(places, ref.members, str(pcode))
+            reader.place_figures(str(pcode), list(kids["pcode"]))
+    except StoreError:
+        pass  # nothing to warm: the first visitor is told the data is unavailable
+
+
+def _view_inputs(kind: type[Input] | type[State]) -> list[Any]:
+    """The view every drawing callback reads, in the order its function takes it."""
+    return [
+        kind(ids.PLACE, "value"),
+        kind(ids.DISTRICT, "value"),
+        kind(ids.DATES, "start_date"),
+        kind(ids.DATES, "end_date"),
+    ]
+
+
+def register(
+    app: Dash, store: Store, settings: DashboardSettings, cache: Cache
+) -> Callable[[], None]:
+    """Bind each callback's function to its components, reading through the query cache.
+
+    Returns `warm_up` over the same reads, for a server to call before its first visitor.
+    """
+    reader = Reader(store, settings, cache)
+    beat = Input(ids.HEARTBEAT, "n_intervals")
 
     @app.callback(
-        Output("place-heading", "children"),
-        Output("breadcrumb", "children"),
-        Output("banners", "children"),
-        Output("cards", "children"),
-        Output("quality", "children"),
-        Output("breakdown-heading", "children"),
-        Output("breakdown", "figure"),
-        Output("disagreements", "children"),
-        Output("figures-count", "children"),
-        Output("heartbeat", "disabled"),
-        Input("filter-place", "value"),
-        Input("filter-district", "value"),
-        Input("filter-dates", "start_date"),
-        Input("filter-dates", "end_date"),
-        Input("breakdown-sort", "data"),
-        Input("heartbeat", "n_intervals"),
+        Output(ids.URL, "search"),
+        Output(ids.PLACE, "value"),
+        Output(ids.DISTRICT, "value"),
+        Output(ids.DISTRICT, "options"),
+        Output(ids.DATES, "start_date"),
+        Output(ids.DATES, "end_date"),
+        Input(ids.URL, "search"),
+        *_view_inputs(Input),
+        Input(ids.BREAKDOWN, "clickData"),
+        Input(ids.MAP, "clickData"),
+    )
+    def _sync_state(*args: object) -> tuple:
+        return sync_state(reader.reference_or_empty(), ctx.triggered_id, *args)
+
+    @app.callback(
+        Output(ids.PLACE_HEADING, "children"),
+        Output(ids.BREADCRUMB, "children"),
+        Output(ids.BANNERS, "children"),
+        Output(ids.CARDS, "children"),
+        Output(ids.QUALITY, "children"),
+        Output(ids.BREAKDOWN_HEADING, "children"),
+        Output(ids.BREAKDOWN, "figure"),
+        Output(ids.DISAGREEMENTS, "children"),
+        Output(ids.FIGURES_COUNT, "children"),
+        Output(ids.HEARTBEAT, "disabled"),
+        *_view_inputs(Input),
+        Input(ids.BREAKDOWN_SORT, "data"),
+        beat,
         # `sync_state` sets the filters from the URL first; drawing before it would draw twice.
         prevent_initial_call=True,
     )
-    def render(place, district, start, end, sort_by, _beat):
-        """Draw the cards, bars and tables of the chosen place and dates."""
-        try:
-            return (*draw(_state(place, district, start, end), sort_by), True)
-        except StoreError:
-            blank = charts.empty_figure(UNAVAILABLE)
-            unavailable = layout.banners([UNAVAILABLE])
-            return ("–", [], unavailable, [], [], "", blank, [], "", False)
+    def _render(place, district, start, end, sort_by, _beat):  # type: ignore[no-untyped-def]
+        return render(reader, place, district, start, end, sort_by)
 
     @app.callback(
-        Output("timeseries", "figure"),
-        Output("timeseries-notes", "children"),
-        Output("series-triangulation", "aria-pressed"),
-        Input("filter-place", "value"),
-        Input("filter-district", "value"),
-        Input("filter-dates", "start_date"),
-        Input("filter-dates", "end_date"),
-        Input("series-triangulation", "n_clicks"),
-        Input("heartbeat", "n_intervals"),
+        Output(ids.SERIES, "figure"),
+        Output(ids.SERIES_NOTES, "children"),
+        Output(ids.SERIES_TRIANGULATION, "aria-pressed"),
+        *_view_inputs(Input),
+        Input(ids.SERIES_TRIANGULATION, "n_clicks"),
+        beat,
         prevent_initial_call=True,
     )
-    def render_series(place, district, start, end, presses, _beat):
-        """Draw the time series of the chosen place and dates, and the notes under it.
-
-        A callback of its own: its thousands of points take longest to send and to draw, and
-        the cards, bars and map need not wait for them.
-        """
-        triangulation = wants_triangulation(presses)
-        pressed = "true" if triangulation else "false"
-        try:
-            return *draw_series(_state(place, district, start, end), triangulation), pressed
-        except StoreError:
-            return charts.empty_figure(UNAVAILABLE), [], pressed
+    def _render_series(place, district, start, end, presses, _beat):  # type: ignore[no-untyped-def]
+        return render_series(reader, place, district, start, end, presses)
 
     @app.callback(
-        Output("map", "figure"),
-        Input("filter-place", "value"),
-        Input("filter-district", "value"),
-        Input("filter-dates", "start_date"),
-        Input("filter-dates", "end_date"),
-        Input("map-measure", "data"),
-        Input("heartbeat", "n_intervals"),
+        Output(ids.MAP, "figure"),
+        *_view_inputs(Input),
+        Input(ids.MAP_MEASURE, "data"),
+        beat,
         prevent_initial_call=True,
     )
-    def render_map(place, district, start, end, measure, _beat):
-        """Draw the map of the chosen place and dates, coloured by the chosen measure."""
-        try:
-            return draw_map(_state(place, district, start, end), measure)
-        except StoreError:
-            return charts.empty_figure(UNAVAILABLE)
-
-    def draw_map(s: ViewState, measure: object) -> dict:
-        """The map `render_map` shows: only the shapes of the view's parts are sent."""
-        v = view(s)
-        below = data.within(v)
-        kids = views.breakdown(below, v.kids, s.date_from, s.date_to)
-        shapes = boundaries.load(settings.boundaries)
-        spec = map_figure.map_view(
-            reference().places, v.place, v.kids, kids, v.moves, shapes, measure
-        )
-        drawn = pd.concat([below, v.moves], ignore_index=True)
-        caption = charts.caption_text(f"Within {v.place['name']}", s.date_from, s.date_to, drawn)
-        return charts.with_caption(spec, *caption)
-
-    def draw_series(s: ViewState, triangulation: bool = False) -> tuple[dict, list]:
-        """The time series `render_series` shows, from the store through the cache."""
-        line = data.timeline(store, reference(), s, place_figures)
-        return series_view(line, s, triangulation)
-
-    def draw(s: ViewState, sort_by: object) -> tuple:
-        """Everything `render` shows, from the store through the cache."""
-        ref = reference()
-        v = view(s)
-        name = layout.place_label(v.place)
-        cards = [layout.card(c) for c in data.cards(v, s)]
-        below = data.within(v)
-        kids = views.breakdown(below, v.kids, s.date_from, s.date_to)
-        loads = data.freshness(store)
-        stale = dt.timedelta(days=settings.stale_after_days)
-        place = str(v.place["name"])
-        flags = views.quality_flags(v.own, v.stocks, v.kids, place, s.date_to)
-        inside = f"Within {place}"
-        bars_caption = charts.caption_text(inside, s.date_from, s.date_to, below)
-        return (
-            name,
-            layout.breadcrumb(views.breadcrumb(ref.places, str(v.place["pcode"]))),
-            layout.banners(views.freshness_banners(loads, dt.datetime.now(dt.UTC), stale)),
-            cards,
-            layout.quality(flags),
-            inside,
-            charts.with_caption(
-                charts.breakdown_spec(views.sort_breakdown(kids, str(sort_by)), place),
-                *bars_caption,
-            ),
-            layout.disagreement_table(views.disagreements(v.disputed, threshold)),
-            f"{v.count:,} figure{'s' if v.count != 1 else ''}",
-        )
+    def _render_map(place, district, start, end, measure, _beat):  # type: ignore[no-untyped-def]
+        return render_map(reader, place, district, start, end, measure)
 
     @app.callback(
-        Output("figures-table", "data"),
-        Output("figures-table", "page_count"),
-        Output("figures-table", "page_current"),
-        Output("table-message", "children"),
-        Input("filter-place", "value"),
-        Input("filter-district", "value"),
-        Input("filter-dates", "start_date"),
-        Input("filter-dates", "end_date"),
-        Input("figures-table", "page_current"),
-        Input("figures-table", "sort_by"),
-        Input("figures-table", "filter_query"),
-        Input("heartbeat", "n_intervals"),
+        Output(ids.TABLE, "data"),
+        Output(ids.TABLE, "page_count"),
+        Output(ids.TABLE, "page_current"),
+        Output(ids.TABLE_MESSAGE, "children"),
+        *_view_inputs(Input),
+        Input(ids.TABLE, "page_current"),
+        Input(ids.TABLE, "sort_by"),
+        Input(ids.TABLE, "filter_query"),
+        beat,
         prevent_initial_call=True,
     )
-    def table(place, district, start, end, page, sort_by, query, _beat):
-        """One page of the figures behind the view, filtered and sorted on the server."""
-        s = _state(place, district, start, end)
-        # A new view, order or filter starts at page one; only paging moves between pages.
-        if "figures-table.page_current" not in ctx.triggered_prop_ids:
-            page = 0
-        message = ""
-        try:
-            conditions = table_filter.parse_filter(query)
-        except table_filter.FilterError as exc:
-            conditions, message = [], f"Filter not applied: {exc}."
-        size = layout.PAGE_SIZE
-        try:
-            if conditions:
-                # A filter reads displayed text (periods, labels, publishers): the view's
-                # figures are filtered as a frame.
-                try:
-                    shown = table_filter.apply_filter(figures(s), conditions)
-                except table_filter.FilterError as exc:
-                    message = f"Filter not applied: {exc}."
-                else:
-                    rows, pages, current = views.table_page(shown, page, size, sort_by)
-                    return rows, pages, current, f"{len(shown):,} match the filter"
-            # Unfiltered, the store sorts and cuts the page: no view is read whole.
-            rows, pages, current = data.table_page(store, reference(), s, page, size, sort_by)
-        except StoreError:
-            return [], 1, 0, ""
-        return rows, pages, current, message
+    def _table(place, district, start, end, page, sort_by, query, _beat):  # type: ignore[no-untyped-def]
+        paged = f"{ids.TABLE}.page_current" in ctx.triggered_prop_ids
+        return table(reader, paged, place, district, start, end, page, sort_by, query)
 
     @app.callback(
-        Output("breakdown-sort", "data"),
-        *[Output(f"sort-{key}", "aria-pressed") for key, _ in layout.SORTS],
-        *[Input(f"sort-{key}", "n_clicks") for key, _ in layout.SORTS],
+        Output(ids.BREAKDOWN_SORT, "data"),
+        *[Output(ids.sort_button(key), "aria-pressed") for key in SORT_KEYS],
+        *[Input(ids.sort_button(key), "n_clicks") for key in SORT_KEYS],
         prevent_initial_call=True,
     )
-    def choose_sort(*_clicks):
-        """Sort the breakdown by the button pressed."""
-        chosen = str(ctx.triggered_id).removeprefix("sort-")
-        return chosen, *["true" if key == chosen else "false" for key, _ in layout.SORTS]
+    def _choose_sort(*_clicks: object) -> tuple:
+        return choose_sort(ctx.triggered_id)
 
     @app.callback(
-        Output("map-measure", "data"),
-        *[Output(f"measure-{key}", "aria-pressed") for key in map_figure.MEASURES],
-        *[Input(f"measure-{key}", "n_clicks") for key in map_figure.MEASURES],
+        Output(ids.MAP_MEASURE, "data"),
+        *[Output(ids.measure_button(key), "aria-pressed") for key in MEASURE_KEYS],
+        *[Input(ids.measure_button(key), "n_clicks") for key in MEASURE_KEYS],
         prevent_initial_call=True,
     )
-    def choose_measure(*_clicks):
-        """Colour the map by the measure whose button was pressed."""
-        chosen = map_figure.measure_of(str(ctx.triggered_id).removeprefix("measure-"))
-        return chosen, *["true" if key == chosen else "false" for key in map_figure.MEASURES]
+    def _choose_measure(*_clicks: object) -> tuple:
+        return choose_measure(ctx.triggered_id)
 
     @app.callback(
-        Output("download", "data"),
-        Input("download-button", "n_clicks"),
-        Input("download-excel", "n_clicks"),
-        Input("download-about", "n_clicks"),
-        State("filter-place", "value"),
-        State("filter-district", "value"),
-        State("filter-dates", "start_date"),
-        State("filter-dates", "end_date"),
-        State("url", "search"),
-        State("figures-table", "filter_query"),
+        Output(ids.DOWNLOAD, "data"),
+        Input(ids.DOWNLOAD_CSV, "n_clicks"),
+        Input(ids.DOWNLOAD_EXCEL, "n_clicks"),
+        Input(ids.DOWNLOAD_ABOUT, "n_clicks"),
+        *_view_inputs(State),
+        State(ids.URL, "search"),
+        State(ids.TABLE, "filter_query"),
         prevent_initial_call=True,
     )
-    def download(_csv, _excel, _about, place, district, start, end, search, query):
-        """The figures of the current view as CSV, as CSV for Excel, or the note about them;
-        a filter on the figures table narrows the export as it narrows the table."""
-        s = _state(place, district, start, end)
-        shown, applied = exported(figures(s), query)
-        ordered = views.newest_first(shown)
-        name = f"displacement_{s.selected}"
-        if ctx.triggered_id == "download-about":
-            now = dt.datetime.now(dt.UTC)
-            note = views.export_note(
-                ordered, s.selected, search or "", s.date_from, s.date_to, now, applied
-            )
-            return dcc.send_string(note, filename=f"{name}_about.txt")
-        if ctx.triggered_id == "download-excel":
-            # Excel reads UTF-8 (Arabic names) only with a byte-order mark; the plain CSV has none.
-            body = ("\ufeff" + to_csv(ordered)).encode("utf-8")
-            return dcc.send_bytes(body, filename=f"{name}_excel.csv")
-        return dcc.send_string(to_csv(ordered), filename=f"{name}.csv")
+    def _download(_csv, _excel, _about, place, district, start, end, search, query):  # type: ignore[no-untyped-def]
+        return download(reader, ctx.triggered_id, place, district, start, end, search, query)
+
+    buttons = [key for key, *_ in briefing_page.BUTTONS]
 
     @app.callback(
-        Output("download-brief", "data"),
-        Output("brief-message", "children"),
-        *[Input(key, "n_clicks") for key, *_ in briefing_page.BUTTONS],
-        State("filter-place", "value"),
-        State("filter-district", "value"),
-        State("filter-dates", "start_date"),
-        State("filter-dates", "end_date"),
-        State("figures-table", "filter_query"),
+        Output(ids.BRIEF_DOWNLOAD, "data"),
+        Output(ids.BRIEF_MESSAGE, "children"),
+        *[Input(key, "n_clicks") for key in buttons],
+        *_view_inputs(State),
+        State(ids.TABLE, "filter_query"),
         prevent_initial_call=True,
     )
-    def download_brief(*args):
-        """The briefing pack of the current view: slides or a PDF, in English or Arabic."""
-        place, district, start, end, query = args[len(briefing_page.BUTTONS) :]
-        fmt, lang = briefing_page.chosen(ctx.triggered_id)
-        s = _state(place, district, start, end)
-        return briefing_page.download(store, s, fmt, lang, query, threshold)
+    def _download_brief(*args: object) -> tuple[object, str]:
+        place, district, start, end, query = args[len(buttons) :]
+        return download_brief(reader, ctx.triggered_id, place, district, start, end, query)
 
-    def warm_up() -> None:
-        try:
-            ref = reference()
-            places = ref.places
-            countries = places.loc[places["admin_level"] == 0, "pcode"]
-            first = [ViewState(str(c), None, ref.date_from, ref.date_to) for c in countries]
-            # The landing view first: most visitors open the page without a view in its URL.
-            for state in dict.fromkeys([ref.default_view, *first]):
-                draw(state, "idps")
-                draw_series(state)
-                draw_map(state, map_figure.DEFAULT_MEASURE)
-            # The other places of the menu are read, not drawn: reading a place's figures is
-            # most of the wait of its first view, and each of its date ranges is cut from them.
-            for pcode in views.menu_places(places)["pcode"].head(settings.warm_places):
-                kids = views.children(places, ref.members, str(pcode))
-                place_figures(str(pcode), list(kids["pcode"]))
-        except StoreError:
-            pass  # nothing to warm: the first visitor is told the data is unavailable
-
-    return warm_up
+    return lambda: warm_up(reader)

@@ -3,12 +3,14 @@
 import pandas as pd
 from dash import dash_table, dcc, html
 
+from dashboard import ids
 from dashboard.briefing import page as briefing_page
 from dashboard.data import Reference
 from dashboard.formatting import format_date
 from dashboard.map_figure import DEFAULT_MEASURE, MEASURES
 from dashboard.views import Card, menu_places
 
+DEFAULT_SORT = "idps"
 SORTS = [("idps", "people displaced"), ("new", "newly displaced"), ("share", "share of population")]
 PAGE_SIZE = 25
 # What a reader needs first comes first (on a phone the rest is a sideways scroll away): where,
@@ -98,12 +100,12 @@ def card(c: Card) -> html.Div:
     return html.Div(
         [
             html.Div(c.label, className="card-label"),
-            html.Div(c.text, className="card-value", id=f"card-{c.key}-value"),
+            html.Div(c.text, className="card-value", id=ids.card_value(c.key)),
             html.Div(c.detail, className="card-detail"),
             html.Div(source, className="card-source"),
         ],
         className="card",
-        id=f"card-{c.key}",
+        id=ids.card(c.key),
         title=f"{c.label}: {c.text}, {c.detail}" + (f", {c.source}" if c.source else ""),
     )
 
@@ -142,24 +144,24 @@ def map_panel() -> html.Div:
         [
             html.Div(
                 [
-                    html.Span("Colour the map by", id="map-measure-label"),
+                    html.Span("Colour the map by", id=ids.MAP_MEASURE_LABEL),
                     *[
                         html.Button(
                             label,
-                            id=f"measure-{key}",
+                            id=ids.measure_button(key),
                             className="toggle",
                             n_clicks=0,
                             **{"aria-pressed": "true" if key == DEFAULT_MEASURE else "false"},
                         )
                         for key, (label, _) in MEASURES.items()
                     ],
-                    dcc.Store(id="map-measure", data=DEFAULT_MEASURE),
+                    dcc.Store(id=ids.MAP_MEASURE, data=DEFAULT_MEASURE),
                 ],
                 className="map-measure",
                 role="group",
-                **{"aria-labelledby": "map-measure-label"},
+                **{"aria-labelledby": ids.MAP_MEASURE_LABEL},
             ),
-            dcc.Loading(dcc.Graph(id="map", config=graph_config("map"))),
+            dcc.Loading(dcc.Graph(id=ids.MAP, config=graph_config("map"))),
         ],
         className="map-panel",
     )
@@ -174,7 +176,7 @@ def breadcrumb(trail: list[tuple[str, str]]) -> list:
         if i == len(trail) - 1:
             items.append(html.Span(name, **{"aria-current": "page"}))
         else:
-            items.append(dcc.Link(name, href=f"/?place={pcode}", id=f"crumb-{pcode}"))
+            items.append(dcc.Link(name, href=f"/?place={pcode}", id=ids.crumb(pcode)))
     return items
 
 
@@ -194,7 +196,7 @@ def disagreement_table(rows: pd.DataFrame) -> html.Div | dash_table.DataTable:
         return html.P("No disagreement above the threshold for these places and dates.")
     data = rows.assign(spread=rows["spread"].map(lambda v: f"{v:.0%}")).to_dict("records")
     return dash_table.DataTable(
-        id="disagreements-table",
+        id=ids.DISAGREEMENTS_TABLE,
         columns=[
             {"id": "place", "name": "Place"},
             {"id": "metric", "name": "Metric"},
@@ -239,179 +241,230 @@ def sources_panel(loads: pd.DataFrame) -> html.Ul | html.P:
 
 def page(ref: Reference, loads: pd.DataFrame) -> html.Div:
     """The whole page, its filters on the landing view (`Reference.default_view`)."""
-    landing = ref.default_view
     return html.Div(
         [
-            dcc.Location(id="url", refresh=False),
-            dcc.Interval(id="heartbeat", interval=10_000, disabled=True),
-            html.Div(id="banners", className="banners", role="alert"),
-            html.Header(
-                [
-                    html.H1("Displacement dashboard"),
-                    html.P(
-                        "Figures as published, each with its source, date and qualifier. "
-                        "Stocks and flows are never added together; sources are never summed.",
-                        className="lede",
-                    ),
-                ]
-            ),
-            html.Section(
-                [
-                    html.Div(
-                        [
-                            html.Label("Governorate or area", htmlFor="filter-place"),
-                            dcc.Dropdown(
-                                id="filter-place",
-                                options=place_options(ref),
-                                value=ref.default_view.place,
-                                clearable=False,
-                            ),
-                        ],
-                        className="filter",
-                    ),
-                    html.Div(
-                        [
-                            html.Label("District", htmlFor="filter-district"),
-                            dcc.Dropdown(id="filter-district", options=[], placeholder="All"),
-                        ],
-                        className="filter",
-                    ),
-                    html.Div(
-                        [
-                            html.Label("Dates", htmlFor="filter-dates"),
-                            dcc.DatePickerRange(
-                                id="filter-dates",
-                                start_date=format_date(landing.date_from)
-                                if landing.date_from
-                                else None,
-                                end_date=format_date(landing.date_to) if landing.date_to else None,
-                                display_format="YYYY-MM-DD",
-                            ),
-                        ],
-                        className="filter",
-                    ),
-                ],
-                className="filters",
-                **{"aria-label": "Filters"},
-            ),
-            html.Nav(id="breadcrumb", className="breadcrumb", **{"aria-label": "Breadcrumb"}),
-            html.H2(id="place-heading"),
-            dcc.Loading(html.Div(id="cards", className="cards")),
-            html.Div(id="quality", className="quality", role="status"),
-            html.Div(
-                [
-                    html.H2("Over time"),
-                    # A toggle like the sort buttons: pressed, the figures kept for comparison
-                    # are drawn too.
-                    html.Button(
-                        TRIANGULATION_LABEL,
-                        id="series-triangulation",
-                        className="toggle series-toggle",
-                        n_clicks=0,
-                        title="Figures kept for comparison: drawn faded, never counted",
-                        **{"aria-pressed": "false"},
-                    ),
-                ],
-                className="section-head",
-            ),
-            dcc.Loading(
-                dcc.Graph(
-                    id="timeseries",
-                    config=graph_config("time-series"),
-                    # Two panels and a legend under them: taller than a chart's default. Set
-                    # here, not in the figure, so the print view can redraw it for paper.
-                    style={"height": "540px"},
-                )
-            ),
-            html.Div(id="timeseries-notes", className="series-notes"),
-            html.Div(
-                [
-                    html.H2(id="breakdown-heading"),
-                    html.Div(
-                        [
-                            html.Span("Sort by", id="breakdown-sort-label"),
-                            *[
-                                html.Button(
-                                    label,
-                                    id=f"sort-{key}",
-                                    className="toggle",
-                                    n_clicks=0,
-                                    **{"aria-pressed": "true" if key == "idps" else "false"},
-                                )
-                                for key, label in SORTS
-                            ],
-                            dcc.Store(id="breakdown-sort", data="idps"),
-                        ],
-                        className="sort",
-                        role="group",
-                        **{"aria-labelledby": "breakdown-sort-label"},
-                    ),
-                ],
-                className="section-head",
-            ),
-            html.Div(
-                [
-                    dcc.Loading(dcc.Graph(id="breakdown", config=graph_config("breakdown"))),
-                    map_panel(),
-                ],
-                className="two-up",
-            ),
-            html.H2("Where publishers disagree"),
-            html.Div(id="disagreements", className="disagreements"),
-            html.Div(
-                [
-                    html.H2("Figures and their sources"),
-                    html.Span(id="figures-count", className="count", **{"aria-live": "polite"}),
-                    html.Span(id="table-message", className="count", role="status"),
-                    html.Div(
-                        [
-                            html.Button("Download CSV", id="download-button", className="button"),
-                            html.Button(
-                                "CSV for Excel", id="download-excel", className="button secondary"
-                            ),
-                            html.Button(
-                                "About this export",
-                                id="download-about",
-                                className="button secondary",
-                            ),
-                            briefing_page.control(),
-                        ],
-                        className="downloads",
-                    ),
-                    dcc.Download(id="download"),
-                ],
-                className="table-head",
-            ),
-            dash_table.DataTable(
-                id="figures-table",
-                columns=TABLE_COLUMNS,
-                data=[],
-                # Paged and sorted on the server: a country view can hold a million figures.
-                page_action="custom",
-                page_current=0,
-                page_size=PAGE_SIZE,
-                page_count=1,
-                sort_action="custom",
-                sort_mode="single",
-                sort_by=[],
-                # Filtered on the server too: the filter row's text is parsed, never evaluated.
-                filter_action="custom",
-                filter_query="",
-                filter_options={"case": "insensitive"},
-                markdown_options={"link_target": "_blank"},
-                style_cell={
-                    "textAlign": "left",
-                    "whiteSpace": "normal",
-                    "height": "auto",
-                    "fontFamily": "inherit",
-                },
-                style_cell_conditional=TABLE_CELL_WIDTHS,
-                # The table scrolls in a box of its own: the page never scrolls sideways.
-                style_table={"overflowX": "auto", "maxWidth": "100%"},
-            ),
-            html.H2("Sources and freshness", id="sources-heading"),
-            html.Div(sources_panel(loads), id="sources-panel"),
-            html.Footer(freshness_line(loads), id="freshness"),
+            *_frame(),
+            _header(),
+            _filters(ref),
+            *_picture(),
+            *_over_time(),
+            *_within(),
+            *_disagreements(),
+            *_figures(),
+            *_sources(loads),
         ],
         className="page",
     )
+
+
+def _frame() -> list:
+    """What the page runs on: the URL it keeps in step, the retry timer, the banners."""
+    return [
+        dcc.Location(id=ids.URL, refresh=False),
+        dcc.Interval(id=ids.HEARTBEAT, interval=10_000, disabled=True),
+        html.Div(id=ids.BANNERS, className="banners", role="alert"),
+    ]
+
+
+def _header() -> html.Header:
+    """The title and the promise every number on the page keeps."""
+    return html.Header(
+        [
+            html.H1("Displacement dashboard"),
+            html.P(
+                "Figures as published, each with its source, date and qualifier. "
+                "Stocks and flows are never added together; sources are never summed.",
+                className="lede",
+            ),
+        ]
+    )
+
+
+def _filter(label: str, control_id: str, control: object) -> html.Div:
+    return html.Div([html.Label(label, htmlFor=control_id), control], className="filter")
+
+
+def _filters(ref: Reference) -> html.Section:
+    """Place, district and dates, set to the landing view."""
+    landing = ref.default_view
+    return html.Section(
+        [
+            _filter(
+                "Governorate or area",
+                ids.PLACE,
+                dcc.Dropdown(
+                    id=ids.PLACE, options=place_options(ref), value=landing.place, clearable=False
+                ),
+            ),
+            _filter(
+                "District",
+                ids.DISTRICT,
+                dcc.Dropdown(id=ids.DISTRICT, options=[], placeholder="All"),
+            ),
+            _filter(
+                "Dates",
+                ids.DATES,
+                dcc.DatePickerRange(
+                    id=ids.DATES,
+                    start_date=format_date(landing.date_from) if landing.date_from else None,
+                    end_date=format_date(landing.date_to) if landing.date_to else None,
+                    display_format="YYYY-MM-DD",
+                ),
+            ),
+        ],
+        className="filters",
+        **{"aria-label": "Filters"},
+    )
+
+
+def _picture() -> list:
+    """Where the view is, its headline cards and what cannot all be right."""
+    return [
+        html.Nav(id=ids.BREADCRUMB, className="breadcrumb", **{"aria-label": "Breadcrumb"}),
+        html.H2(id=ids.PLACE_HEADING),
+        dcc.Loading(html.Div(id=ids.CARDS, className="cards")),
+        html.Div(id=ids.QUALITY, className="quality", role="status"),
+    ]
+
+
+def _over_time() -> list:
+    """The time series, its triangulation toggle and the notes under it."""
+    return [
+        html.Div(
+            [
+                html.H2("Over time"),
+                # A toggle like the sort buttons: pressed, the figures kept for comparison
+                # are drawn too.
+                html.Button(
+                    TRIANGULATION_LABEL,
+                    id=ids.SERIES_TRIANGULATION,
+                    className="toggle series-toggle",
+                    n_clicks=0,
+                    title="Figures kept for comparison: drawn faded, never counted",
+                    **{"aria-pressed": "false"},
+                ),
+            ],
+            className="section-head",
+        ),
+        dcc.Loading(
+            dcc.Graph(
+                id=ids.SERIES,
+                config=graph_config("time-series"),
+                # Two panels and a legend under them: taller than a chart's default. Set
+                # here, not in the figure, so the print view can redraw it for paper.
+                style={"height": "540px"},
+            )
+        ),
+        html.Div(id=ids.SERIES_NOTES, className="series-notes"),
+    ]
+
+
+def _within() -> list:
+    """The place's parts: the bars with their sort buttons, and the map."""
+    return [
+        html.Div(
+            [
+                html.H2(id=ids.BREAKDOWN_HEADING),
+                html.Div(
+                    [
+                        html.Span("Sort by", id=ids.BREAKDOWN_SORT_LABEL),
+                        *[
+                            html.Button(
+                                label,
+                                id=ids.sort_button(key),
+                                className="toggle",
+                                n_clicks=0,
+                                **{"aria-pressed": "true" if key == DEFAULT_SORT else "false"},
+                            )
+                            for key, label in SORTS
+                        ],
+                        dcc.Store(id=ids.BREAKDOWN_SORT, data=DEFAULT_SORT),
+                    ],
+                    className="sort",
+                    role="group",
+                    **{"aria-labelledby": ids.BREAKDOWN_SORT_LABEL},
+                ),
+            ],
+            className="section-head",
+        ),
+        html.Div(
+            [
+                dcc.Loading(dcc.Graph(id=ids.BREAKDOWN, config=graph_config("breakdown"))),
+                map_panel(),
+            ],
+            className="two-up",
+        ),
+    ]
+
+
+def _disagreements() -> list:
+    """Where publishers disagree."""
+    return [
+        html.H2("Where publishers disagree"),
+        html.Div(id=ids.DISAGREEMENTS, className="disagreements"),
+    ]
+
+
+def _downloads() -> html.Div:
+    """The CSV downloads and the briefing pack's buttons."""
+    return html.Div(
+        [
+            html.Button("Download CSV", id=ids.DOWNLOAD_CSV, className="button"),
+            html.Button("CSV for Excel", id=ids.DOWNLOAD_EXCEL, className="button secondary"),
+            html.Button("About this export", id=ids.DOWNLOAD_ABOUT, className="button secondary"),
+            briefing_page.control(),
+        ],
+        className="downloads",
+    )
+
+
+def _figures() -> list:
+    """The figures behind the view, paged, sorted and filtered on the server."""
+    return [
+        html.Div(
+            [
+                html.H2("Figures and their sources"),
+                html.Span(id=ids.FIGURES_COUNT, className="count", **{"aria-live": "polite"}),
+                html.Span(id=ids.TABLE_MESSAGE, className="count", role="status"),
+                _downloads(),
+                dcc.Download(id=ids.DOWNLOAD),
+            ],
+            className="table-head",
+        ),
+        dash_table.DataTable(
+            id=ids.TABLE,
+            columns=TABLE_COLUMNS,
+            data=[],
+            # Paged and sorted on the server: a country view can hold a million figures.
+            page_action="custom",
+            page_current=0,
+            page_size=PAGE_SIZE,
+            page_count=1,
+            sort_action="custom",
+            sort_mode="single",
+            sort_by=[],
+            # Filtered on the server too: the filter row's text is parsed, never evaluated.
+            filter_action="custom",
+            filter_query="",
+            filter_options={"case": "insensitive"},
+            markdown_options={"link_target": "_blank"},
+            style_cell={
+                "textAlign": "left",
+                "whiteSpace": "normal",
+                "height": "auto",
+                "fontFamily": "inherit",
+            },
+            style_cell_conditional=TABLE_CELL_WIDTHS,
+            # The table scrolls in a box of its own: the page never scrolls sideways.
+            style_table={"overflowX": "auto", "maxWidth": "100%"},
+        ),
+    ]
+
+
+def _sources(loads: pd.DataFrame) -> list:
+    """Each source's freshness, at the foot of the page."""
+    return [
+        html.H2("Sources and freshness", id=ids.SOURCES_HEADING),
+        html.Div(sources_panel(loads), id=ids.SOURCES_PANEL),
+        html.Footer(freshness_line(loads), id=ids.FRESHNESS),
+    ]

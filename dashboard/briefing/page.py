@@ -4,6 +4,7 @@ import datetime as dt
 
 from dash import dcc, html, no_update
 
+from dashboard import ids
 from dashboard.briefing.catalogue import LANGUAGES
 from dashboard.state import ViewState
 from etl.store import Store, StoreError
@@ -13,7 +14,7 @@ LANGUAGE_NAMES = {"en": "English", "ar": "العربية"}
 
 # (button id, format, language, label): a button per file, so nothing needs choosing first.
 BUTTONS = [
-    (f"brief-{fmt}-{lang}", fmt, lang, f"{label} ({LANGUAGE_NAMES[lang]})")
+    (ids.brief_button(fmt, lang), fmt, lang, f"{label} ({LANGUAGE_NAMES[lang]})")
     for fmt, label in (("pptx", "Slides"), ("pdf", "PDF"))
     for lang in LANGUAGES
 ]
@@ -23,17 +24,17 @@ def control() -> html.Div:
     """The briefing pack's buttons, beside the CSV downloads."""
     return html.Div(
         [
-            html.Span("Briefing pack", id="brief-label", className="brief-label"),
+            html.Span("Briefing pack", id=ids.BRIEF_LABEL, className="brief-label"),
             *[
                 html.Button(label, id=key, className="button secondary", lang=lang)
                 for key, _fmt, lang, label in BUTTONS
             ],
-            html.Span(id="brief-message", role="status", className="count"),
-            dcc.Download(id="download-brief"),
+            html.Span(id=ids.BRIEF_MESSAGE, role="status", className="count"),
+            dcc.Download(id=ids.BRIEF_DOWNLOAD),
         ],
         className="brief",
         role="group",
-        **{"aria-labelledby": "brief-label"},
+        **{"aria-labelledby": ids.BRIEF_LABEL},
     )
 
 

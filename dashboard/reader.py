@@ -1,0 +1,78 @@
+"""The store's reads the page draws from, each through the query cache when there is one."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import pandas as pd
+from flask_caching import Cache
+
+from dashboard import data
+from dashboard.cache import cached
+from dashboard.settings import DashboardSettings
+from dashboard.state import ViewState
+from etl.store import Store, StoreError
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Reader:
+    """What a callback reads: the gazetteer, a place's figures, a view, a view's figures.
+
+    Without a cache (a test, the command line) every read goes to the store.
+    """
+
+    store: Store
+    settings: DashboardSettings
+    cache: Cache | None = None
+
+    def _cached(self, key: str, compute: Callable[[], T]) -> T:
+        if self.cache is None:
+            return compute()
+        return cached(self.cache, self.store, key, compute)
+
+    @property
+    def threshold(self) -> float:
+        """How far apart two publishers' figures must be to be shown as disagreeing."""
+        return self.settings.disagreement_threshold
+
+    def reference(self) -> data.Reference:
+        """The gazetteer as the page needs it."""
+        return self._cached("reference", lambda: data.reference(self.store))
+
+    def reference_or_empty(self) -> data.Reference:
+        """The gazetteer, or an empty one while the store is away (the page then says so)."""
+        try:
+            return self.reference()
+        except StoreError:
+            return data.page_data_unavailable()[0]
+
+    def place_figures(self, pcode: str, below: list[str]) -> data.PlaceFigures:
+        """A place's figures whatever the dates: a new range is cut from them in memory."""
+        return self._cached(f"place|{pcode}", lambda: data.place_figures(self.store, pcode, below))
+
+    def view(self, s: ViewState) -> data.View:
+        """What the page draws for one state."""
+        return self._cached(
+            f"view|{s}",
+            lambda: data.view(self.store, self.reference(), s, self.threshold, self.place_figures),
+        )
+
+    def timeline(self, s: ViewState) -> data.Timeline:
+        """What the time series of one state draws."""
+        return data.timeline(self.store, self.reference(), s, self.place_figures)
+
+    def figures(self, s: ViewState) -> pd.DataFrame:
+        """Every figure behind a view: its filtered table and its exports."""
+        return self._cached(f"figures|{s}", lambda: data.figures(self.store, self.reference(), s))
+
+    def table_page(
+        self, s: ViewState, page: object, size: int, sort_by: object
+    ) -> tuple[list[dict[str, str]], int, int]:
+        """One page of the unfiltered figures table, sorted and cut in the store."""
+        return data.table_page(self.store, self.reference(), s, page, size, sort_by)
+
+    def freshness(self) -> pd.DataFrame:
+        """Per source: last successful load and last failure."""
+        return data.freshness(self.store)

@@ -13,7 +13,19 @@ import pandas as pd
 from dash import Dash, Input, Output, State, ctx, dcc, no_update
 from flask_caching import Cache
 
-from dashboard import boundaries, charts, data, ids, layout, map_figure, table_filter, views
+from dashboard import (
+    boundaries,
+    charts,
+    data,
+    figure_table,
+    ids,
+    layout,
+    map_figure,
+    notices,
+    place_tree,
+    rules,
+    table_filter,
+)
 from dashboard.briefing import page as briefing_page
 from dashboard.reader import Reader
 from dashboard.settings import DashboardSettings
@@ -144,25 +156,25 @@ def draw(reader: Reader, s: ViewState, sort_by: object) -> tuple:
     v = reader.view(s)
     cards = [layout.card(c) for c in data.cards(v, s)]
     below = data.within(v)
-    kids = views.breakdown(below, v.kids, s.date_from, s.date_to)
+    kids = rules.breakdown(below, v.kids, s.date_from, s.date_to)
     loads = reader.freshness()
     stale = dt.timedelta(days=reader.settings.stale_after_days)
     place = str(v.place["name"])
-    flags = views.quality_flags(v.own, v.stocks, v.kids, place, s.date_to)
+    flags = notices.quality_flags(v.own, v.stocks, v.kids, place, s.date_to)
     inside = f"Within {place}"
     bars_caption = charts.caption_text(inside, s.date_from, s.date_to, below)
     return (
         layout.place_label(v.place),
-        layout.breadcrumb(views.breadcrumb(ref.places, str(v.place["pcode"]))),
-        layout.banners(views.freshness_banners(loads, dt.datetime.now(dt.UTC), stale)),
+        layout.breadcrumb(place_tree.breadcrumb(ref.places, str(v.place["pcode"]))),
+        layout.banners(notices.freshness_banners(loads, dt.datetime.now(dt.UTC), stale)),
         cards,
         layout.quality(flags),
         inside,
         charts.with_caption(
-            charts.breakdown_spec(views.sort_breakdown(kids, str(sort_by)), place),
+            charts.breakdown_spec(rules.sort_breakdown(kids, str(sort_by)), place),
             *bars_caption,
         ),
-        layout.disagreement_table(views.disagreements(v.disputed, reader.threshold)),
+        layout.disagreement_table(rules.disagreements(v.disputed, reader.threshold)),
         f"{v.count:,} figure{'s' if v.count != 1 else ''}",
     )
 
@@ -205,7 +217,7 @@ def draw_map(reader: Reader, s: ViewState, measure: object) -> dict:
     """The map `render_map` shows: only the shapes of the view's parts are sent."""
     v = reader.view(s)
     below = data.within(v)
-    kids = views.breakdown(below, v.kids, s.date_from, s.date_to)
+    kids = rules.breakdown(below, v.kids, s.date_from, s.date_to)
     shapes = boundaries.load(reader.settings.boundaries)
     spec = map_figure.map_view(
         reader.reference().places, v.place, v.kids, kids, v.moves, shapes, measure
@@ -258,7 +270,7 @@ def table(
             except table_filter.FilterError as exc:
                 message = f"Filter not applied: {exc}."
             else:
-                rows, pages, current = views.table_page(shown, page, size, sort_by)
+                rows, pages, current = figure_table.table_page(shown, page, size, sort_by)
                 return rows, pages, current, f"{len(shown):,} match the filter"
         # Unfiltered, the store sorts and cuts the page: no view is read whole.
         rows, pages, current = reader.table_page(s, page, size, sort_by)
@@ -305,10 +317,10 @@ def download(
     narrows the table."""
     s = _state(place, district, start, end)
     shown, applied = exported(reader.figures(s), query)
-    ordered = views.newest_first(shown)
+    ordered = figure_table.newest_first(shown)
     name = f"displacement_{s.selected}"
     if trigger == ids.DOWNLOAD_ABOUT:
-        note = views.export_note(
+        note = notices.export_note(
             ordered,
             s.selected,
             search if isinstance(search, str) else "",
@@ -356,8 +368,8 @@ def warm_up(reader: Reader) -> None:
             draw_map(reader, state, map_figure.DEFAULT_MEASURE)
         # The other places of the menu are read, not drawn: reading a place's figures is
         # most of the wait of its first view, and each of its date ranges is cut from them.
-        for pcode in views.menu_places(places)["pcode"].head(reader.settings.warm_places):
-            kids = views.children(places, ref.members, str(pcode))
+        for pcode in place_tree.menu_places(places)["pcode"].head(reader.settings.warm_places):
+            kids = place_tree.children(places, ref.members, str(pcode))
             reader.place_figures(str(pcode), list(kids["pcode"]))
     except StoreError:
         pass  # nothing to warm: the first visitor is told the data is unavailable

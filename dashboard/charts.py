@@ -473,7 +473,7 @@ def breakdown_figure(rows: pd.DataFrame, place_name: str) -> go.Figure:
 def breakdown_spec(rows: pd.DataFrame, place_name: str) -> dict:
     """`breakdown_figure` as the plain structure the page is sent.
 
-    The bars keep the order of `rows` (`views.sort_breakdown` orders them by the measure the
+    The bars keep the order of `rows` (`rules.sort_breakdown` orders them by the measure the
     reader chose), the first at the bottom: sorted ascending, the largest is on top.
     """
     if rows.empty:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard import landing, parts, ranges, views
+from dashboard import figure_table, headline, landing, parts, place_tree, ranges, rules
 from dashboard.formatting import (
     with_hovers,
     with_organisations,
@@ -71,7 +71,7 @@ def reference(store: Store) -> Reference:
     start, end = reads.date_extent(store.engine)
     # The gazetteer holds the world: the page needs the countries that have figures.
     countries = reads.countries_with_figures(store.engine)
-    places = views.within_countries(
+    places = place_tree.within_countries(
         reads.places(store.engine, countries or {DEFAULT_PLACE}), countries
     )
     freshest = aggregates.freshest(store.engine, landing.CARD_METRICS)
@@ -92,7 +92,7 @@ def selected(ref: Reference, state: ViewState) -> tuple[pd.Series, pd.DataFrame]
         (p for p in (state.district, state.place, "SY") if p and p in places.index),
         places.index[0],
     )
-    return places.loc[pcode], views.children(ref.places, ref.members, pcode)
+    return places.loc[pcode], place_tree.children(ref.places, ref.members, pcode)
 
 
 @dataclass
@@ -115,7 +115,7 @@ def place_figures(store: Store, pcode: str, below: list[str]) -> PlaceFigures:
             with_organisations(reads.figures(engine, pcodes=[pcode], columns=reads.VIEW_COLUMNS))
         ),
         flows=with_organisations(
-            aggregates.flows_within(engine, below, views.BREAKDOWN_FLOW, None, None)
+            aggregates.flows_within(engine, below, rules.BREAKDOWN_FLOW, None, None)
         ),
         moves=with_organisations(aggregates.moves(engine, [pcode, *below], None, None)),
     )
@@ -179,13 +179,13 @@ def view(
         own=own,
         kids=kids,
         stocks=with_organisations(
-            aggregates.latest_stocks(store.engine, below, views.BREAKDOWN_STOCKS, end)
+            aggregates.latest_stocks(store.engine, below, rules.BREAKDOWN_STOCKS, end)
         ),
         flows=ranges.inside(figs.flows, start, end),
         moves=ranges.reaching(figs.moves, start, end),
         disputed=with_organisations(
             aggregates.disputed(
-                store.engine, both, start, end, threshold, views.DISAGREEMENTS_SHOWN
+                store.engine, both, start, end, threshold, rules.DISAGREEMENTS_SHOWN
             )
         ),
         count=aggregates.count_figures(store.engine, both, start, end),
@@ -205,11 +205,11 @@ def _unit_sums(
     return aggregates.unit_sums(store.engine, str(place["pcode"]), int(level), missing, end)
 
 
-def cards(v: View, state: ViewState) -> list[views.Card]:
+def cards(v: View, state: ViewState) -> list[headline.Card]:
     """The headline cards of a view: the place's own figures, else what its parts report."""
     below = within(v)
     instead = parts.part_cards(v.place, v.kids, below, v.sums, state.date_from, state.date_to)
-    return views.headline_cards(v.own, state.date_from, state.date_to, instead)
+    return headline.headline_cards(v.own, state.date_from, state.date_to, instead)
 
 
 def figures(store: Store, ref: Reference, state: ViewState) -> pd.DataFrame:
@@ -230,8 +230,8 @@ def table_page(
     place, kids = selected(ref, state)
     both = [str(place["pcode"]), *kids["pcode"]]
     total = aggregates.count_figures(store.engine, both, state.date_from, state.date_to)
-    pages, page = views.page_of(page, total, size)
-    column, descending = views.table_order(sort_by)
+    pages, page = figure_table.page_of(page, total, size)
+    column, descending = figure_table.table_order(sort_by)
     frame = reads.figure_page(
         store.engine,
         pcodes=both,
@@ -242,7 +242,7 @@ def table_page(
         offset=page * size,
         limit=size,
     )
-    return views.table_rows(frame, presorted=True), pages, page
+    return figure_table.table_rows(frame, presorted=True), pages, page
 
 
 def within(v: View) -> pd.DataFrame:

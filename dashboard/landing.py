@@ -15,7 +15,7 @@ import pandas as pd
 from dashboard.state import DEFAULT_PLACE, ViewState
 from schemas.pcodes import ancestor_at
 
-# The metrics of the headline cards (`views.headline_cards`); the share needs the first two.
+# The metrics of the headline cards (`headline.headline_cards`); the share needs the first two.
 STOCKS = ("population", "idps")
 FLOW = "new_displacements"
 CARD_METRICS = (*STOCKS, FLOW)

@@ -7,8 +7,9 @@ from dashboard import ids
 from dashboard.briefing import page as briefing_page
 from dashboard.data import Reference
 from dashboard.formatting import format_date
+from dashboard.headline import Card
 from dashboard.map_figure import DEFAULT_MEASURE, MEASURES
-from dashboard.views import Card, menu_places
+from dashboard.place_tree import menu_places
 
 DEFAULT_SORT = "idps"
 SORTS = [("idps", "people displaced"), ("new", "newly displaced"), ("share", "share of population")]

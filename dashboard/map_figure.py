@@ -63,7 +63,7 @@ def measure_of(value: object) -> str:
 def map_parts(kids: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
     """Every part of the place, with its breakdown figures where it has any.
 
-    `kids`: the gazetteer rows of the parts; `rows`: `views.breakdown` of the same view.
+    `kids`: the gazetteer rows of the parts; `rows`: `rules.breakdown` of the same view.
     """
     places = kids[["pcode", "name", "admin_level", "lat", "lon"]]
     figures = rows.drop(columns=[c for c in ("name", "name_ar") if c in rows], errors="ignore")
@@ -501,7 +501,7 @@ def map_view(
     shapes: dict[str, Shape],
     measure: object,
 ) -> dict:
-    """The map of a view: its parts (`kids`, with their `views.breakdown` `rows`) and the
+    """The map of a view: its parts (`kids`, with their `rules.breakdown` `rows`) and the
     movements with an origin (`moves`), coloured by `measure`."""
     return map_spec(
         place,

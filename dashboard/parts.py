@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard import views
+from dashboard import rules
 from dashboard.formatting import format_date, format_period, format_value, publisher_name
-from dashboard.views import Card
+from dashboard.headline import Card
 from schemas.figures import COUNTED_ROLE, COUNTED_UNIT
 from schemas.pcodes import country_of
 
@@ -87,7 +87,7 @@ def unit_sums(
     out = grouped.agg(
         value=("value", "sum"),
         units=("pcode", "nunique"),
-        qualifier=("qualifier", lambda q: views.combine_qualifiers(list(q))),
+        qualifier=("qualifier", lambda q: rules.combine_qualifiers(list(q))),
         source_url=("source_url", "min"),
     ).reset_index()
     for col in ("value", "units", "admin_level"):
@@ -188,10 +188,10 @@ def _reports(
     """Each part's own latest stock, or its flows of the range, as (value, "Name 1,234 (who,
     when)")."""
     out = []
-    stocks = views.latest_stocks(below, [metric], date_to) if metric != FLOW else {}
+    stocks = rules.latest_stocks(below, [metric], date_to) if metric != FLOW else {}
     for kid in kids.itertuples(index=False):
         if metric == FLOW:
-            total = views.flow_total(below[below["pcode"] == kid.pcode], metric, date_from, date_to)
+            total = rules.flow_total(below[below["pcode"] == kid.pcode], metric, date_from, date_to)
             when = format_period(total.start, total.end) if total else ""
         else:
             total = stocks.get((kid.pcode, metric))
@@ -253,9 +253,9 @@ def missing_metrics(
     missing = []
     for metric in CARD_LABELS:
         if metric == FLOW:
-            found = views.flow_total(own, metric, date_from, date_to) is not None
+            found = rules.flow_total(own, metric, date_from, date_to) is not None
         else:
-            found = views.latest_stock(own, metric, date_to) is not None
+            found = rules.latest_stock(own, metric, date_to) is not None
         if not found:
             missing.append(metric)
     return missing

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from dashboard import charts, data, parts, table_filter, views
+from dashboard import charts, data, parts, rules, table_filter
 from dashboard.state import ViewState
 from etl.store import Store
 from schemas.enums import Qualifier, Role
@@ -146,7 +146,7 @@ class Pack:
         return self.count == 0
 
 
-def _cited(total: views.Total | None, metric: str) -> Cited | None:
+def _cited(total: rules.Total | None, metric: str) -> Cited | None:
     if total is None:
         return None
     return Cited(
@@ -185,11 +185,11 @@ def cards(
     sums: pd.DataFrame | None = None,
     pcode: str | None = None,
 ) -> Cards:
-    """The headline cards' facts by the page's rules (`views.headline_cards`): the place's
+    """The headline cards' facts by the page's rules (`headline.headline_cards`): the place's
     own figures, else the one sum the page allows (one publication's units, `parts`)."""
-    population = views.latest_stock(own, "population", date_to)
-    idps = views.latest_stock(own, "idps", date_to)
-    new = views.flow_total(own, "new_displacements", date_from, date_to)
+    population = rules.latest_stock(own, "population", date_to)
+    idps = rules.latest_stock(own, "idps", date_to)
+    new = rules.flow_total(own, "new_displacements", date_from, date_to)
     share = None
     # A share is only ever of the place's own figures.
     if idps is not None and population is not None and population.value:
@@ -197,7 +197,7 @@ def cards(
         share = Share(idps.value / population.value, exact)
     sums = sums if sums is not None else pd.DataFrame()
 
-    def pick(own_total: views.Total | None, metric: str) -> Cited | None:
+    def pick(own_total: rules.Total | None, metric: str) -> Cited | None:
         if own_total is not None:
             return _cited(own_total, metric)
         return _summed(parts.chosen_sum(sums, metric, date_from, date_to), metric, pcode)
@@ -246,7 +246,7 @@ _DISPUTE_KEYS = [
 
 
 def disputes(disputed: pd.DataFrame, threshold: float, limit: int) -> list[Dispute]:
-    """The disagreements the page lists (`views.disagreements`), with each figure cited."""
+    """The disagreements the page lists (`rules.disagreements`), with each figure cited."""
     if disputed.empty:
         return []
     frame = disputed.assign(org=disputed["publisher"].map(organisation))
@@ -323,8 +323,8 @@ def build(
     start, end = state.date_from, state.date_to
     facts = cards(view.own, start, end, view.sums, str(view.place["pcode"]))
     below = data.within(view)
-    kids = views.breakdown(below, view.kids, start, end)
-    found = disputes(view.disputed, threshold, views.DISAGREEMENTS_SHOWN)
+    kids = rules.breakdown(below, view.kids, start, end)
+    found = disputes(view.disputed, threshold, rules.DISAGREEMENTS_SHOWN)
     shown, applied = _filtered(figs, table_query)
     cited = _all_cited(facts, found)
     place = view.place

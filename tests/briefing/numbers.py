@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 from babel.dates import get_month_names
 
-from dashboard import data, views
+from dashboard import data, rules
 from dashboard.briefing.catalogue import STRINGS
 from dashboard.briefing.model import publication_title
 from dashboard.state import ViewState
@@ -55,16 +55,16 @@ def view_figures(store: Store, state: ViewState, threshold: float = 0.10) -> Vie
     v = data.view(store, ref, state, threshold)
     shares = set()
     for total, metric in (
-        (views.flow_total(v.own, "new_displacements", state.date_from, state.date_to), None),
-        (views.latest_stock(v.own, "idps", state.date_to), None),
-        (views.latest_stock(v.own, "population", state.date_to), None),
+        (rules.flow_total(v.own, "new_displacements", state.date_from, state.date_to), None),
+        (rules.latest_stock(v.own, "idps", state.date_to), None),
+        (rules.latest_stock(v.own, "population", state.date_to), None),
     ):
         del metric
         if total is not None:
             # A sum of one publisher's reports is what the page's card shows: it counts.
             published.setdefault((total.value, total.qualifier), set()).add(str(total.publisher))
-    idps = views.latest_stock(v.own, "idps", state.date_to)
-    population = views.latest_stock(v.own, "population", state.date_to)
+    idps = rules.latest_stock(v.own, "idps", state.date_to)
+    population = rules.latest_stock(v.own, "population", state.date_to)
     if idps and population and population.value:
         shares.add(f"{idps.value / population.value:.0%}")
     # The one sum the page allows, computed here from the stored figures of the units: one

@@ -7,7 +7,7 @@ import io
 import pytest
 from pptx import Presentation
 
-from dashboard import data, views
+from dashboard import data, headline
 from dashboard.briefing import model, pack
 from dashboard.state import ViewState
 from tests.briefing.conftest import IDLEB, NOW
@@ -39,7 +39,7 @@ def test_the_idleb_deck_says_what_the_page_says(bundled_store):
     text = "\n".join(b for slide in deck_blocks(body) for b in slide)
     ref = data.reference(bundled_store)
     v = data.view(bundled_store, ref, state(*IDLEB), 0.10)
-    for card in views.headline_cards(v.own, IDLEB[1], IDLEB[2]):
+    for card in headline.headline_cards(v.own, IDLEB[1], IDLEB[2]):
         assert card.text in text
     assert (
         "OCHA reported about 560,000 people newly displaced in Idleb between 1 December 2019 "

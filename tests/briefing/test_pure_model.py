@@ -5,7 +5,7 @@ import string
 
 import pandas as pd
 
-from dashboard import views
+from dashboard import headline, rules
 from dashboard.briefing import formats, model, wording
 from dashboard.briefing.catalogue import LANGUAGES, STRINGS
 from tests.dashboard.conftest import make_figures
@@ -31,8 +31,8 @@ DISPUTED = [
 
 def test_the_pack_lists_the_disagreements_the_page_lists_with_each_figure_cited():
     figs = make_figures(*DISPUTED)
-    page = views.disagreements(figs, threshold=0.10)
-    found = model.disputes(figs, 0.10, views.DISAGREEMENTS_SHOWN)
+    page = rules.disagreements(figs, threshold=0.10)
+    found = model.disputes(figs, 0.10, rules.DISAGREEMENTS_SHOWN)
     assert len(found) == len(page) == 1
     dispute = found[0]
     assert [(f.org, f.value, f.qualifier) for f in dispute.figures] == [
@@ -58,7 +58,7 @@ def test_the_cards_rest_on_the_page_rules():
         {"metric": "idps", "value": 1_500_000, "qualifier": "exact"},
     )
     cards = model.cards(figs, None, None)
-    page = {c.key: c for c in views.headline_cards(figs, None, None)}
+    page = {c.key: c for c in headline.headline_cards(figs, None, None)}
     assert (
         formats.as_published(cards.population.value, "approximately", "en")
         == page["population"].text

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from dashboard import charts, views
+from dashboard import charts, place_tree, rules
 from dashboard.formatting import with_organisations
 from tests.dashboard.pure_factories import make_events, make_figures, make_members, make_places
 
@@ -138,8 +138,8 @@ def test_hover_text_names_place_origin_and_publisher() -> None:
 
 
 def test_an_empty_breakdown_says_no_figures() -> None:
-    kids = views.children(make_places(), make_members(), "SY07")
-    rows = views.breakdown(make_figures(), kids, None, None)
+    kids = place_tree.children(make_places(), make_members(), "SY07")
+    rows = rules.breakdown(make_figures(), kids, None, None)
     fig = charts.breakdown_figure(rows, "Idleb")
     assert len(fig.data) == 0
     text = fig.layout.annotations[0].text
@@ -148,13 +148,13 @@ def test_an_empty_breakdown_says_no_figures() -> None:
 
 
 def test_a_breakdown_draws_both_measures_per_child() -> None:
-    kids = views.children(make_places(), make_members(), "SY07")
+    kids = place_tree.children(make_places(), make_members(), "SY07")
     figs = make_figures(
         {"pcode": "SY0700", "value": 12_000},
         {"pcode": "SY0702", "value": 30_000},
         {"pcode": "SY0702", "metric": NEW, "period_start": "2020-01-01", "value": 1000},
     )
-    fig = charts.breakdown_figure(views.breakdown(figs, kids, None, None), "Idleb")
+    fig = charts.breakdown_figure(rules.breakdown(figs, kids, None, None), "Idleb")
     assert [t.name for t in fig.data] == ["People displaced (latest)", "Newly displaced in range"]
     idps = fig.data[0]
     assert list(idps.y) == ["Idleb · إدلب", "Al Ma'ra · المعرة"]
@@ -284,7 +284,7 @@ def _three_districts() -> pd.DataFrame:
     ],
 )
 def test_the_breakdown_bars_follow_the_sort_chosen(by: str, bottom_to_top: list[str]) -> None:
-    spec = charts.breakdown_spec(views.sort_breakdown(_three_districts(), by), "Idleb")
+    spec = charts.breakdown_spec(rules.sort_breakdown(_three_districts(), by), "Idleb")
     for trace in spec["data"]:
         assert trace["y"] == bottom_to_top
     # The largest of the measure is the top bar.

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from dashboard.views import menu_places, within_countries
+from dashboard.place_tree import menu_places, within_countries
 
 PLACES = pd.DataFrame(
     {

@@ -6,7 +6,7 @@ import pandas as pd
 from dash import html
 
 from dashboard import layout
-from dashboard.views import Card
+from dashboard.headline import Card
 from etl.store import Store, reads, writes
 from tests.dashboard.pure_factories import make_places, make_reference
 

@@ -23,7 +23,7 @@ def _kids(parent: str) -> pd.DataFrame:
 
 
 def _rows(**by_pcode: tuple[int | None, int | None, float | None]) -> pd.DataFrame:
-    """Breakdown rows as `views.breakdown` gives them: (idps, new, share) per P-code."""
+    """Breakdown rows as `rules.breakdown` gives them: (idps, new, share) per P-code."""
     return pd.DataFrame(
         [
             {

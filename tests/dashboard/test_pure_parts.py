@@ -6,7 +6,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from dashboard import parts, views
+from dashboard import headline, parts
 from tests.dashboard.pure_factories import make_figures, make_places
 
 TO = dt.date(2020, 3, 31)
@@ -158,10 +158,10 @@ def test_without_a_sum_a_card_lists_its_parts_own_figures_and_adds_nothing() -> 
 def test_headline_cards_use_the_parts_only_where_the_place_has_no_figure() -> None:
     own = make_figures({"pcode": "SY", "metric": "population", "value": 20_000_000})
     instead = {
-        "population": views.Card("population", "Population", "9", "parts"),
-        "idps": views.Card("idps", "People displaced", "1,148,228", "sum"),
+        "population": headline.Card("population", "Population", "9", "parts"),
+        "idps": headline.Card("idps", "People displaced", "1,148,228", "sum"),
     }
-    cards = {c.key: c for c in views.headline_cards(own, None, TO, instead)}
+    cards = {c.key: c for c in headline.headline_cards(own, None, TO, instead)}
     assert cards["population"].text == "20,000,000"
     assert cards["idps"].text == "1,148,228"
     assert cards["new"].text == "–"

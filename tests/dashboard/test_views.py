@@ -4,7 +4,7 @@ import datetime as dt
 
 import pandas as pd
 
-from dashboard import views
+from dashboard import figure_table, headline, notices, place_tree, rules
 from dashboard.formatting import format_share, format_value, publisher_name
 from dashboard.state import ViewState, decode_state, encode_state
 
@@ -22,9 +22,9 @@ def test_values_read_as_published():
 
 
 def test_qualifier_of_a_sum():
-    assert views.combine_qualifiers(["exact", "exact"]) == "exact"
-    assert views.combine_qualifiers(["exact", "more_than"]) == "more_than"
-    assert views.combine_qualifiers(["more_than", "approximately"]) == "approximately"
+    assert rules.combine_qualifiers(["exact", "exact"]) == "exact"
+    assert rules.combine_qualifiers(["exact", "more_than"]) == "more_than"
+    assert rules.combine_qualifiers(["more_than", "approximately"]) == "approximately"
 
 
 def test_latest_stock_ignores_triangulation_splits_households_and_later_reports(figures):
@@ -36,9 +36,9 @@ def test_latest_stock_ignores_triangulation_splits_households_and_later_reports(
         {"value": 777, "period_start": "2020-02-21", "unit": "households"},
         {"value": 300, "period_start": "2020-04-01"},
     )
-    total = views.latest_stock(figs, "idps", D(2020, 3, 1))
+    total = rules.latest_stock(figs, "idps", D(2020, 3, 1))
     assert (total.value, total.end) == (200, pd.Timestamp("2020-02-01"))
-    assert views.latest_stock(figs, "population", D(2020, 3, 1)) is None
+    assert rules.latest_stock(figs, "population", D(2020, 3, 1)) is None
 
 
 def _flow(start, end, value, **kw):
@@ -57,7 +57,7 @@ def test_a_cumulative_run_counts_once_by_its_latest_report(figures):
         _flow("2019-12-01", "2020-01-14", 350_000, qualifier="approximately"),
         _flow("2019-12-01", "2020-01-29", 390_000, qualifier="approximately"),
     )
-    total = views.flow_total(figs, "new_displacements", D(2019, 12, 1), D(2020, 3, 1))
+    total = rules.flow_total(figs, "new_displacements", D(2019, 12, 1), D(2020, 3, 1))
     assert (total.value, total.text, total.reports) == (390_000, "~390,000", 1)
 
 
@@ -66,13 +66,13 @@ def test_months_are_summed_but_not_on_top_of_an_overlapping_longer_flow(figures)
         _flow("2020-01-01", "2020-01-31", 464_830),
         _flow("2020-02-01", "2020-02-29", 752_131, qualifier="approximately"),
     )
-    total = views.flow_total(months, "new_displacements", D(2020, 1, 1), D(2020, 3, 1))
+    total = rules.flow_total(months, "new_displacements", D(2020, 1, 1), D(2020, 3, 1))
     assert (total.value, total.qualifier) == (464_830 + 752_131, "approximately")
     with_long = figures(
         _flow("2020-01-01", "2020-02-29", 1_000_000),
         _flow("2020-01-01", "2020-01-31", 464_830),
     )
-    assert views.flow_total(with_long, "new_displacements", None, None).value == 1_000_000
+    assert rules.flow_total(with_long, "new_displacements", None, None).value == 1_000_000
 
 
 def test_two_publishers_are_never_summed(figures):
@@ -80,7 +80,7 @@ def test_two_publishers_are_never_summed(figures):
         _flow("2020-01-01", "2020-01-31", 100, publisher="OCHA, a"),
         _flow("2020-02-01", "2020-02-29", 200, publisher="UNHCR, b"),
     )
-    total = views.flow_total(figs, "new_displacements", None, None)
+    total = rules.flow_total(figs, "new_displacements", None, None)
     assert total.value == 200 and total.publisher == "UNHCR, b"
 
 
@@ -89,7 +89,7 @@ def test_arrivals_by_origin_are_not_added_to_the_all_origins_figure(figures):
         _flow("2020-02-01", "2020-02-29", 742_109),
         _flow("2020-02-01", "2020-02-29", 185_364, origin_pcode="SY070003"),
     )
-    assert views.flow_total(figs, "new_displacements", None, None).value == 742_109
+    assert rules.flow_total(figs, "new_displacements", None, None).value == 742_109
 
 
 def test_headline_cards_with_qualifiers_and_share(figures):
@@ -97,7 +97,7 @@ def test_headline_cards_with_qualifiers_and_share(figures):
         {"metric": "population", "value": 3_000_000, "qualifier": "approximately"},
         {"metric": "idps", "value": 1_500_000, "qualifier": "exact"},
     )
-    cards = {c.key: c for c in views.headline_cards(figs, None, None)}
+    cards = {c.key: c for c in headline.headline_cards(figs, None, None)}
     assert cards["population"].text == "~3,000,000"
     assert cards["idps"].text == "1,500,000"
     assert cards["share"].text == "~50%"
@@ -108,7 +108,7 @@ def test_a_change_since_the_previous_report_of_the_same_publisher(figures):
     figs = figures(
         {"value": 100, "period_start": "2020-01-31"}, {"value": 116, "period_start": "2020-02-29"}
     )
-    card = {c.key: c for c in views.headline_cards(figs, None, None)}["idps"]
+    card = {c.key: c for c in headline.headline_cards(figs, None, None)}["idps"]
     assert card.detail == "as of 2020-02-29 · +16% since 2020-01-31"
 
 
@@ -119,7 +119,7 @@ def test_disagreements_show_both_publishers_side_by_side(figures):
         _flow("2020-02-01", "2020-02-29", 742_109, publisher="HNAP, m"),
         _flow("2020-02-01", "2020-02-29", 752_131, publisher="OCHA, x", role="triangulation"),
     )
-    found = views.disagreements(figs, threshold=0.10)
+    found = rules.disagreements(figs, threshold=0.10)
     assert len(found) == 1
     assert found.iloc[0]["values"] == "Example NGO: 500,000 (triangulation); OCHA: ~390,000"
 
@@ -132,7 +132,7 @@ def test_quality_flags_say_what_cannot_all_be_right(figures):
     )
     own = figs[figs["pcode"] == "SY07"]
     kids = pd.DataFrame({"pcode": ["SY0703"], "name": ["Harim"], "name_ar": [None]})
-    flags = views.quality_flags(own, figs, kids, "Idleb", None)
+    flags = notices.quality_flags(own, figs, kids, "Idleb", None)
     assert any("exceed its population" in f for f in flags)
     assert any(f.startswith("Harim reports more people displaced") for f in flags)
 
@@ -147,9 +147,9 @@ def test_children_of_an_admin_unit_and_of_an_area():
         }
     )
     members = pd.DataFrame({"area_pcode": ["SY-NW"], "member_pcode": ["SY0703"]})
-    assert list(views.children(places, members, "SY07")["pcode"]) == ["SY0703"]
-    assert list(views.children(places, members, "SY-NW")["pcode"]) == ["SY0703"]
-    assert views.breadcrumb(places, "SY0703") == [
+    assert list(place_tree.children(places, members, "SY07")["pcode"]) == ["SY0703"]
+    assert list(place_tree.children(places, members, "SY-NW")["pcode"]) == ["SY0703"]
+    assert place_tree.breadcrumb(places, "SY0703") == [
         ("SY", "Syria"),
         ("SY07", "Idleb"),
         ("SY0703", "Harim"),
@@ -159,11 +159,13 @@ def test_children_of_an_admin_unit_and_of_an_area():
 def test_table_links_only_http_and_pages_on_the_server(figures):
     figs = figures(*[{"period_start": f"2020-01-{d:02d}"} for d in range(1, 31)])
     figs.loc[0, "source_url"] = "javascript:alert(1)"
-    rows, pages, _ = views.table_page(figs, 1, 25, None)
+    rows, pages, _ = figure_table.table_page(figs, 1, 25, None)
     assert pages == 2 and len(rows) == 5
     assert rows[0]["period"] == "2020-01-05"
     assert all(not r["link"] or r["link"].endswith("(https://example.org/r)") for r in rows)
-    first, _, _ = views.table_page(figs, 0, 25, [{"column_id": "period", "direction": "asc"}])
+    first, _, _ = figure_table.table_page(
+        figs, 0, 25, [{"column_id": "period", "direction": "asc"}]
+    )
     assert first[0]["period"] == "2020-01-01" and first[0]["link"] == ""
 
 
@@ -181,7 +183,7 @@ def test_url_state_round_trips_and_refuses_what_it_does_not_know():
 
 def test_a_url_cannot_inject_a_second_markdown_link(figures):
     figs = figures({"source_url": "https://x.org/a)[click here](https://evil.example"})
-    [row] = views.table_rows(figs)
+    [row] = figure_table.table_rows(figs)
     assert row["link"] == "[x.org](https://x.org/a%29[click%20here]%28https://evil.example)"
 
 

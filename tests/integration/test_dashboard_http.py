@@ -6,7 +6,7 @@ import gzip
 import pytest
 from werkzeug.security import generate_password_hash
 
-from dashboard import data, vendor, views
+from dashboard import data, place_tree, vendor
 from dashboard.app import create_app
 from dashboard.settings import DashboardSettings
 from dashboard.state import ViewState
@@ -138,7 +138,7 @@ def test_a_server_reads_the_places_of_its_menu_before_its_first_visitor(
         lambda store, pcode, below: read.append(pcode) or real(store, pcode, below),
     )
     create_app(DashboardSettings(database_url=store.url), store=store, warm=True)
-    menu = views.menu_places(reads.places(store.engine))["pcode"]
+    menu = place_tree.menu_places(reads.places(store.engine))["pcode"]
     assert len(menu) >= 3 and sorted(read) == sorted(menu)  # each once: the country was drawn
     read.clear()
     create_app(DashboardSettings(database_url=store.url, warm_places=0), store=store, warm=True)

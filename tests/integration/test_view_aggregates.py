@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from dashboard import data, map_figure, ranges, views
+from dashboard import data, figure_table, map_figure, notices, ranges, rules
 from dashboard.formatting import with_hovers, with_organisations
 from dashboard.state import ViewState
 from etl.pipeline import import_hxl
@@ -83,27 +83,27 @@ def test_an_aggregated_view_says_what_the_rules_say_over_all_its_figures(
 
         assert view.count == len(shown), where
         pd.testing.assert_frame_equal(
-            views.breakdown(data.within(view), view.kids, start, end),
-            views.breakdown(every, view.kids, start, end),
+            rules.breakdown(data.within(view), view.kids, start, end),
+            rules.breakdown(every, view.kids, start, end),
             obj=where,
         )
         name = str(view.place["name"])
-        assert views.quality_flags(view.own, view.stocks, view.kids, name, end) == (
-            views.quality_flags(own, every, view.kids, name, end)
+        assert notices.quality_flags(view.own, view.stocks, view.kids, name, end) == (
+            notices.quality_flags(own, every, view.kids, name, end)
         ), where
         pd.testing.assert_frame_equal(
             map_figure.map_flows(view.moves, ref.places),
             map_figure.map_flows(shown, ref.places),
             obj=where,
         )
-        found = views.disagreements(view.disputed, THRESHOLD)
-        expected = views.disagreements(shown, THRESHOLD)
+        found = rules.disagreements(view.disputed, THRESHOLD)
+        expected = rules.disagreements(shown, THRESHOLD)
         # Equal spreads may come in another order; the set shown and its order by spread match.
         assert list(found["spread"]) == list(expected["spread"]), where
         assert sorted(map(tuple, found.to_numpy())) == sorted(map(tuple, expected.to_numpy()))
         compared["disputes"] += len(found)
         compared["moves"] += len(view.moves)
-        compared["children"] += len(views.breakdown(every, view.kids, start, end))
+        compared["children"] += len(rules.breakdown(every, view.kids, start, end))
     # The synthetic store has every kind of figure the aggregates pick: the test compared some.
     assert min(compared.values()) > 20, compared
 
@@ -132,7 +132,7 @@ def test_a_place_read_once_cuts_every_range_as_the_store_would(synth_store: Stor
             with_earlier_stocks=True,
             columns=reads.VIEW_COLUMNS,
         )
-        flows = aggregates.flows_within(engine, below, views.BREAKDOWN_FLOW, start, end)
+        flows = aggregates.flows_within(engine, below, rules.BREAKDOWN_FLOW, start, end)
         moves = aggregates.moves(engine, [pcode, *below], start, end)
         where = f"{pcode} {start} to {end}"
         for found, expected in (
@@ -153,10 +153,10 @@ def test_at_most_the_widest_disagreements_leave_the_store(synth_store: Store) ->
     ref = data.reference(synth_store)
     state = ViewState("XS", None, None, None)
     everything = data.shown(_everything(synth_store, ref, state), None)
-    assert len(views.disagreements(everything, 0.0, limit=10_000)) > 5
+    assert len(rules.disagreements(everything, 0.0, limit=10_000)) > 5
     view = data.view(synth_store, ref, state, 0.0)
     groups = view.disputed.groupby(RECOMMENDED_KEY, dropna=False).ngroups
-    assert groups == views.DISAGREEMENTS_SHOWN
+    assert groups == rules.DISAGREEMENTS_SHOWN
 
 
 def _disputes(store: Store) -> list[tuple]:
@@ -215,12 +215,12 @@ def test_a_table_page_cut_in_the_store_is_the_page_of_all_the_figures(
     state = ViewState("XS01", None, dt.date(2019, 6, 1), dt.date(2020, 12, 31))
     sort_by = [{"column_id": sort[0], "direction": sort[1]}] if sort else None
     every = data.figures(synth_store, ref, state)
-    key = views.TABLE_SORT[sort[0]] if sort else "period_end"
+    key = figure_table.TABLE_SORT[sort[0]] if sort else "period_end"
     size = 25
     pages_seen = 0
     for page in (0, 1, 7, 10_000):
         found, pages, current = data.table_page(synth_store, ref, state, page, size, sort_by)
-        expected, expected_pages, _ = views.table_page(every, page, size, sort_by)
+        expected, expected_pages, _ = figure_table.table_page(every, page, size, sort_by)
         assert (pages, len(found)) == (expected_pages, len(expected))
         assert current == min(page, pages - 1)
 

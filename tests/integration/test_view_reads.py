@@ -5,7 +5,7 @@ import datetime as dt
 
 import pandas as pd
 
-from dashboard import data, ranges, views
+from dashboard import data, headline, ranges
 from dashboard.state import ViewState
 from etl.store import Store, reads, writes
 from tests.factories import figure_frame, figure_record
@@ -101,7 +101,7 @@ def test_a_view_of_a_range_says_the_stock_as_of_it_and_the_change_since(store: S
     _load(store, _stock("2020-01-20", 200), _stock("2020-02-10", 300))
     ref = data.reference(store)
     view = data.view(store, ref, ViewState("SY07", None, FROM, TO), threshold=0.1)
-    cards = {c.key: c for c in views.headline_cards(view.own, FROM, TO)}
+    cards = {c.key: c for c in headline.headline_cards(view.own, FROM, TO)}
     assert cards["idps"].text == "300"
     assert cards["idps"].detail == "as of 2020-02-10 · +50% since 2020-01-20"
     assert view.count == 0  # nothing reported within the range itself

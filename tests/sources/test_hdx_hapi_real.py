@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard.views import headline_cards
+from dashboard.headline import headline_cards
 from etl.pipeline import import_file
 from etl.store import reads
 from schemas.figures import COLUMNS, organisation

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from dashboard.views import headline_cards
+from dashboard.headline import headline_cards
 from etl.pipeline import RunReport, import_file
 from etl.store import Store, reads
 from schemas import tables

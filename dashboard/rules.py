@@ -1,0 +1,374 @@
+"""The number rules, as pure functions of figure frames: what counts and how it adds up.
+
+Rules that keep every number honest: only `recommended` figures count; a stock is the
+latest report as of the end of the range; flows are summed for one publisher only, never
+over overlapping periods (a cumulative run counts once, by its latest report); a figure
+reported for an area stays on that area.
+"""
+
+import bisect
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from dashboard import ranges
+from dashboard.formatting import (
+    METRIC_LABELS,
+    format_date,
+    format_period,
+    format_value,
+    organisations,
+    publisher_name,
+)
+from schemas.enums import Qualifier, Role
+from schemas.figures import COUNTED_ROLE, COUNTED_UNIT
+
+
+@dataclass(frozen=True)
+class Total:
+    """A number on screen and what it rests on."""
+
+    value: int
+    qualifier: str
+    publisher: str | None
+    source_url: str | None
+    start: pd.Timestamp
+    end: pd.Timestamp
+    reports: int = 1
+
+    @property
+    def text(self) -> str:
+        """The number as published ("1,000+")."""
+        return format_value(self.value, self.qualifier)
+
+
+# The columns the headline rules read: narrowing to them first keeps every later step cheap.
+_RULE_COLUMNS = [
+    "figure_id",
+    "pcode",
+    "metric",
+    "origin_pcode",
+    "period_start",
+    "period_end",
+    "value",
+    "qualifier",
+    "publisher",
+    "source_url",
+    "org",
+]
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    """The rows of a frame as plain dicts, as `to_dict("records")` gives them, faster."""
+    # Column by column: to_dict boxes every cell through a generic path, several times slower
+    # on the thousands of flows of a national view.
+    columns = list(frame.columns)
+    values = [frame[c].tolist() for c in columns]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def counted(figs: pd.DataFrame, metrics: Sequence[str] | None = None) -> pd.DataFrame:
+    """Recommended, undisaggregated figures in people (of `metrics`), with the rule columns."""
+    if figs.empty:
+        return figs
+    keep = (
+        (figs["role"] == COUNTED_ROLE)
+        & figs["sex"].isna()
+        & figs["age_group"].isna()
+        & (figs["unit"] == COUNTED_UNIT)
+    )
+    if metrics is not None:
+        keep &= figs["metric"].isin(list(metrics))
+    return figs.loc[keep, [c for c in _RULE_COLUMNS if c in figs.columns]]
+
+
+def combine_qualifiers(qualifiers: list[str]) -> str:
+    """The qualifier of a sum: exact only if every part is exact."""
+    kinds = set(qualifiers) - {Qualifier.EXACT.value}
+    if not kinds:
+        return Qualifier.EXACT.value
+    if len(kinds) == 1:
+        return kinds.pop()
+    return Qualifier.APPROXIMATELY.value
+
+
+def _total(row: dict) -> Total:
+    return Total(
+        int(row["value"]),
+        row["qualifier"],
+        row["publisher"],
+        row["source_url"],
+        row["period_start"],
+        row["period_end"],
+    )
+
+
+def latest_stocks(
+    figs: pd.DataFrame, metrics: Sequence[str], date_to: dt.date | None
+) -> dict[tuple[str, str], Total]:
+    """Per (place, metric): the latest recommended stock reported as of `date_to`."""
+    rows = counted(figs, metrics)
+    if date_to is not None and not rows.empty:
+        rows = rows[rows["period_end"] <= pd.Timestamp(date_to)]
+    if rows.empty:
+        return {}
+    last = rows.sort_values(["period_end", "figure_id"]).groupby(["pcode", "metric"]).tail(1)
+    return {(r["pcode"], r["metric"]): _total(r) for r in records(last)}
+
+
+def by_metric(rows: pd.DataFrame, metrics: Sequence[str]) -> dict[str, pd.DataFrame]:
+    """Counted figures split by metric (an empty frame stays whole: it may lack columns)."""
+    return {m: rows[rows["metric"] == m] if not rows.empty else rows for m in metrics}
+
+
+def latest_stock(figs: pd.DataFrame, metric: str, date_to: dt.date | None) -> Total | None:
+    """The latest recommended stock reported as of `date_to`."""
+    return latest_counted(counted(figs, [metric]), date_to)
+
+
+def latest_counted(rows: pd.DataFrame, date_to: dt.date | None) -> Total | None:
+    """`latest_stock` over the counted figures of one metric."""
+    if date_to is not None and not rows.empty:
+        rows = rows[rows["period_end"] <= pd.Timestamp(date_to)]
+    if rows.empty:
+        return None
+    return _total(rows.sort_values(["period_end", "figure_id"]).iloc[-1].to_dict())
+
+
+def _non_overlapping(rows: list[dict]) -> list[dict]:
+    """Longest periods first, then any period that does not overlap one already taken."""
+    # A cumulative run (same start, later ends) counts once, by its latest report.
+    latest: dict[object, dict] = {}
+    for row in sorted(rows, key=lambda r: r["period_end"]):
+        latest[row["period_start"]] = row
+    by_length = sorted(
+        latest.values(),
+        key=lambda r: (r["period_end"] - r["period_start"], r["period_end"]),
+        reverse=True,
+    )
+    # The periods taken never overlap, so sorted by start only the one starting last at or
+    # before a new period's end can overlap it: one bisection per period, not a scan.
+    starts: list[object] = []
+    ends: list[object] = []
+    taken: list[dict] = []
+    for row in by_length:
+        start, end = row["period_start"], row["period_end"]
+        at = bisect.bisect_right(starts, end)
+        if at and ends[at - 1] >= start:
+            continue
+        starts.insert(at, start)
+        ends.insert(at, end)
+        taken.append(row)
+    return taken
+
+
+def flow_total(
+    figs: pd.DataFrame, metric: str, date_from: dt.date | None, date_to: dt.date | None
+) -> Total | None:
+    """Flows within the range, summed for one publisher without double counting."""
+    return flow_sum(_flow_records(figs, metric, date_from, date_to))
+
+
+def _flow_records(
+    figs: pd.DataFrame, metric: str, date_from: dt.date | None, date_to: dt.date | None
+) -> list[dict]:
+    """Counted flows that lie within the range, as plain records with their `org`."""
+    return counted_flows(counted(figs, [metric]), date_from, date_to)
+
+
+def counted_flows(
+    rows: pd.DataFrame, date_from: dt.date | None, date_to: dt.date | None
+) -> list[dict]:
+    """`_flow_records` over the counted figures of one metric."""
+    if rows.empty:
+        return []
+    rows = ranges.inside(rows, date_from, date_to)
+    # Days as plain numbers: the rule compares and subtracts periods thousands of times on a
+    # national view, and Timestamps are slow at both; `flow_sum` gives dates back.
+    days = {
+        c: rows[c].to_numpy().astype("datetime64[D]").astype("int64")
+        for c in ("period_start", "period_end")
+    }
+    return records(rows[_FLOW_COLUMNS].assign(org=organisations(rows), **days))
+
+
+_FLOW_COLUMNS = ["pcode", "origin_pcode", "value", "qualifier", "publisher", "source_url"]
+
+
+def _day(number: int) -> pd.Timestamp:
+    return pd.Timestamp(number, unit="D")
+
+
+def flow_sum(records: list[dict]) -> Total | None:
+    """`flow_total` over counted flows as plain records (`counted_flows`: days as numbers),
+    each with its `org`."""
+    # One place's flows are few: plain records are faster to walk than frames per group.
+    by_org: dict[str, list[dict]] = {}
+    for record in records:
+        by_org.setdefault(record["org"], []).append(record)
+    best: Total | None = None
+    # One organisation's reports may be summed with each other, never with another's.
+    for org in sorted(by_org):
+        group = by_org[org]
+        # Arrivals from named origins are parts of an all-origins figure: use one or the other.
+        totals = [r for r in group if not isinstance(r["origin_pcode"], str)]
+        parts: dict[object, list[dict]] = {}
+        for r in group if not totals else []:
+            parts.setdefault(r["origin_pcode"], []).append(r)
+        chosen = [
+            r for part in ([totals] if totals else parts.values()) for r in _non_overlapping(part)
+        ]
+        last = max(chosen, key=lambda r: r["period_end"])
+        total = Total(
+            int(sum(int(r["value"]) for r in chosen)),
+            combine_qualifiers([r["qualifier"] for r in chosen]),
+            last["publisher"],
+            last["source_url"],
+            _day(min(r["period_start"] for r in chosen)),
+            _day(max(r["period_end"] for r in chosen)),
+            len(chosen),
+        )
+        if best is None or (total.end, total.value) > (best.end, best.value):
+            best = total
+    return best
+
+
+# What the breakdown shows of each child place: its latest stocks, and its flows in the range.
+BREAKDOWN_STOCKS = ["idps", "population"]
+
+
+BREAKDOWN_FLOW = "new_displacements"
+
+
+def breakdown(
+    figs: pd.DataFrame,
+    kids: pd.DataFrame,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+) -> pd.DataFrame:
+    """Per child place: the latest people displaced and the newly displaced in the range."""
+    stocks = latest_stocks(figs, BREAKDOWN_STOCKS, date_to)
+    flows_of: dict[str, list[dict]] = {}
+    for record in _flow_records(figs, BREAKDOWN_FLOW, date_from, date_to):
+        flows_of.setdefault(record["pcode"], []).append(record)
+    rows = []
+    for kid in kids.itertuples(index=False):
+        idps = stocks.get((kid.pcode, "idps"))
+        population = stocks.get((kid.pcode, "population"))
+        new = flow_sum(flows_of[kid.pcode]) if kid.pcode in flows_of else None
+        if idps is None and new is None:
+            continue
+        rows.append(
+            {
+                "pcode": kid.pcode,
+                "name": kid.name,
+                "name_ar": kid.name_ar,
+                "idps": idps.value if idps else None,
+                "idps_text": idps.text if idps else "–",
+                "new": new.value if new else None,
+                "new_text": new.text if new else "–",
+                "share": idps.value / population.value
+                if idps and population and population.value
+                else None,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["pcode", "name", "name_ar", "idps", "idps_text", "new", "new_text", "share"]
+    )
+
+
+def change_since_previous(figs: pd.DataFrame, metric: str, total: Total | None) -> str:
+    """How a stock moved since the previous report of the same publisher ("+12% since ...")."""
+    return change(counted(figs, [metric]), total) if total is not None else ""
+
+
+def change(rows: pd.DataFrame, total: Total) -> str:
+    """`change_since_previous` over the counted figures of one metric."""
+    same = rows[
+        (organisations(rows) == publisher_name(total.publisher)) & (rows["period_end"] < total.end)
+    ]
+    if same.empty:
+        return ""
+    prev = same.sort_values("period_end").iloc[-1]
+    before = int(prev["value"])
+    if before == 0:
+        return ""
+    change = (total.value - before) / before
+    return f"{change:+.0%} since {format_date(prev['period_end'])}"
+
+
+# A briefing needs the widest disagreements, not thousands.
+DISAGREEMENTS_SHOWN = 50
+
+
+def disagreements(
+    figs: pd.DataFrame, threshold: float = 0.10, limit: int = DISAGREEMENTS_SHOWN
+) -> pd.DataFrame:
+    """Same place, metric, period and disaggregation from several publishers, far apart.
+
+    The `limit` widest spreads, widest first: a briefing needs the worst, not thousands.
+    """
+    columns = ["pcode", "place", "metric", "period", "spread", "values"]
+    if figs.empty:
+        return pd.DataFrame(columns=columns)
+    keys = [
+        "pcode",
+        "origin_pcode",
+        "metric",
+        "period_start",
+        "period_end",
+        "sex",
+        "age_group",
+        "unit",
+        "cause",
+    ]
+    wanted = [*keys, "value", "qualifier", "role", "publisher", "place_name", "origin_name"]
+    data = figs[wanted].assign(org=organisations(figs))
+    # One vectorised pass finds the disputed keys; strings are built for the shown ones only.
+    data["group"] = data.groupby(keys, dropna=False, sort=False).ngroup()
+    stats = data.groupby("group").agg(
+        orgs=("org", "nunique"), high=("value", "max"), low=("value", "min")
+    )
+    high = stats["high"].astype("float")
+    stats["spread"] = (high - stats["low"].astype("float")) / high.where(high > 0)
+    shown = stats[(stats["orgs"] >= 2) & (stats["spread"] > threshold)]
+    shown = shown.sort_values("spread", ascending=False).head(limit)
+    # The disputed rows as plain records, sorted once: per-group frames cost more than the rest.
+    disputed: dict[int, list[dict]] = {}
+    ordered = data[data["group"].isin(shown.index)].sort_values(
+        ["group", "value"], ascending=[True, False], kind="stable"
+    )
+    for record in records(ordered):
+        disputed.setdefault(record["group"], []).append(record)
+    rows = []
+    for group_id, spread in shown["spread"].items():
+        group = disputed[group_id]
+        first = group[0]
+        origin = first["origin_pcode"]
+        origin_name = first["origin_name"] if isinstance(first["origin_name"], str) else None
+        rows.append(
+            {
+                "pcode": first["pcode"],
+                "place": first["place_name"]
+                if isinstance(first["place_name"], str)
+                else first["pcode"],
+                "metric": METRIC_LABELS.get(first["metric"], first["metric"])
+                + (f" from {origin_name or origin}" if isinstance(origin, str) else ""),
+                "period": format_period(first["period_start"], first["period_end"]),
+                "spread": float(spread),
+                "values": "; ".join(
+                    f"{r['org']}: {format_value(r['value'], r['qualifier'])}"
+                    + (" (triangulation)" if r["role"] == Role.TRIANGULATION.value else "")
+                    for r in group
+                ),
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)
+
+
+def sort_breakdown(rows: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Order child places by people displaced, newly displaced, or share of population."""
+    column = by if by in ("idps", "new", "share") else "idps"
+    return rows.sort_values(column, ascending=True, na_position="first")

@@ -115,9 +115,9 @@ def place_figures(store: Store, pcode: str, below: list[str]) -> PlaceFigures:
             with_organisations(reads.figures(engine, pcodes=[pcode], columns=reads.VIEW_COLUMNS))
         ),
         flows=with_organisations(
-            aggregates.flows_within(engine, below, rules.BREAKDOWN_FLOW, None, None)
+            aggregates.flows(engine, below, rules.BREAKDOWN_FLOW)
         ),
-        moves=with_organisations(aggregates.moves(engine, [pcode, *below], None, None)),
+        moves=with_organisations(aggregates.moves(engine, [pcode, *below])),
     )
 
 
@@ -139,7 +139,7 @@ def _figures_of(
 
 def _own(figs: PlaceFigures, state: ViewState) -> pd.DataFrame:
     return ranges.with_earlier_stocks(
-        figs.own, state.date_from, state.date_to, reads.EARLIER_STOCKS
+        figs.own, state.date_from, state.date_to, ranges.EARLIER_STOCKS
     )
 
 

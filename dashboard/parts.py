@@ -6,12 +6,11 @@ wards), a parent may show the sum of that one publication's units for one period
 a sum with the count of units. Otherwise a card says the place has no figure and lists what
 its parts report, each with its own publisher and date.
 
-`unit_sums` is `etl.store.aggregates.unit_sums` over figures in memory: the same groups by the
-same rules (an integration test holds the two to each other on the real bundled data).
+The sums are made in the store (`etl.store.aggregates.unit_sums`, the one home of that rule);
+this module only chooses which of them a card shows (`chosen_sum`) and says it in words.
 """
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -19,7 +18,6 @@ import pandas as pd
 from dashboard import rules
 from dashboard.formatting import format_date, format_period, format_value, publisher_name
 from dashboard.headline import Card
-from schemas.figures import COUNTED_ROLE, COUNTED_UNIT
 from schemas.pcodes import country_of
 
 # One publication, one metric, one period, one level of units: what a sum may span.
@@ -32,7 +30,6 @@ SUM_KEY = [
     "period_end",
     "admin_level",
 ]
-SUM_COLUMNS = [*SUM_KEY, "value", "units", "qualifier", "source_url"]
 CARD_LABELS = {
     "population": ("population", "Population"),
     "idps": ("idps", "People displaced"),
@@ -55,44 +52,6 @@ def level_name(pcode: str, level: object, plural: bool = False) -> str:
     if not plural:
         return name
     return "countries" if name == "country" else name + "s"
-
-
-def unit_sums(
-    figs: pd.DataFrame, pcode: str, level: int, metrics: Sequence[str], date_to: dt.date | None
-) -> pd.DataFrame:
-    """One publication's units below a place, added up per period (`aggregates.unit_sums`).
-
-    Counted figures (recommended, in people, for everyone) without an origin, of the admin
-    units below `pcode` (at level `level`), ending by `date_to`; per publication, metric,
-    period and level of the units: their sum, how many units, and how exact.
-    """
-    if figs.empty:
-        return pd.DataFrame(columns=SUM_COLUMNS)
-    keep = (
-        (figs["role"] == COUNTED_ROLE)
-        & (figs["unit"] == COUNTED_UNIT)
-        & figs["sex"].isna()
-        & figs["age_group"].isna()
-        & figs["origin_pcode"].isna()
-        & figs["metric"].isin(list(metrics))
-        & figs["pcode"].astype(str).str.startswith(pcode)
-        & (figs["admin_level"].astype("Float64") > level).fillna(False)
-    )
-    if date_to is not None:
-        keep &= figs["period_end"] <= pd.Timestamp(date_to)
-    rows = figs[keep]
-    if rows.empty:
-        return pd.DataFrame(columns=SUM_COLUMNS)
-    grouped = rows.groupby(SUM_KEY, dropna=False, sort=True)
-    out = grouped.agg(
-        value=("value", "sum"),
-        units=("pcode", "nunique"),
-        qualifier=("qualifier", lambda q: rules.combine_qualifiers(list(q))),
-        source_url=("source_url", "min"),
-    ).reset_index()
-    for col in ("value", "units", "admin_level"):
-        out[col] = out[col].astype("Int64")
-    return out[SUM_COLUMNS]
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
-"""Date-range cuts of a place's figures, by the same rules as the store's queries.
+"""Date-range cuts of a place's figures: the one home of these rules.
 
 A place's figures are fetched once (per data version) whatever the dates; every range a
 coordinator then picks is cut from them here, in memory, instead of asking the store again.
 Frames keep the store's order (`reads.figure_select`), so a cut lists its rows as the
-store's own query of that range would.
+store's own query of that range would; the tests hold each cut to such a query
+(`tests/oracles.py`).
 """
 
 import datetime as dt
@@ -15,6 +16,9 @@ from schemas.enums import FLOW_METRICS
 from schemas.figures import organisation
 
 _FLOWS = sorted(m.value for m in FLOW_METRICS)
+# Stocks reported before a range that a view of the range still needs: the latest (the
+# stock as of the range) and the one before it (the change since the previous report).
+EARLIER_STOCKS = 2
 # A series of stock reports: one place, metric, organisation, role and disaggregation.
 _SERIES = ["pcode", "metric", "org", "role", "sex", "age_group", "unit"]
 
@@ -28,7 +32,7 @@ def _starts_by(figs: pd.DataFrame, date_to: dt.date | None) -> np.ndarray:
 def reaching(
     figs: pd.DataFrame, date_from: dt.date | None, date_to: dt.date | None
 ) -> pd.DataFrame:
-    """Figures whose period reaches into [date_from, date_to] (`expressions.overlapping`)."""
+    """Figures whose period reaches into [date_from, date_to]: what a view lists."""
     keep = _starts_by(figs, date_to)
     if date_from is not None:
         keep = keep & (figs["period_end"] >= pd.Timestamp(date_from)).to_numpy()
@@ -36,7 +40,7 @@ def reaching(
 
 
 def inside(figs: pd.DataFrame, date_from: dt.date | None, date_to: dt.date | None) -> pd.DataFrame:
-    """Figures whose whole period lies within [date_from, date_to] (`aggregates.flows_within`)."""
+    """Figures whose whole period lies within [date_from, date_to]: the flows a view adds."""
     keep = np.ones(len(figs), dtype=bool)
     if date_from is not None:
         keep = keep & (figs["period_start"] >= pd.Timestamp(date_from)).to_numpy()
@@ -49,7 +53,7 @@ def with_earlier_stocks(
     figs: pd.DataFrame, date_from: dt.date | None, date_to: dt.date | None, earlier: int
 ) -> pd.DataFrame:
     """Figures reaching into the range, and the `earlier` latest reports of each stock series
-    that ended before it (`reads.figures(with_earlier_stocks=True)`)."""
+    that ended before it: what a view needs to say how many are displaced as of the range."""
     if date_from is None:
         return reaching(figs, date_from, date_to)
     starts = _starts_by(figs, date_to)

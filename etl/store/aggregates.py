@@ -2,9 +2,15 @@
 
 A view of a governorate covers tens of thousands of figures; its cards, breakdown, map and
 disagreements rest on a few hundred of them. These queries pick those few with indexes (the
-latest stock of each place, the flows of the range, the figures with an origin, the widest
-disputes, a count), by the same rules the dashboard applies to frames, on both backends.
-Each returns the `VIEW_COLUMNS` of its figures.
+latest stock of each place, the counted flows and the figures with an origin, the widest
+disputes, a count, the sums of one publication's units), on both backends. Each returns the
+`VIEW_COLUMNS` of its figures, or the sums.
+
+Where a rule is applied here for speed and again by the dashboard to the frames it returns
+(the latest stock, the disputes), the dashboard's is the rule and this is a narrowing that
+never changes its answer: `tests/integration/test_view_aggregates.py` holds the two equal.
+Date ranges of flows and moves are cut in memory (`dashboard.ranges`); the unit sums are
+made only here.
 """
 
 import datetime as dt
@@ -60,34 +66,19 @@ def latest_stocks(
     return figure_frame(engine, figure_select(VIEW_COLUMNS).where(f.c.figure_id.in_(sorted(ids))))
 
 
-def flows_within(
-    engine: sa.Engine,
-    pcodes: Sequence[str],
-    metric: str,
-    date_from: dt.date | None,
-    date_to: dt.date | None,
-) -> pd.DataFrame:
-    """Counted flows of `metric` whose whole period lies within the range."""
+def flows(engine: sa.Engine, pcodes: Sequence[str], metric: str) -> pd.DataFrame:
+    """Every counted flow of `metric` of the places: each range is cut from them in memory
+    (`dashboard.ranges.inside`)."""
     f = tables.figures
     where = [f.c.pcode.in_(list(pcodes)), f.c.metric == metric, *counted(f)]
-    if date_from:
-        where.append(f.c.period_start >= date_from)
-    if date_to:
-        where.append(f.c.period_end <= date_to)
     return figure_frame(engine, figure_select(VIEW_COLUMNS).where(*where))
 
 
-def moves(
-    engine: sa.Engine, pcodes: Sequence[str], date_from: dt.date | None, date_to: dt.date | None
-) -> pd.DataFrame:
-    """Recommended figures with an origin (people moving from one place to another)."""
+def moves(engine: sa.Engine, pcodes: Sequence[str]) -> pd.DataFrame:
+    """Recommended figures with an origin (people moving from one place to another): each
+    range is cut from them in memory (`dashboard.ranges.reaching`)."""
     f = tables.figures
-    where = [
-        f.c.pcode.in_(list(pcodes)),
-        f.c.origin_pcode.is_not(None),
-        f.c.role == COUNTED_ROLE,
-        *overlapping(f, date_from, date_to),
-    ]
+    where = [f.c.pcode.in_(list(pcodes)), f.c.origin_pcode.is_not(None), f.c.role == COUNTED_ROLE]
     return figure_frame(engine, figure_select(VIEW_COLUMNS).where(*where))
 
 

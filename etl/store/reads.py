@@ -6,9 +6,8 @@ from collections.abc import Collection, Sequence
 import pandas as pd
 import sqlalchemy as sa
 
-from etl.store.expressions import bytewise, organisation, overlapping
+from etl.store.expressions import bytewise, overlapping
 from schemas import tables
-from schemas.enums import FLOW_METRICS
 from schemas.figures import COLUMNS
 from schemas.pcodes import country_of
 
@@ -94,42 +93,6 @@ def events(
         return _dates(_frame(conn, stmt), "date")
 
 
-# Stocks reported before a range that a view of the range still needs: the latest (the
-# stock as of the range) and the one before it (the change since the previous report).
-EARLIER_STOCKS = 2
-
-
-def _earlier_stocks(where: list[sa.ColumnElement[bool]], date_from: dt.date) -> sa.Select:
-    """The ids of the EARLIER_STOCKS latest stocks per series reported before `date_from`."""
-    f = tables.figures
-    # A series is one organisation's reports, whatever each report's title ("OCHA, Flash
-    # Update 5 (2020-02-10)" follows "OCHA, Flash Update 4 ..."), as the cards group them.
-    series = [
-        f.c.pcode,
-        f.c.metric,
-        organisation(f.c.publisher),
-        f.c.role,
-        f.c.sex,
-        f.c.age_group,
-        f.c.unit,
-    ]
-    ranked = (
-        sa.select(
-            f.c.figure_id,
-            sa.func.row_number()
-            .over(partition_by=series, order_by=[f.c.period_end.desc(), f.c.figure_id.desc()])
-            .label("rank"),
-        )
-        .where(
-            *where,
-            f.c.period_end < date_from,
-            f.c.metric.not_in(sorted(m.value for m in FLOW_METRICS)),
-        )
-        .subquery()
-    )
-    return sa.select(ranked.c.figure_id).where(ranked.c.rank <= EARLIER_STOCKS)
-
-
 # What a chart, card or disagreement says of a figure: the canonical columns less those only
 # the table and the CSV export show (provenance details, long excerpts).
 VIEW_COLUMNS = [
@@ -193,13 +156,10 @@ def figures(
     sources: Sequence[str] | None = None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
-    with_earlier_stocks: bool = False,
     columns: Sequence[str] = COLUMNS,
 ) -> pd.DataFrame:
     """Figures matching the filters, with place names; periods overlapping the dates.
 
-    `with_earlier_stocks` adds, for each series of stocks, the latest reports before
-    `date_from`: what a view of the range needs to say how many people are displaced as of it.
     `columns` narrows the figures' own columns (`VIEW_COLUMNS`: what a chart needs).
     """
     f = tables.figures
@@ -212,13 +172,9 @@ def figures(
         where.append(f.c.source.in_(list(sources)))
     if date_to:
         where.append(f.c.period_start <= date_to)
-    stmt = figure_select(columns).where(*where)
-    if date_from and with_earlier_stocks:
-        earlier = _earlier_stocks(where, date_from)
-        stmt = stmt.where(sa.or_(f.c.period_end >= date_from, f.c.figure_id.in_(earlier)))
-    elif date_from:
-        stmt = stmt.where(f.c.period_end >= date_from)
-    return figure_frame(engine, stmt)
+    if date_from:
+        where.append(f.c.period_end >= date_from)
+    return figure_frame(engine, figure_select(columns).where(*where))
 
 
 def figure_page(

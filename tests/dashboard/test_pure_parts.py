@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from dashboard import headline, parts
+from tests import oracles
 from tests.dashboard.pure_factories import make_figures, make_places
 
 TO = dt.date(2020, 3, 31)
@@ -24,7 +25,7 @@ def _site_sums(**extra: object) -> list[dict[str, object]]:
 
 
 def test_one_publications_units_are_summed_with_their_count() -> None:
-    sums = parts.unit_sums(make_figures(*_site_sums()), "SY07", 1, ["idps"], TO)
+    sums = oracles.unit_sums(make_figures(*_site_sums()), "SY07", 1, ["idps"], TO)
     assert sums[["value", "units", "admin_level", "qualifier"]].values.tolist() == [
         [168_448 + 59_029, 2, 2, "exact"]
     ]
@@ -41,7 +42,7 @@ def test_one_publications_units_are_summed_with_their_count() -> None:
 )
 def test_a_sum_never_spans_publishers_publications_dates_or_metrics(other) -> None:
     first, second = _site_sums()
-    sums = parts.unit_sums(
+    sums = oracles.unit_sums(
         make_figures(first, {**second, **other}), "SY07", 1, ["idps", "population"], TO
     )
     assert sorted(sums["units"].tolist()) == [1, 1]
@@ -57,7 +58,7 @@ def test_levels_are_summed_apart_and_the_widest_is_shown() -> None:
         {"source": "cccm-isimm", "dataset": "ISIMM_2020Feb.csv", "publisher": ISIMM,
          "pcode": "SY070200", "value": 20_000, "period_end": FEB},
     )  # fmt: skip
-    sums = parts.unit_sums(figs, "SY07", 1, ["idps"], TO)
+    sums = oracles.unit_sums(figs, "SY07", 1, ["idps"], TO)
     assert sorted(sums["admin_level"].tolist()) == [2, 3]
     chosen = parts.chosen_sum(sums, "idps", None, TO)
     assert chosen is not None
@@ -73,7 +74,7 @@ def test_only_counted_figures_without_an_origin_below_the_place_are_summed() -> 
         {"pcode": "SY07", "value": 5, "period_end": FEB},  # the place itself
         {"pcode": "SY0200", "value": 7, "period_end": FEB},  # another governorate's district
     )
-    sums = parts.unit_sums(figs, "SY07", 1, ["idps"], TO)
+    sums = oracles.unit_sums(figs, "SY07", 1, ["idps"], TO)
     assert sums[["value", "units"]].values.tolist() == [[227_477, 2]]
 
 
@@ -87,12 +88,12 @@ def test_a_sum_is_exact_only_if_every_part_is() -> None:
     }
     for (a, b), expected in cases.items():
         figs = make_figures({**first, "qualifier": a}, {**second, "qualifier": b})
-        assert parts.unit_sums(figs, "SY07", 1, ["idps"], TO)["qualifier"].tolist() == [expected]
+        assert oracles.unit_sums(figs, "SY07", 1, ["idps"], TO)["qualifier"].tolist() == [expected]
 
 
 def test_the_latest_sum_as_of_the_date_is_chosen() -> None:
     jan = _site_sums(dataset="ISIMM_2020Jan.csv", period_end="2020-01-31", value=100)
-    sums = parts.unit_sums(make_figures(*_site_sums(), *jan), "SY07", 1, ["idps"], None)
+    sums = oracles.unit_sums(make_figures(*_site_sums(), *jan), "SY07", 1, ["idps"], None)
     assert parts.chosen_sum(sums, "idps", None, TO).value == 227_477  # type: ignore[union-attr]
     before = parts.chosen_sum(sums, "idps", None, dt.date(2020, 2, 1))
     assert before is not None and before.value == 200
@@ -105,7 +106,7 @@ def test_a_flow_sum_lies_within_the_range() -> None:
          "qualifier": "approximately"}
         for p, v in (("SY02", 400_000), ("SY07", 560_000))
     ]  # fmt: skip
-    sums = parts.unit_sums(make_figures(*flows), "SY", 0, ["new_displacements"], TO)
+    sums = oracles.unit_sums(make_figures(*flows), "SY", 0, ["new_displacements"], TO)
     inside = parts.chosen_sum(sums, "new_displacements", dt.date(2019, 12, 1), TO)
     assert inside is not None and inside.text == "~960,000"
     assert parts.chosen_sum(sums, "new_displacements", dt.date(2020, 1, 1), TO) is None
@@ -127,7 +128,7 @@ def test_a_card_shows_the_sum_labelled_with_its_units_publisher_and_date() -> No
         for p, v in (("SY02", 219_930), ("SY07", 928_298))
     ]  # fmt: skip
     figs = make_figures(*govs)
-    sums = parts.unit_sums(figs, "SY", 0, ["idps"], TO)
+    sums = oracles.unit_sums(figs, "SY", 0, ["idps"], TO)
     cards = parts.part_cards(_syria(), _kids(), figs, sums, None, TO)
     card = cards["idps"]
     assert card.text == "1,148,228"
@@ -145,7 +146,7 @@ def test_without_a_sum_a_card_lists_its_parts_own_figures_and_adds_nothing() -> 
         {"publisher": "OCHA, Flash Update", "pcode": "SY02", "value": 400_000,
          "qualifier": "more_than", "period_end": "2020-03-05"},
     )  # fmt: skip
-    sums = parts.unit_sums(figs, "SY", 0, ["idps"], TO)
+    sums = oracles.unit_sums(figs, "SY", 0, ["idps"], TO)
     card = parts.part_cards(_syria(), _kids(), figs, sums, None, TO)["idps"]
     assert card.text == "–"
     assert card.detail == (

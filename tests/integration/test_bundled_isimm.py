@@ -14,6 +14,7 @@ from etl.pipeline import import_hxl, run_source
 from etl.sources import cccm_isimm
 from etl.store import DATA_DIR, Store, aggregates, reads
 from etl.transport import HttpClient, HttpSettings
+from tests import oracles
 from tests.factories import BACKENDS, world_store
 
 CARD_METRICS = ["population", "idps", "new_displacements"]
@@ -88,7 +89,7 @@ def test_the_store_and_memory_sum_one_publications_units_alike(
 ) -> None:
     in_store = aggregates.unit_sums(bundled.engine, pcode, level, CARD_METRICS, None)
     everything = reads.figures(bundled.engine)
-    in_memory = parts.unit_sums(everything, pcode, level, CARD_METRICS, None)
+    in_memory = oracles.unit_sums(everything, pcode, level, CARD_METRICS, None)
     key = parts.SUM_KEY
     left = in_store.sort_values(key).reset_index(drop=True)
     right = in_memory.sort_values(key).reset_index(drop=True)

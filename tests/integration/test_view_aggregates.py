@@ -15,10 +15,11 @@ from dashboard.formatting import with_hovers, with_organisations
 from dashboard.state import ViewState
 from etl.pipeline import import_hxl
 from etl.reference import load_reference
-from etl.store import Store, aggregates, disputes, open_store, reads, writes
+from etl.store import Store, disputes, open_store, writes
 from etl.synth import generate, write_synth
 from schemas import tables
-from schemas.figures import RECOMMENDED_KEY
+from schemas.figures import COLUMNS, RECOMMENDED_KEY
+from tests import oracles
 from tests.factories import figure_frame, figure_record, store_url
 
 THRESHOLD = 0.10
@@ -50,12 +51,9 @@ def synth_store(tmp_path: Path, backend: str, synthetic: Path) -> Store:
 def _everything(store: Store, ref: data.Reference, state: ViewState) -> pd.DataFrame:
     """Every figure of the view, as the dashboard read it before aggregating in the store."""
     place, kids = data.selected(ref, state)
-    return reads.figures(
-        store.engine,
-        pcodes=[str(place["pcode"]), *kids["pcode"]],
-        date_from=state.date_from,
-        date_to=state.date_to,
-        with_earlier_stocks=True,
+    pcodes = [str(place["pcode"]), *kids["pcode"]]
+    return oracles.figures_with_earlier_stocks(
+        store.engine, pcodes, state.date_from, state.date_to, COLUMNS
     )
 
 
@@ -124,19 +122,12 @@ def test_a_place_read_once_cuts_every_range_as_the_store_would(synth_store: Stor
         pcode, below = str(place["pcode"]), list(kids["pcode"])
         start, end = state.date_from, state.date_to
         figs = data.place_figures(synth_store, pcode, below)
-        own = reads.figures(
-            engine,
-            pcodes=[pcode],
-            date_from=start,
-            date_to=end,
-            with_earlier_stocks=True,
-            columns=reads.VIEW_COLUMNS,
-        )
-        flows = aggregates.flows_within(engine, below, rules.BREAKDOWN_FLOW, start, end)
-        moves = aggregates.moves(engine, [pcode, *below], start, end)
+        own = oracles.figures_with_earlier_stocks(engine, [pcode], start, end)
+        flows = oracles.flows_within(engine, below, rules.BREAKDOWN_FLOW, start, end)
+        moves = oracles.moves(engine, [pcode, *below], start, end)
         where = f"{pcode} {start} to {end}"
         for found, expected in (
-            (ranges.with_earlier_stocks(figs.own, start, end, reads.EARLIER_STOCKS), own),
+            (ranges.with_earlier_stocks(figs.own, start, end, ranges.EARLIER_STOCKS), own),
             (ranges.inside(figs.flows, start, end), flows),
             (ranges.reaching(figs.moves, start, end), moves),
         ):

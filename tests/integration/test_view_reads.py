@@ -8,6 +8,8 @@ import pandas as pd
 from dashboard import data, headline, ranges
 from dashboard.state import ViewState
 from etl.store import Store, reads, writes
+from schemas.figures import COLUMNS
+from tests import oracles
 from tests.factories import figure_frame, figure_record
 
 FROM, TO = dt.date(2020, 3, 1), dt.date(2020, 3, 31)
@@ -31,11 +33,9 @@ def _ids(frame: pd.DataFrame) -> set[tuple[str, str, int]]:
 def _earlier_read_and_cut(store: Store) -> list[pd.DataFrame]:
     """The range with earlier stocks as the store reads it, and as cut from the place's
     figures read once (what the dashboard does): both must agree."""
-    read = reads.figures(
-        store.engine, pcodes=["SY07"], date_from=FROM, date_to=TO, with_earlier_stocks=True
-    )
+    read = oracles.figures_with_earlier_stocks(store.engine, ["SY07"], FROM, TO, COLUMNS)
     every = data.place_figures(store, "SY07", []).own
-    return [read, ranges.with_earlier_stocks(every, FROM, TO, reads.EARLIER_STOCKS)]
+    return [read, ranges.with_earlier_stocks(every, FROM, TO, ranges.EARLIER_STOCKS)]
 
 
 def test_a_range_reads_its_figures_and_the_two_latest_earlier_stocks(store: Store) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from cachelib.serializers import BaseSerializer
-from flask import Flask, g, has_request_context
+from flask import Flask
 from flask_caching import Cache
 from flask_caching.backends import SimpleCache
 
@@ -51,15 +51,6 @@ def make_cache(server: Flask, url: str | None) -> Cache:
     return Cache(server, config={**config, "CACHE_DEFAULT_TIMEOUT": TIMEOUT})
 
 
-def _data_version(store: Store) -> str:
-    """The store's data version, asked once per request: one request draws one version."""
-    if not has_request_context():
-        return reads.data_version(store.engine)
-    if "data_version" not in g:
-        g.data_version = reads.data_version(store.engine)
-    return g.data_version
-
-
 _guard = threading.Lock()
 _computing: dict[str, threading.Lock] = {}
 
@@ -70,7 +61,9 @@ def cached(cache: Cache, store: Store, key: str, compute: Callable[[], T]) -> T:
     Callbacks fired by one change ask for the same place at once; in one process the first
     computes it and the others wait for its result instead of computing it again.
     """
-    full = f"{_data_version(store)}|{key}"
+    # Asked on every read: keeping it for a whole request saved nothing measurable
+    # (`python -m bench.caches`), and one row by its key is cheap on either backend.
+    full = f"{reads.data_version(store.engine)}|{key}"
     hit = cache.get(full)
     if hit is not None:
         return hit

@@ -1,7 +1,6 @@
 """How numbers, qualifiers and dates read on screen."""
 
 import datetime as dt
-import functools
 
 import numpy as np
 import pandas as pd
@@ -55,7 +54,6 @@ def format_period(start: pd.Timestamp, end: pd.Timestamp) -> str:
     return f"{format_date(start)} – {format_date(end)}"
 
 
-@functools.lru_cache(maxsize=65_536)
 def publisher_name(publisher: str | None) -> str:
     """The organisation of a "Publisher, Title (date)" provenance string, short enough to show."""
     head = organisation(publisher)

@@ -120,12 +120,20 @@ def _scope(place: pd.Series) -> str:
     return level_name(str(place["pcode"]), place["admin_level"]) + "-wide"
 
 
+def parts_level(place: pd.Series, kids: pd.DataFrame) -> int | None:
+    """The admin level of a place's parts when they share one; None for an area's members
+    (or parts of mixed levels)."""
+    if pd.isna(place["admin_level"]) or kids.empty:
+        return None
+    levels = kids["admin_level"].dropna().unique()
+    return int(levels[0]) if len(levels) == 1 else None
+
+
 def _kids_word(place: pd.Series, kids: pd.DataFrame) -> str:
     """What the place's parts are called: its districts, or the members of an area."""
     if pd.isna(place["admin_level"]) or kids.empty:
         return "member units"
-    levels = kids["admin_level"].dropna().unique()
-    level = levels[0] if len(levels) == 1 else None
+    level = parts_level(place, kids)
     return level_name(str(place["pcode"]), level, plural=True) if level is not None else "parts"
 
 
@@ -137,6 +145,27 @@ def _listed(reports: list[tuple[int, str]]) -> str:
     return shown + (f"; +{more} more" if more > 0 else "")
 
 
+def reports(
+    metric: str,
+    kids: pd.DataFrame,
+    below: pd.DataFrame,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+) -> list[tuple[str, rules.Total]]:
+    """Each part's own latest stock, or its flows of the range by the page's rules, as
+    (pcode, total): what a card lists for a place without a figure of its own."""
+    out = []
+    stocks = rules.latest_stocks(below, [metric], date_to) if metric != FLOW else {}
+    for kid in kids.itertuples(index=False):
+        if metric == FLOW:
+            total = rules.flow_total(below[below["pcode"] == kid.pcode], metric, date_from, date_to)
+        else:
+            total = stocks.get((kid.pcode, metric))
+        if total is not None:
+            out.append((str(kid.pcode), total))
+    return out
+
+
 def _reports(
     metric: str,
     kids: pd.DataFrame,
@@ -144,20 +173,13 @@ def _reports(
     date_from: dt.date | None,
     date_to: dt.date | None,
 ) -> list[tuple[int, str]]:
-    """Each part's own latest stock, or its flows of the range, as (value, "Name 1,234 (who,
-    when)")."""
+    """`reports` in words, as (value, "Name 1,234 (who, when)")."""
+    names = dict(zip(kids["pcode"], kids["name"], strict=True))
     out = []
-    stocks = rules.latest_stocks(below, [metric], date_to) if metric != FLOW else {}
-    for kid in kids.itertuples(index=False):
-        if metric == FLOW:
-            total = rules.flow_total(below[below["pcode"] == kid.pcode], metric, date_from, date_to)
-            when = format_period(total.start, total.end) if total else ""
-        else:
-            total = stocks.get((kid.pcode, metric))
-            when = format_date(total.end) if total else ""
-        if total is not None:
-            who = publisher_name(total.publisher)
-            out.append((total.value, f"{kid.name} {total.text} ({who}, {when})"))
+    for pcode, total in reports(metric, kids, below, date_from, date_to):
+        when = format_period(total.start, total.end) if metric == FLOW else format_date(total.end)
+        who = publisher_name(total.publisher)
+        out.append((total.value, f"{names[pcode]} {total.text} ({who}, {when})"))
     return out
 
 

@@ -35,6 +35,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "no figure of its own; sum of {count} {units},",
         "ar": "لا يوجد رقم خاص بها؛ مجموع {count} من {units}،",
     },
+    "parts_report": {
+        "en": "no figure of its own; its {units} report:",
+        "ar": "لا يوجد رقم خاص بها؛ ما تفيد به {units} التابعة لها:",
+    },
+    "part_report": {
+        "en": "{place} {value} ({title}, {when})",
+        "ar": "{place} {value} ({title}، {when})",
+    },
+    "more_parts": {"en": "+{count} more", "ar": "و{count} أخرى"},
+    "units_members": {"en": "member units", "ar": "الوحدات الأعضاء"},
     # In English the level's name comes from `parts.level_name`, as on the page.
     "units_sy_1": {"en": "governorates", "ar": "المحافظات"},
     "units_sy_2": {"en": "districts", "ar": "المناطق"},

@@ -67,6 +67,18 @@ class Share:
 
 
 @dataclass(frozen=True)
+class PartReports:
+    """What a place's parts report for a card the place has no figure of, nor a sum for:
+    the largest few, each its own figure (`units_of` the part), and how many report."""
+
+    figures: tuple[Cited, ...]
+    reporting: int
+    # The level of the parts (their admin level; None: the members of an area).
+    level: int | None
+    place: str
+
+
+@dataclass(frozen=True)
 class Cards:
     """The four headline cards' facts."""
 
@@ -74,6 +86,8 @@ class Cards:
     idps: Cited | None
     new: Cited | None
     share: Share | None
+    # Per card metric without a figure or a sum: what the parts report (`parts.part_cards`).
+    parts: dict[str, PartReports] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -178,15 +192,52 @@ def _summed(total: parts.UnitSum | None, metric: str, pcode: str | None) -> Cite
     )
 
 
+def part_reports(
+    metric: str,
+    place: pd.Series,
+    kids: pd.DataFrame,
+    below: pd.DataFrame,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+) -> PartReports | None:
+    """Each part's own figure of `metric` as the page's card lists them (`parts.reports`),
+    the largest `parts.PARTS_LISTED` of them; None when no part reports."""
+    found = parts.reports(metric, kids, below, date_from, date_to)
+    if not found:
+        return None
+    largest = sorted(found, key=lambda pair: -pair[1].value)[: parts.PARTS_LISTED]
+    return PartReports(
+        tuple(
+            Cited(
+                metric,
+                int(t.value),
+                str(t.qualifier),
+                t.publisher,
+                t.source_url,
+                pd.Timestamp(t.start),
+                pd.Timestamp(t.end),
+                int(t.reports),
+                units_of=kid,
+            )
+            for kid, t in largest
+        ),
+        len(found),
+        parts.parts_level(place, kids),
+        str(place["pcode"]),
+    )
+
+
 def cards(
     own: pd.DataFrame,
     date_from: dt.date | None,
     date_to: dt.date | None,
     sums: pd.DataFrame | None = None,
     pcode: str | None = None,
+    within: tuple[pd.Series, pd.DataFrame, pd.DataFrame] | None = None,
 ) -> Cards:
     """The headline cards' facts by the page's rules (`headline.headline_cards`): the place's
-    own figures, else the one sum the page allows (one publication's units, `parts`)."""
+    own figures, else the one sum the page allows (one publication's units, `parts`), else
+    what its parts report; `within` is (the place, its children, their figures)."""
     population = rules.latest_stock(own, "population", date_to)
     idps = rules.latest_stock(own, "idps", date_to)
     new = rules.flow_total(own, "new_displacements", date_from, date_to)
@@ -202,12 +253,18 @@ def cards(
             return _cited(own_total, metric)
         return _summed(parts.chosen_sum(sums, metric, date_from, date_to), metric, pcode)
 
-    return Cards(
-        pick(population, "population"),
-        pick(idps, "idps"),
-        pick(new, "new_displacements"),
-        share,
-    )
+    picked = {
+        "population": pick(population, "population"),
+        "idps": pick(idps, "idps"),
+        "new_displacements": pick(new, "new_displacements"),
+    }
+    listed: dict[str, PartReports] = {}
+    if within is not None and not within[2].empty:
+        for metric, figure in picked.items():
+            found = part_reports(metric, *within, date_from, date_to) if figure is None else None
+            if found is not None:
+                listed[metric] = found
+    return Cards(picked["population"], picked["idps"], picked["new_displacements"], share, listed)
 
 
 def lines(own: pd.DataFrame) -> list[Line]:
@@ -304,6 +361,7 @@ def sources(figs: pd.DataFrame, cited: list[Cited]) -> list[Source]:
 
 def _all_cited(cards_: Cards, disputes_: list[Dispute]) -> list[Cited]:
     shown = [c for c in (cards_.population, cards_.idps, cards_.new) if c is not None]
+    shown += [c for listed in cards_.parts.values() for c in listed.figures]
     return shown + [c for d in disputes_ for c in d.figures]
 
 
@@ -321,8 +379,10 @@ def build(
 ) -> Pack:
     """The pack of one view from what the page reads for it (a pure function)."""
     start, end = state.date_from, state.date_to
-    facts = cards(view.own, start, end, view.sums, str(view.place["pcode"]))
     below = data.within(view)
+    facts = cards(
+        view.own, start, end, view.sums, str(view.place["pcode"]), (view.place, view.kids, below)
+    )
     kids = rules.breakdown(below, view.kids, start, end)
     found = disputes(view.disputed, threshold, rules.DISAGREEMENTS_SHOWN)
     shown, applied = _filtered(figs, table_query)
@@ -349,7 +409,15 @@ def build(
         sources=sources(shown, cited),
         count=int(view.count),
         cited=cited,
-        names=_names(places, [str(place["pcode"]), *kids["pcode"], *_dispute_places(found)]),
+        names=_names(
+            places,
+            [
+                str(place["pcode"]),
+                *kids["pcode"],
+                *_dispute_places(found),
+                *[c.units_of for listed in facts.parts.values() for c in listed.figures],
+            ],
+        ),
     )
 
 

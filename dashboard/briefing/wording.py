@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from dashboard import parts
 from dashboard.briefing import formats
 from dashboard.briefing.catalogue import RIGHT_TO_LEFT, text
-from dashboard.briefing.model import Cited, Dispute, Line, Pack
+from dashboard.briefing.model import Cited, Dispute, Line, Pack, PartReports
 
 
 @dataclass(frozen=True)
@@ -53,25 +53,55 @@ def _dates(pack: Pack, lang: str) -> str:
     return text(lang, "dates", start=start, end=end)
 
 
+def _units(pcode: str, level: int | None, lang: str) -> str:
+    """What units of `level` below `pcode` are called ("districts"); an area's members when
+    the level is None."""
+    if level is None:
+        return text(lang, "units_members")
+    if lang == "en":
+        return parts.level_name(pcode, level, plural=True)
+    if pcode.startswith("SY") and 1 <= level <= 3:
+        return text(lang, f"units_sy_{level}")  # Syria's names for its levels, as in English
+    return text(lang, "units_level", level=level)
+
+
 def summed(figure: Cited, lang: str) -> str:
     """What a card's number is when the place has no figure of its own: a sum of units."""
     if not figure.units:
         return ""
     level = figure.units_level if figure.units_level is not None else 0
-    pcode = figure.units_of or ""
-    if lang == "en":
-        units = parts.level_name(pcode, level, plural=True)
-    elif pcode.startswith("SY") and 1 <= level <= 3:
-        units = text(lang, f"units_sy_{level}")  # Syria's names for its levels, as in English
-    else:
-        units = text(lang, "units_level", level=level)
+    units = _units(figure.units_of or "", level, lang)
     return text(lang, "sum_of_units", count=figure.units, units=units)
 
 
-def _stock_card(key: str, figure: Cited | None, lang: str) -> CardText:
+def listed(pack: Pack, reports: PartReports, lang: str) -> str:
+    """A card's detail when the place has no figure of its own and no sum: what its largest
+    parts report, each with its publication and date, and how many more report."""
+    stock = reports.figures[0].metric != "new_displacements"
+    items = [
+        text(
+            lang,
+            "part_report",
+            place=pack.place_name(c.units_of or "", lang),
+            value=formats.as_published(c.value, c.qualifier, lang),
+            title=f"{c.org}, {c.title}",
+            when=formats.date(c.end, lang) if stock else formats.period(c.start, c.end, lang),
+        )
+        for c in reports.figures
+    ]
+    more = reports.reporting - len(reports.figures)
+    if more > 0:
+        items.append(text(lang, "more_parts", count=more))
+    head = text(lang, "parts_report", units=_units(reports.place, reports.level, lang))
+    return head + " " + ("؛ " if lang == "ar" else "; ").join(items)
+
+
+def _stock_card(
+    key: str, figure: Cited | None, lang: str, detail_if_none: str | None = None
+) -> CardText:
     label = text(lang, f"card_{key}")
     if figure is None:
-        return CardText(label, "–", text(lang, "no_stock"), "")
+        return CardText(label, "–", detail_if_none or text(lang, "no_stock"), "")
     detail = text(lang, "as_of_date", date=formats.date(figure.end, lang))
     if figure.units:
         detail = summed(figure, lang) + " " + detail
@@ -83,10 +113,10 @@ def _stock_card(key: str, figure: Cited | None, lang: str) -> CardText:
     )
 
 
-def _new_card(figure: Cited | None, lang: str) -> CardText:
+def _new_card(figure: Cited | None, lang: str, detail_if_none: str | None = None) -> CardText:
     label = text(lang, "card_new")
     if figure is None:
-        return CardText(label, "–", text(lang, "no_flow"), "")
+        return CardText(label, "–", detail_if_none or text(lang, "no_flow"), "")
     detail = formats.period(figure.start, figure.end, lang)
     if figure.units:
         detail = summed(figure, lang) + " " + detail
@@ -111,10 +141,11 @@ def card_texts(pack: Pack, lang: str) -> list[CardText]:
             text(lang, "share_of"),
             "",
         )
+    instead = {metric: listed(pack, reports, lang) for metric, reports in c.parts.items()}
     return [
-        _stock_card("population", c.population, lang),
-        _stock_card("idps", c.idps, lang),
-        _new_card(c.new, lang),
+        _stock_card("population", c.population, lang, instead.get("population")),
+        _stock_card("idps", c.idps, lang, instead.get("idps")),
+        _new_card(c.new, lang, instead.get("new_displacements")),
         share,
     ]
 

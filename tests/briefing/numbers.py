@@ -63,6 +63,12 @@ def view_figures(store: Store, state: ViewState, threshold: float = 0.10) -> Vie
         if total is not None:
             # A sum of one publisher's reports is what the page's card shows: it counts.
             published.setdefault((total.value, total.qualifier), set()).add(str(total.publisher))
+    # A part's flows of the range, one publisher's reports summed, as a card lists them.
+    for kid in kids["pcode"]:
+        mine = figs[figs["pcode"] == kid]
+        flows = rules.flow_total(mine, "new_displacements", state.date_from, state.date_to)
+        if flows is not None:
+            published.setdefault((flows.value, flows.qualifier), set()).add(str(flows.publisher))
     idps = rules.latest_stock(v.own, "idps", state.date_to)
     population = rules.latest_stock(v.own, "population", state.date_to)
     if idps and population and population.value:
@@ -138,7 +144,7 @@ def numbers(
 def _numbers(block: str, lang: str, publications: list[str], visual: bool) -> list[Written]:
     text = _without_citations(block.translate(ARABIC_DIGITS), publications)
     text = _dates_pattern(lang).sub(" ", text)
-    for counted in ("reports", "sum_of_units"):
+    for counted in ("reports", "sum_of_units", "more_parts"):
         phrase = re.escape(STRINGS[counted][lang].split("{units}")[0])
         text = re.sub(phrase.replace(re.escape("{count}"), r"\d+"), " ", text)
     words = {q: _words(q, lang) for q in ("more_than", "less_than", "approximately")}

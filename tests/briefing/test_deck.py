@@ -178,3 +178,25 @@ def test_the_arabic_deck_names_places_from_the_gazetteer(bundled_store):
     assert "إحاطة حول النزوح: إدلب" in text
     assert "أفادت OCHA بنزوح نحو 560,000 شخص حديثاً في إدلب بين 1 ديسمبر 2019 و5 مارس 2020" in text
     assert "Idleb" not in text
+
+
+NORTH_WEST_JANUARY = ("SY-NW", dt.date(2020, 1, 1), dt.date(2020, 1, 31))
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_a_place_without_a_figure_or_a_sum_lists_what_its_parts_report(bundled_store, lang):
+    where = NORTH_WEST_JANUARY
+    v = data.view(bundled_store, data.reference(bundled_store), state(*where), 0.10)
+    page = {c.key: c for c in data.cards(v, state(*where))}
+    assert "no area-wide figure; its member units report: Harim 602,517" in page["idps"].detail
+    blocks = [b for slide in deck_blocks(_deck(bundled_store, where, lang)) for b in slide]
+    text = "\n".join(blocks)
+    if lang == "en":
+        assert (
+            "People displaced\n–\nno figure of its own; its member units report: Harim 602,517 "
+            "(CCCM Cluster (Syria cross-border), "
+        ) in text
+    else:
+        assert "ما تفيد به الوحدات الأعضاء التابعة لها: حارم 602,517" in text
+    # Each part's number is its own stored figure, followed by its publication.
+    assert problems(blocks, lang, view_figures(bundled_store, state(*where))) == []

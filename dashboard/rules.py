@@ -284,19 +284,26 @@ def change_since_previous(figs: pd.DataFrame, metric: str, total: Total | None) 
     return change(counted(figs, [metric]), total) if total is not None else ""
 
 
-def change(rows: pd.DataFrame, total: Total) -> str:
-    """`change_since_previous` over the counted figures of one metric."""
+def previous_report(rows: pd.DataFrame, total: Total) -> tuple[int, pd.Timestamp] | None:
+    """The same organisation's report before `total` among the counted figures of one metric:
+    (its value, its date); None when there is none, or it is 0 (no change can be said)."""
     same = rows[
         (organisations(rows) == publisher_name(total.publisher)) & (rows["period_end"] < total.end)
     ]
     if same.empty:
-        return ""
+        return None
     prev = same.sort_values("period_end").iloc[-1]
     before = int(prev["value"])
-    if before == 0:
+    return (before, pd.Timestamp(prev["period_end"])) if before else None
+
+
+def change(rows: pd.DataFrame, total: Total) -> str:
+    """`change_since_previous` over the counted figures of one metric."""
+    previous = previous_report(rows, total)
+    if previous is None:
         return ""
-    change = (total.value - before) / before
-    return f"{change:+.0%} since {format_date(prev['period_end'])}"
+    before, when = previous
+    return f"{(total.value - before) / before:+.0%} since {format_date(when)}"
 
 
 # A briefing needs the widest disagreements, not thousands.

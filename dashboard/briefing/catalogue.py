@@ -35,14 +35,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "no figure of its own; sum of {count} {units},",
         "ar": "لا يوجد رقم خاص بها؛ مجموع {count} من {units}،",
     },
+    "change_up": {"en": "+{change} since {date}", "ar": "بزيادة {change} منذ {date}"},
+    "change_down": {"en": "-{change} since {date}", "ar": "بانخفاض {change} منذ {date}"},
     "parts_report": {
         "en": "no figure of its own; its {units} report:",
         "ar": "لا يوجد رقم خاص بها؛ ما تفيد به {units} التابعة لها:",
     },
-    "part_report": {
-        "en": "{place} {value} ({title}, {when})",
-        "ar": "{place} {value} ({title}، {when})",
-    },
+    "part_value": {"en": "{place} {value}", "ar": "{place} {value}"},
+    "part_reports": {"en": "{values} ({title}, {when})", "ar": "{values} ({title}، {when})"},
     "more_parts": {"en": "+{count} more", "ar": "و{count} أخرى"},
     "units_members": {"en": "member units", "ar": "الوحدات الأعضاء"},
     # In English the level's name comes from `parts.level_name`, as on the page.

@@ -47,6 +47,13 @@ def share(value: float, exact: bool, lang: str) -> str:
     return f"~{shown}" if lang == "en" else text(lang, "approximately", n=shown)
 
 
+def change(value: float, since: pd.Timestamp, lang: str) -> str:
+    """A stock's change since a report, as the page writes it ("+12% since 31 January 2020");
+    in Arabic the direction is a word, as signs read ambiguously right to left."""
+    key = "change_down" if value < 0 else "change_up"
+    return text(lang, key, change=f"{abs(value):.0%}", date=date(since, lang))
+
+
 def date(value: dt.date | pd.Timestamp, lang: str) -> str:
     """A date with the month in words."""
     return babel_date(pd.Timestamp(value).date(), format=DATE_PATTERN, locale=lang)

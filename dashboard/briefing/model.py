@@ -4,6 +4,7 @@ Every number in it is a `Cited`: a stored figure (or the total the page's own ru
 one publisher's reports), with its qualifier, its dates and its publication.
 """
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -38,6 +39,10 @@ class Cited:
     units: int = 0
     units_level: int | None = None
     units_of: str | None = None  # the place whose units they are
+    # A stock's change since the same organisation's previous report, and that report's
+    # date, as the page's card says it (`rules.change`).
+    change: float | None = None
+    change_since: pd.Timestamp | None = None
 
     @property
     def org(self) -> str:
@@ -250,7 +255,17 @@ def cards(
 
     def pick(own_total: rules.Total | None, metric: str) -> Cited | None:
         if own_total is not None:
-            return _cited(own_total, metric)
+            cited = _cited(own_total, metric)
+            previous = (
+                rules.previous_report(rules.counted(own, [metric]), own_total)
+                if metric != "new_displacements"
+                else None
+            )
+            if cited is not None and previous is not None:
+                before, when = previous
+                change = (own_total.value - before) / before
+                cited = dataclasses.replace(cited, change=change, change_since=when)
+            return cited
         return _summed(parts.chosen_sum(sums, metric, date_from, date_to), metric, pcode)
 
     picked = {

@@ -76,24 +76,26 @@ def summed(figure: Cited, lang: str) -> str:
 
 def listed(pack: Pack, reports: PartReports, lang: str) -> str:
     """A card's detail when the place has no figure of its own and no sum: what its largest
-    parts report, each with its publication and date, and how many more report."""
+    parts report, each group of one publication and date followed by that citation, and how
+    many more parts report."""
     stock = reports.figures[0].metric != "new_displacements"
-    items = [
-        text(
-            lang,
-            "part_report",
-            place=pack.place_name(c.units_of or "", lang),
-            value=formats.as_published(c.value, c.qualifier, lang),
-            title=f"{c.org}, {c.title}",
-            when=formats.date(c.end, lang) if stock else formats.period(c.start, c.end, lang),
+    groups: dict[tuple[str, str], list[str]] = {}
+    for c in reports.figures:
+        when = formats.date(c.end, lang) if stock else formats.period(c.start, c.end, lang)
+        value = formats.as_published(c.value, c.qualifier, lang)
+        groups.setdefault((f"{c.org}, {c.title}", when), []).append(
+            text(lang, "part_value", place=pack.place_name(c.units_of or "", lang), value=value)
         )
-        for c in reports.figures
+    separator = "؛ " if lang == "ar" else "; "
+    items = [
+        text(lang, "part_reports", values=separator.join(values), title=title, when=when)
+        for (title, when), values in groups.items()
     ]
     more = reports.reporting - len(reports.figures)
     if more > 0:
         items.append(text(lang, "more_parts", count=more))
     head = text(lang, "parts_report", units=_units(reports.place, reports.level, lang))
-    return head + " " + ("؛ " if lang == "ar" else "; ").join(items)
+    return head + " " + separator.join(items)
 
 
 def _stock_card(
@@ -103,6 +105,8 @@ def _stock_card(
     if figure is None:
         return CardText(label, "–", detail_if_none or text(lang, "no_stock"), "")
     detail = text(lang, "as_of_date", date=formats.date(figure.end, lang))
+    if figure.change is not None and figure.change_since is not None:
+        detail += " · " + formats.change(figure.change, figure.change_since, lang)
     if figure.units:
         detail = summed(figure, lang) + " " + detail
     return CardText(

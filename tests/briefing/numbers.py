@@ -73,6 +73,10 @@ def view_figures(store: Store, state: ViewState, threshold: float = 0.10) -> Vie
     population = rules.latest_stock(v.own, "population", state.date_to)
     if idps and population and population.value:
         shares.add(f"{idps.value / population.value:.0%}")
+    # A stock card's change since the same organisation's previous report of that stock.
+    for total, metric in ((idps, "idps"), (population, "population")):
+        if total is not None:
+            shares |= _changes(v.own, metric, total)
     # The one sum the page allows, computed here from the stored figures of the units: one
     # publication's counted figures of the children for one period, added up.
     for (publisher, _metric, _end), value, qualifiers in _unit_sums(figs, kids["pcode"]):
@@ -82,6 +86,24 @@ def view_figures(store: Store, state: ViewState, threshold: float = 0.10) -> Vie
         published.setdefault((value, qualifier), set()).add(publisher)
     publications = sorted({str(p) for p in figs["publisher"].dropna()}, key=len, reverse=True)
     return ViewFigures(figs, publications, published, shares)
+
+
+def _changes(own: pd.DataFrame, metric: str, total: rules.Total) -> set[str]:
+    """The change since the previous report of the card's organisation, as a per cent."""
+    org = organisation(total.publisher)
+    rows = own[
+        (own["metric"] == metric)
+        & (own["role"] == "recommended")
+        & (own["unit"] == "people")
+        & own["sex"].isna()
+        & own["age_group"].isna()
+        & (own["period_end"] < total.end)
+        & (own["publisher"].map(organisation) == org)
+    ]
+    if rows.empty:
+        return set()
+    before = int(rows.sort_values("period_end").iloc[-1]["value"])
+    return {f"{abs(total.value - before) / before:.0%}"} if before else set()
 
 
 def _unit_sums(

@@ -45,8 +45,11 @@ def test_the_idleb_deck_says_what_the_page_says(bundled_store):
         "OCHA reported about 560,000 people newly displaced in Idleb between 1 December 2019 "
         "and 5 March 2020 (Recent Developments in Northwest Syria - Flash Update (2020-03-05))."
     ) in text
-    # Idleb's people displaced are ISIMM's people in sites as of the month before the end.
-    assert "People displaced\n928,298\nas of 29 February 2020" in text
+    # Idleb's people displaced are ISIMM's people in sites as of the month before the end,
+    # and the card says how far they moved since ISIMM's month before, as the page's does.
+    page = {c.key: c for c in headline.headline_cards(v.own, IDLEB[1], IDLEB[2])}
+    assert page["idps"].detail == "as of 2020-02-29 · +22% since 2020-01-31"
+    assert "People displaced\n928,298\nas of 29 February 2020 · +22% since 31 January 2020" in text
 
 
 SYRIA_APRIL = ("SY", dt.date(2020, 4, 1), dt.date(2020, 4, 30))
@@ -88,8 +91,9 @@ def test_a_number_the_store_lacks_is_caught_and_never_written(bundled_store):
     text = "\n".join(b for slide in deck_blocks(body) for b in slide)
     assert "3,560,000" not in text
     values = {n.value for b in text.split("\n") for n in numbers(b, "en", held.publications)}
-    # OCHA's flow, the population, ISIMM's people in sites and the share of the two stocks.
-    assert values == {560_000, 3_000_000, 928_298, 31}
+    # OCHA's flow, the population, ISIMM's people in sites, the share of the two stocks and
+    # how far ISIMM's count moved since its previous month.
+    assert values == {560_000, 3_000_000, 928_298, 31, 22}
 
 
 def test_a_forged_figure_in_the_pack_would_be_caught(bundled_store):
@@ -193,10 +197,11 @@ def test_a_place_without_a_figure_or_a_sum_lists_what_its_parts_report(bundled_s
     text = "\n".join(blocks)
     if lang == "en":
         assert (
-            "People displaced\n–\nno figure of its own; its member units report: Harim 602,517 "
-            "(CCCM Cluster (Syria cross-border), "
+            "People displaced\n–\nno figure of its own; its member units report: Harim 602,517; "
+            "Idleb 118,139; Jisr-Ash-Shugur 38,551 (CCCM Cluster (Syria cross-border), IDP Sites "
+            "Integrated Monitoring Matrix (ISIMM), 31 January 2020); +3 more"
         ) in text
     else:
-        assert "ما تفيد به الوحدات الأعضاء التابعة لها: حارم 602,517" in text
+        assert "ما تفيد به الوحدات الأعضاء التابعة لها: حارم 602,517؛ مركز إدلب 118,139" in text
     # Each part's number is its own stored figure, followed by its publication.
     assert problems(blocks, lang, view_figures(bundled_store, state(*where))) == []

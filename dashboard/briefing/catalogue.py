@@ -93,6 +93,18 @@ STRINGS: dict[str, dict[str, str]] = {
     "timeseries": {"en": "Over time", "ar": "عبر الزمن"},
     "breakdown": {"en": "Within {place}", "ar": "داخل {place}"},
     "map": {"en": "Map of {place}", "ar": "خريطة {place}"},
+    "map_no_figure": {"en": "no figure", "ar": "لا يوجد رقم"},
+    "map_attribution": {
+        "en": "Boundaries: OCHA, UN Cartographic Section (COD-AB, CC BY-IGO 3.0)",
+        "ar": "الحدود: مكتب الأمم المتحدة لتنسيق الشؤون الإنسانية وقسم الخرائط في الأمم المتحدة "
+        "(COD-AB، CC BY-IGO 3.0)",
+    },
+    "map_disclaimer": {
+        "en": "The boundaries and names shown and the designations used on this map do not "
+        "imply official endorsement or acceptance by the United Nations.",
+        "ar": "الحدود والأسماء المبيّنة والتسميات المستخدمة في هذه الخريطة لا تعني إقراراً أو "
+        "قبولاً رسمياً من جانب الأمم المتحدة.",
+    },
     "bar_idps": {"en": "People displaced (latest)", "ar": "النازحون (آخر رقم)"},
     "bar_new": {"en": "Newly displaced in range", "ar": "النازحون حديثاً خلال الفترة"},
     "alt_timeseries": {

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from dashboard import charts, data, parts, rules, table_filter
+from dashboard import boundaries, charts, data, parts, rules, table_filter
+from dashboard.boundaries import Shape
 from dashboard.state import ViewState
 from etl.store import Store
 from schemas.enums import Qualifier, Role
@@ -151,6 +152,8 @@ class Pack:
     sources: list[Source]
     count: int
     cited: list[Cited] = field(default_factory=list)
+    # The COD-AB outlines of the places within that have one: the map draws them as areas.
+    areas: dict[str, Shape] = field(default_factory=dict)
     # English and Arabic names of the places the pack names (the gazetteer's).
     names: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
@@ -391,8 +394,10 @@ def build(
     threshold: float,
     now: dt.datetime,
     table_query: str = "",
+    shapes: dict[str, Shape] | None = None,
 ) -> Pack:
-    """The pack of one view from what the page reads for it (a pure function)."""
+    """The pack of one view from what the page reads for it (a pure function); `shapes`,
+    the admin boundaries by P-code, give the map its areas."""
     start, end = state.date_from, state.date_to
     below = data.within(view)
     facts = cards(
@@ -424,11 +429,13 @@ def build(
         sources=sources(shown, cited),
         count=int(view.count),
         cited=cited,
+        # Every part, with a figure or without (grey), as the page's map draws them.
+        areas={p: (shapes or {})[p] for p in view.kids["pcode"] if p in (shapes or {})},
         names=_names(
             places,
             [
                 str(place["pcode"]),
-                *kids["pcode"],
+                *view.kids["pcode"],
                 *_dispute_places(found),
                 *[c.units_of for listed in facts.parts.values() for c in listed.figures],
             ],
@@ -499,4 +506,6 @@ def load(
         threshold,
         now,
         table_query,
+        # The page's map draws the same shipped boundaries (`boundaries.SHIPPED`).
+        boundaries.load(),
     )

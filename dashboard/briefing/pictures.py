@@ -6,6 +6,7 @@ Arabic labels are given to it as they are, in logical order.
 
 import functools
 import io
+import math
 from pathlib import Path
 
 import matplotlib
@@ -14,12 +15,20 @@ matplotlib.use("Agg")
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
+import pandas as pd
 from matplotlib import font_manager
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import LinearSegmentedColormap, Normalize
+from matplotlib.patches import Patch, PathPatch
+from matplotlib.path import Path as MplPath
+from plotly.colors import sample_colorscale, unlabel_rgb
 
+from dashboard.boundaries import Shape
 from dashboard.briefing import wording
 from dashboard.briefing.catalogue import text
 from dashboard.briefing.model import Pack
 from dashboard.charts import PALETTE
+from dashboard.map_figure import COLOURS, NO_FIGURE, colour_for
 
 FONTS = Path(__file__).parent / "fonts"
 # Wide enough for a slide, small enough that a pack of four stays well under a megabyte.
@@ -133,8 +142,86 @@ def breakdown(pack: Pack, lang: str) -> bytes:
     return _png(fig)
 
 
-def place_map(pack: Pack, lang: str) -> bytes:
-    """The places within at their coordinates, sized by people displaced."""
+def _rgb(colour: str) -> tuple[float, float, float]:
+    """A plotly "rgb(r, g, b)" (or "#rrggbb") colour as matplotlib's fractions."""
+    if colour.startswith("#"):
+        return tuple(int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))  # type: ignore[return-value]
+    r, g, b = unlabel_rgb(colour)
+    return r / 255, g / 255, b / 255
+
+
+def _outline(shape: Shape) -> MplPath:
+    """A shape's polygons, holes and all, as one path."""
+    paths = [MplPath(ring, closed=True) for polygon in shape.polygons for ring in polygon]
+    return MplPath.make_compound_path(*paths)
+
+
+def _ink(fill: tuple[float, float, float]) -> str:
+    """Text that reads on the fill: dark on light areas, white on dark ones."""
+    r, g, b = fill
+    return "#1a1a1a" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
+
+
+def map_figure(pack: Pack, lang: str) -> plt.Figure:
+    """The places within as the page's map draws them: their COD-AB areas coloured by people
+    displaced on the page's scale and named; places without an outline at their coordinates;
+    the legend, the attribution and the UN disclaimer under it."""
+    if not pack.areas:
+        return _point_map(pack, lang)
+    rows = pack.breakdown.set_index("pcode")
+    values = {
+        p: None if p not in rows.index or pd.isna(rows.at[p, "idps"]) else float(rows.at[p, "idps"])
+        for p in pack.areas
+    }
+    top = max((v for v in values.values() if v is not None), default=0.0)
+    fig, ax = _figure(SIZE[1] + 0.9)
+    for pcode, shape in pack.areas.items():
+        fill = _rgb(colour_for(values[pcode], top))
+        ax.add_patch(PathPatch(_outline(shape), facecolor=fill, edgecolor="white", linewidth=0.8))
+        value = rows.at[pcode, "idps_text"] if values[pcode] is not None else ""
+        label = pack.place_name(pcode, lang) + (f"\n{value}" if value else "")
+        ax.text(*shape.label, label, ha="center", va="center", fontsize=8, color=_ink(fill))
+    # Places within that have no outline but a seat town: points, as on the page.
+    loose = pack.points[~pack.points["pcode"].isin(list(pack.areas))]
+    if not loose.empty:
+        ax.scatter(loose["lon"].astype("float"), loose["lat"].astype("float"), color=PALETTE[0])
+    ax.autoscale_view()
+    south, north = ax.get_ylim()
+    # Degrees of longitude shrink towards the poles: the map keeps its shapes' proportions.
+    ax.set_aspect(1 / math.cos(math.radians((south + north) / 2)))
+    ax.axis("off")
+    scale = LinearSegmentedColormap.from_list(
+        "displaced", [_rgb(c) for c in sample_colorscale(COLOURS, [i / 10 for i in range(11)])]
+    )
+    bar = fig.colorbar(
+        ScalarMappable(Normalize(0, top or 1), scale), ax=ax, shrink=0.6, format=_grouped
+    )
+    bar.set_label(text(lang, "bar_idps"), fontsize=8)
+    bar.ax.tick_params(labelsize=7)
+    ax.legend(
+        handles=[
+            Patch(facecolor=_rgb(NO_FIGURE), edgecolor="#999", label=text(lang, "map_no_figure"))
+        ],
+        loc="lower left" if lang != "ar" else "lower right",
+        fontsize=7,
+        frameon=False,
+    )
+    fig.text(
+        0.99 if lang == "ar" else 0.01,
+        0.01,
+        text(lang, "map_attribution") + "\n" + text(lang, "map_disclaimer"),
+        ha="right" if lang == "ar" else "left",
+        va="bottom",
+        fontsize=6.5,
+        color="#555",
+        wrap=True,
+    )
+    return fig
+
+
+def _point_map(pack: Pack, lang: str) -> plt.Figure:
+    """The places within at their coordinates, sized by people displaced: where the shipped
+    boundaries have none of them."""
     points = pack.points
     fig, ax = _figure()
     size = points["idps"].astype("float").fillna(points["new"].astype("float")).fillna(0)
@@ -158,7 +245,12 @@ def place_map(pack: Pack, lang: str) -> bytes:
         )
     ax.set_aspect(1.2)
     ax.axis("off")
-    return _png(fig)
+    return fig
+
+
+def place_map(pack: Pack, lang: str) -> bytes:
+    """`map_figure` as PNG."""
+    return _png(map_figure(pack, lang))
 
 
 DRAW = {"timeseries": timeseries, "breakdown": breakdown, "map": place_map}

@@ -279,7 +279,7 @@ def _alt_timeseries(pack: Pack, lang: str) -> str:
 
 def _alt_places(pack: Pack, lang: str, key: str) -> str:
     place = pack.place_name(pack.pcode, lang)
-    rows = pack.breakdown if key == "alt_breakdown" else pack.points
+    rows = pack.breakdown if key == "alt_breakdown" or pack.areas else pack.points
     sep = text(lang, "comma")
     names = sep.join(pack.place_name(str(p), lang) for p in rows["pcode"])
     return text(lang, key, place=place, dates=_dates(pack, lang), places=names)
@@ -328,7 +328,7 @@ def document(pack: Pack, lang: str) -> Document:
             ),
         ),
     ]
-    if not pack.points.empty:
+    if pack.areas or not pack.points.empty:
         sections.append(
             Section(
                 "map",

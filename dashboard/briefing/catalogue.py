@@ -93,6 +93,34 @@ STRINGS: dict[str, dict[str, str]] = {
     "timeseries": {"en": "Over time", "ar": "عبر الزمن"},
     "breakdown": {"en": "Within {place}", "ar": "داخل {place}"},
     "map": {"en": "Map of {place}", "ar": "خريطة {place}"},
+    "figures_heading": {"en": "Figures and their sources", "ar": "الأرقام ومصادرها"},
+    "figures_listed": {
+        "en": "The newest figures of this view, as the table lists them; the CSV export holds "
+        "them all.",
+        "ar": "أحدث أرقام هذا العرض كما يدرجها الجدول؛ ويضمها تصدير CSV كلها.",
+    },
+    "figures_matched": {
+        "en": "The newest figures that match the table's filter; the CSV export holds them all.",
+        "ar": "أحدث الأرقام المطابقة لمرشح الجدول؛ ويضمها تصدير CSV كلها.",
+    },
+    # In Arabic the publication (Latin script, often long) opens the row: a right-to-left
+    # line then never breaks a publisher's name around the Arabic words.
+    "figure_row": {
+        "en": "{place} ({pcode}) · {metric} · {value} · {when} · {publication}",
+        "ar": "{publication} · {place} ({pcode}) · {metric} · {value} · {when}",
+    },
+    "who_f_children": {"en": "girls", "ar": "الفتيات"},
+    "who_m_children": {"en": "boys", "ar": "الفتيان"},
+    "who_f_adults": {"en": "women", "ar": "النساء"},
+    "who_m_adults": {"en": "men", "ar": "الرجال"},
+    "who_f_elderly": {"en": "older women", "ar": "المسنّات"},
+    "who_m_elderly": {"en": "older men", "ar": "المسنّون"},
+    "who_f": {"en": "female", "ar": "الإناث"},
+    "who_m": {"en": "male", "ar": "الذكور"},
+    "who_children": {"en": "children", "ar": "الأطفال"},
+    "who_adults": {"en": "adults", "ar": "البالغون"},
+    "who_elderly": {"en": "older people", "ar": "كبار السن"},
+    "metric_of": {"en": "{metric}, {who}", "ar": "{metric}، {who}"},
     "map_no_figure": {"en": "no figure", "ar": "لا يوجد رقم"},
     "map_attribution": {
         "en": "Boundaries: OCHA, UN Cartographic Section (COD-AB, CC BY-IGO 3.0)",

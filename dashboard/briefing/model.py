@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from dashboard import boundaries, charts, data, parts, rules, table_filter
+from dashboard import boundaries, charts, data, figure_table, parts, rules, table_filter
 from dashboard.boundaries import Shape
 from dashboard.state import ViewState
 from etl.store import Store
@@ -44,6 +44,9 @@ class Cited:
     # date, as the page's card says it (`rules.change`).
     change: float | None = None
     change_since: pd.Timestamp | None = None
+    # A disaggregated figure's sex (f, m) and age group; None: everyone.
+    sex: str | None = None
+    age_group: str | None = None
 
     @property
     def org(self) -> str:
@@ -152,6 +155,10 @@ class Pack:
     sources: list[Source]
     count: int
     cited: list[Cited] = field(default_factory=list)
+    # The figures table as the page shows it under its filter: the newest `TABLE_ROWS`, each
+    # with its place (`units_of`), and how many the table holds.
+    table: list[Cited] = field(default_factory=list)
+    table_count: int = 0
     # The COD-AB outlines of the places within that have one: the map draws them as areas.
     areas: dict[str, Shape] = field(default_factory=dict)
     # English and Arabic names of the places the pack names (the gazetteer's).
@@ -377,6 +384,30 @@ def sources(figs: pd.DataFrame, cited: list[Cited]) -> list[Source]:
     return [Source(p, links[p]) for p in sorted(links, key=lambda p: (organisation(p), p))]
 
 
+# The newest figures of the table a pack lists: the CSV export holds them all.
+TABLE_ROWS = 10
+
+
+def table_rows(shown: pd.DataFrame) -> list[Cited]:
+    """The newest `TABLE_ROWS` figures of the table, in the table's order, each cited."""
+    newest = figure_table.newest_first(shown).head(TABLE_ROWS)
+    return [
+        Cited(
+            str(r.metric),
+            int(r.value),
+            str(r.qualifier),
+            r.publisher if isinstance(r.publisher, str) else None,
+            r.source_url if isinstance(r.source_url, str) else None,
+            pd.Timestamp(r.period_start),
+            pd.Timestamp(r.period_end),
+            units_of=str(r.pcode),
+            sex=r.sex if isinstance(r.sex, str) else None,
+            age_group=r.age_group if isinstance(r.age_group, str) else None,
+        )
+        for r in newest.itertuples(index=False)
+    ]
+
+
 def _all_cited(cards_: Cards, disputes_: list[Dispute]) -> list[Cited]:
     shown = [c for c in (cards_.population, cards_.idps, cards_.new) if c is not None]
     shown += [c for listed in cards_.parts.values() for c in listed.figures]
@@ -406,7 +437,8 @@ def build(
     kids = rules.breakdown(below, view.kids, start, end)
     found = disputes(view.disputed, threshold, rules.DISAGREEMENTS_SHOWN)
     shown, applied = _filtered(figs, table_query)
-    cited = _all_cited(facts, found)
+    listed = table_rows(shown)
+    cited = _all_cited(facts, found) + listed
     place = view.place
     return Pack(
         pcode=str(place["pcode"]),
@@ -429,6 +461,8 @@ def build(
         sources=sources(shown, cited),
         count=int(view.count),
         cited=cited,
+        table=listed,
+        table_count=len(shown),
         # Every part, with a figure or without (grey), as the page's map draws them.
         areas={p: (shapes or {})[p] for p in view.kids["pcode"] if p in (shapes or {})},
         names=_names(
@@ -437,6 +471,7 @@ def build(
                 str(place["pcode"]),
                 *view.kids["pcode"],
                 *_dispute_places(found),
+                *[c.units_of for c in listed],
                 *[c.units_of for listed in facts.parts.values() for c in listed.figures],
             ],
         ),

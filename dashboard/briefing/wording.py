@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from dashboard import parts
 from dashboard.briefing import formats
-from dashboard.briefing.catalogue import RIGHT_TO_LEFT, text
+from dashboard.briefing.catalogue import RIGHT_TO_LEFT, STRINGS, text
 from dashboard.briefing.model import Cited, Dispute, Line, Pack, PartReports
 
 
@@ -285,6 +285,40 @@ def _alt_places(pack: Pack, lang: str, key: str) -> str:
     return text(lang, key, place=place, dates=_dates(pack, lang), places=names)
 
 
+def _who(figure: Cited, lang: str) -> str:
+    """A disaggregated figure's people in words ("women"); "" for everyone."""
+    parts_ = [p for p in (figure.sex, figure.age_group) if p]
+    key = "who_" + "_".join(parts_)
+    return text(lang, key) if parts_ and key in STRINGS else "_".join(parts_)
+
+
+def _metric_of(figure: Cited, lang: str) -> str:
+    who = _who(figure, lang)
+    metric = _metric(figure.metric, lang)
+    return text(lang, "metric_of", metric=metric, who=who) if who else metric
+
+
+def table_paragraphs(pack: Pack, lang: str) -> list[str]:
+    """The figures table's newest rows, each number followed by its publication, under a line
+    that says what they are."""
+    head = text(lang, "figures_matched" if pack.table_filter else "figures_listed")
+    rows = [
+        text(
+            lang,
+            "figure_row",
+            place=pack.place_name(c.units_of or "", lang),
+            # Names repeat across levels (Idleb the governorate, Idleb the district).
+            pcode=c.units_of or "",
+            metric=_metric_of(c, lang),
+            value=formats.as_published(c.value, c.qualifier, lang),
+            when=formats.period(c.start, c.end, lang),
+            publication=c.publication or c.org,
+        )
+        for c in pack.table
+    ]
+    return [head, *rows]
+
+
 def document(pack: Pack, lang: str) -> Document:
     """The pack in `lang`: title, cards, key messages, charts, disagreements, sources."""
     place = pack.place_name(pack.pcode, lang)
@@ -335,6 +369,12 @@ def document(pack: Pack, lang: str) -> Document:
                 text(lang, "map", place=place),
                 chart="map",
                 alt=_alt_places(pack, lang, "alt_map"),
+            )
+        )
+    if pack.table_count:
+        sections.append(
+            Section(
+                "figures", text(lang, "figures_heading"), paragraphs=table_paragraphs(pack, lang)
             )
         )
     sections.append(

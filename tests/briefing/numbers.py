@@ -15,6 +15,7 @@ from etl.store import Store, reads
 from schemas.figures import organisation
 
 ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩٬٫", "0123456789,.")
+PCODE = re.compile(r"\b[A-Z]{2}\d{2,}\b")
 NUMBER = re.compile(r"(~|<)?(\d{1,3}(?:,\d{3})+|\d+)(\+)?(%)?")
 
 
@@ -166,6 +167,9 @@ def numbers(
 def _numbers(block: str, lang: str, publications: list[str], visual: bool) -> list[Written]:
     text = _without_citations(block.translate(ARABIC_DIGITS), publications)
     text = _dates_pattern(lang).sub(" ", text)
+    # A P-code names a place; its digits are no number of the view.
+    text = PCODE.sub(" ", text)
+    # Counts of reports, units and parts are not figures of the view.
     for counted in ("reports", "sum_of_units", "more_parts"):
         phrase = re.escape(STRINGS[counted][lang].split("{units}")[0])
         text = re.sub(phrase.replace(re.escape("{count}"), r"\d+"), " ", text)

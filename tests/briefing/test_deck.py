@@ -88,9 +88,13 @@ def test_a_number_the_store_lacks_is_caught_and_never_written(bundled_store):
     # A sum the dashboard would not show (population and flow of two publishers) is not in the
     # deck; nor is anything but the stored figures.
     body = _deck(bundled_store, IDLEB)
-    text = "\n".join(b for slide in deck_blocks(body) for b in slide)
+    slides = deck_blocks(body)
+    text = "\n".join(b for slide in slides for b in slide)
     assert "3,560,000" not in text
-    values = {n.value for b in text.split("\n") for n in numbers(b, "en", held.publications)}
+    # The figures table's rows are stored figures one by one (checked above); the rest of the
+    # deck writes only these.
+    rest = [b for slide in slides if slide[0] != "Figures and their sources" for b in slide]
+    values = {n.value for b in rest for n in numbers(b, "en", held.publications)}
     # OCHA's flow, the population, ISIMM's people in sites, the share of the two stocks and
     # how far ISIMM's count moved since its previous month.
     assert values == {560_000, 3_000_000, 928_298, 31, 22}
@@ -205,3 +209,34 @@ def test_a_place_without_a_figure_or_a_sum_lists_what_its_parts_report(bundled_s
         assert "ما تفيد به الوحدات الأعضاء التابعة لها: حارم 602,517؛ مركز إدلب 118,139" in text
     # Each part's number is its own stored figure, followed by its publication.
     assert problems(blocks, lang, view_figures(bundled_store, state(*where))) == []
+
+
+def test_the_table_s_filter_narrows_the_figures_the_pack_lists(bundled_store):
+    query = "{publisher} contains OCHA"
+    everything = model.load(bundled_store, state(*IDLEB), 0.10, NOW)
+    ocha = model.load(bundled_store, state(*IDLEB), 0.10, NOW, query)
+    assert len({c.org for c in everything.table}) > 1
+    assert {c.org for c in ocha.table} == {"OCHA"}
+    assert 0 < ocha.table_count < everything.table_count
+    body = pack.make(bundled_store, state(*IDLEB), "pptx", "en", 0.10, NOW, query)
+    slides = deck_blocks(body)
+    listed = next(s for s in slides if s[0] == "Figures and their sources")
+    assert (
+        listed[1]
+        == "The newest figures that match the table's filter; the CSV export holds them all."
+    )
+    assert all("OCHA" in row for row in listed[2:]) and len(listed) > 2
+    text = "\n".join(b for slide in slides for b in slide)
+    assert f"Table filter: {query}" in text
+    held = view_figures(bundled_store, state(*IDLEB))
+    assert problems([b for slide in slides for b in slide], "en", held) == []
+
+
+def test_the_figures_listed_say_where_and_for_whom_as_the_table_does(bundled_store):
+    slides = deck_blocks(_deck(bundled_store, IDLEB))
+    listed = [r for s in slides if s[0] == "Figures and their sources" for r in s[1:]]
+    assert listed[0].startswith("The newest figures of this view")
+    rows = listed[1:]
+    assert len(rows) == model.TABLE_ROWS
+    assert any(r.startswith("Idleb (SY0700) · people displaced (IDPs), women · ") for r in rows)
+    assert any(r.startswith("Idleb (SY07) · newly displaced · ~560,000 · ") for r in rows)

@@ -44,6 +44,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) -m bench
 	$(PY) -m bench.briefing
 	$(PY) -m bench.connectors
+	$(PY) -m bench.caches
 
 .PHONY: test-pg-up test-pg
 # A PostgreSQL server for the tests, as CI makes it: installs the system package if missing,

@@ -171,6 +171,17 @@ def flow_total(
     return flow_sum(_flow_records(figs, metric, date_from, date_to))
 
 
+def flow_totals(
+    figs: pd.DataFrame, metric: str, date_from: dt.date | None, date_to: dt.date | None
+) -> dict[str, Total]:
+    """`flow_total` of each place of the figures, from one pass over them."""
+    flows_of: dict[str, list[dict]] = {}
+    for record in _flow_records(figs, metric, date_from, date_to):
+        flows_of.setdefault(record["pcode"], []).append(record)
+    totals = {pcode: flow_sum(records) for pcode, records in flows_of.items()}
+    return {pcode: total for pcode, total in totals.items() if total is not None}
+
+
 def _flow_records(
     figs: pd.DataFrame, metric: str, date_from: dt.date | None, date_to: dt.date | None
 ) -> list[dict]:
@@ -250,14 +261,12 @@ def breakdown(
 ) -> pd.DataFrame:
     """Per child place: the latest people displaced and the newly displaced in the range."""
     stocks = latest_stocks(figs, BREAKDOWN_STOCKS, date_to)
-    flows_of: dict[str, list[dict]] = {}
-    for record in _flow_records(figs, BREAKDOWN_FLOW, date_from, date_to):
-        flows_of.setdefault(record["pcode"], []).append(record)
+    flows = flow_totals(figs, BREAKDOWN_FLOW, date_from, date_to)
     rows = []
     for kid in kids.itertuples(index=False):
         idps = stocks.get((kid.pcode, "idps"))
         population = stocks.get((kid.pcode, "population"))
-        new = flow_sum(flows_of[kid.pcode]) if kid.pcode in flows_of else None
+        new = flows.get(kid.pcode)
         if idps is None and new is None:
             continue
         rows.append(

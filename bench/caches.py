@@ -41,7 +41,7 @@ RESULTS = ROOT / "bench" / "results" / "caches.json"
 T = TypeVar("T")
 
 # The query cache's layers, by the prefix of their keys (`dashboard.reader.Reader`).
-QUERY_LAYERS = ["reference", "place", "view", "figures"]
+QUERY_LAYERS = ["reference", "place", "sums", "view", "figures"]
 # The in-process cache below it: the shipped boundaries, read once per process. (Two more
 # were measured here and removed, as they saved nothing: the data version kept for a whole
 # request, and an lru_cache on `formatting.publisher_name`.)

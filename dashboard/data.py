@@ -114,9 +114,7 @@ def place_figures(store: Store, pcode: str, below: list[str]) -> PlaceFigures:
         own=with_hovers(
             with_organisations(reads.figures(engine, pcodes=[pcode], columns=reads.VIEW_COLUMNS))
         ),
-        flows=with_organisations(
-            aggregates.flows(engine, below, rules.BREAKDOWN_FLOW)
-        ),
+        flows=with_organisations(aggregates.flows(engine, below, rules.BREAKDOWN_FLOW)),
         moves=with_organisations(aggregates.moves(engine, [pcode, *below])),
     )
 
@@ -156,17 +154,30 @@ def timeline(
     return Timeline(place, _own(figs, state), events)
 
 
+def place_sums(store: Store, place: pd.Series) -> pd.DataFrame:
+    """Every sum of one publication's units below an admin unit, for the card metrics, at
+    any date: each view cuts its own from them (none for an area: a figure on an area is
+    never made of its members')."""
+    level = place["admin_level"]
+    if pd.isna(level):
+        return pd.DataFrame(columns=aggregates.UNIT_SUM_COLUMNS)
+    return aggregates.unit_sums(
+        store.engine, str(place["pcode"]), int(level), landing.CARD_METRICS, None
+    )
+
+
 def view(
     store: Store,
     ref: Reference,
     state: ViewState,
     threshold: float,
     figures_of: Callable[[str, list[str]], PlaceFigures] | None = None,
+    sums_of: Callable[[pd.Series], pd.DataFrame] | None = None,
 ) -> View:
     """What the page draws for one state; disagreements are those wider than `threshold`.
 
-    `figures_of(pcode, children)` gives the place's figures (a cache's, say); without, they
-    are read from the store.
+    `figures_of(pcode, children)` gives the place's figures and `sums_of(place)` its unit
+    sums (a cache's, say); without, they are read from the store.
     """
     place, kids = selected(ref, state)
     pcode, below = str(place["pcode"]), list(kids["pcode"])
@@ -189,20 +200,28 @@ def view(
             )
         ),
         count=aggregates.count_figures(store.engine, both, start, end),
-        sums=_unit_sums(store, place, own, start, end),
+        sums=_unit_sums(store, place, own, start, end, sums_of),
     )
 
 
 def _unit_sums(
-    store: Store, place: pd.Series, own: pd.DataFrame, start: dt.date | None, end: dt.date | None
+    store: Store,
+    place: pd.Series,
+    own: pd.DataFrame,
+    start: dt.date | None,
+    end: dt.date | None,
+    sums_of: Callable[[pd.Series], pd.DataFrame] | None,
 ) -> pd.DataFrame:
-    """The sums of one publication's units below an admin unit, for the card metrics it has
-    no figure of; none for an area (a figure on an area is never made of its members')."""
+    """The unit sums of the card metrics the place has no figure of, ending by `end`: a sum
+    is per period, so a range's are those of every date, cut by their end."""
     missing = parts.missing_metrics(own, start, end)
-    level = place["admin_level"]
-    if not missing or pd.isna(level):
+    if not missing or pd.isna(place["admin_level"]):
         return pd.DataFrame(columns=aggregates.UNIT_SUM_COLUMNS)
-    return aggregates.unit_sums(store.engine, str(place["pcode"]), int(level), missing, end)
+    sums = sums_of(place) if sums_of else place_sums(store, place)
+    keep = sums["metric"].isin(missing)
+    if end is not None:
+        keep &= sums["period_end"] <= pd.Timestamp(end)
+    return sums[keep].reset_index(drop=True)
 
 
 def cards(v: View, state: ViewState) -> list[headline.Card]:

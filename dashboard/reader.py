@@ -52,11 +52,22 @@ class Reader:
         """A place's figures whatever the dates: a new range is cut from them in memory."""
         return self._cached(f"place|{pcode}", lambda: data.place_figures(self.store, pcode, below))
 
+    def place_sums(self, place: pd.Series) -> pd.DataFrame:
+        """A place's unit sums at every date: each range is cut from them in memory."""
+        return self._cached(f"sums|{place['pcode']}", lambda: data.place_sums(self.store, place))
+
     def view(self, s: ViewState) -> data.View:
         """What the page draws for one state."""
         return self._cached(
             f"view|{s}",
-            lambda: data.view(self.store, self.reference(), s, self.threshold, self.place_figures),
+            lambda: data.view(
+                self.store,
+                self.reference(),
+                s,
+                self.threshold,
+                self.place_figures,
+                self.place_sums,
+            ),
         )
 
     def timeline(self, s: ViewState) -> data.Timeline:

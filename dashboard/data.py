@@ -42,6 +42,9 @@ class View:
     sums: pd.DataFrame = dataclasses.field(
         default_factory=lambda: pd.DataFrame(columns=aggregates.UNIT_SUM_COLUMNS)
     )
+    # The card metrics the place has no counted figure of in the range (`parts.missing_metrics`):
+    # only their cards look at the parts. None: not worked out, every card looks.
+    missing: list[str] | None = None
 
 
 @dataclass
@@ -185,6 +188,7 @@ def view(
     start, end = state.date_from, state.date_to
     figs = _figures_of(store, figures_of)(pcode, below)
     own = _own(figs, state)
+    missing = parts.missing_metrics(own, start, end)
     return View(
         place=place,
         own=own,
@@ -200,21 +204,20 @@ def view(
             )
         ),
         count=aggregates.count_figures(store.engine, both, start, end),
-        sums=_unit_sums(store, place, own, start, end, sums_of),
+        sums=_unit_sums(store, place, missing, end, sums_of),
+        missing=missing,
     )
 
 
 def _unit_sums(
     store: Store,
     place: pd.Series,
-    own: pd.DataFrame,
-    start: dt.date | None,
+    missing: list[str],
     end: dt.date | None,
     sums_of: Callable[[pd.Series], pd.DataFrame] | None,
 ) -> pd.DataFrame:
     """The unit sums of the card metrics the place has no figure of, ending by `end`: a sum
     is per period, so a range's are those of every date, cut by their end."""
-    missing = parts.missing_metrics(own, start, end)
     if not missing or pd.isna(place["admin_level"]):
         return pd.DataFrame(columns=aggregates.UNIT_SUM_COLUMNS)
     sums = sums_of(place) if sums_of else place_sums(store, place)
@@ -227,7 +230,9 @@ def _unit_sums(
 def cards(v: View, state: ViewState) -> list[headline.Card]:
     """The headline cards of a view: the place's own figures, else what its parts report."""
     below = within(v)
-    instead = parts.part_cards(v.place, v.kids, below, v.sums, state.date_from, state.date_to)
+    instead = parts.part_cards(
+        v.place, v.kids, below, v.sums, state.date_from, state.date_to, v.missing
+    )
     return headline.headline_cards(v.own, state.date_from, state.date_to, instead)
 
 

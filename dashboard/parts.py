@@ -11,6 +11,7 @@ this module only chooses which of them a card shows (`chosen_sum`) and says it i
 """
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -187,8 +188,10 @@ def part_cards(
     sums: pd.DataFrame,
     date_from: dt.date | None,
     date_to: dt.date | None,
+    metrics: Sequence[str] | None = None,
 ) -> dict[str, Card]:
-    """Per card metric: the card of a place without a figure of its own, from its parts.
+    """Per card metric (of `metrics`, by default all): the card of a place without a figure
+    of its own, from its parts.
 
     `below` holds the children's figures (their latest stocks, their flows of the range),
     `sums` the sums of one publication's units below the place (`unit_sums`). A metric whose
@@ -197,6 +200,8 @@ def part_cards(
     cards: dict[str, Card] = {}
     scope = _scope(place)
     for metric, (key, label) in CARD_LABELS.items():
+        if metrics is not None and metric not in metrics:
+            continue
         total = chosen_sum(sums, metric, date_from, date_to)
         if total is not None:
             when = (
@@ -228,12 +233,15 @@ def missing_metrics(
     own: pd.DataFrame, date_from: dt.date | None, date_to: dt.date | None
 ) -> list[str]:
     """The card metrics a place has no counted figure of, as the cards would pick them."""
+    metrics = list(CARD_LABELS)
+    # The counted figures once, then each metric's share of them, as `headline_cards` does.
+    of = rules.by_metric(rules.counted(own, metrics), metrics)
     missing = []
-    for metric in CARD_LABELS:
+    for metric in metrics:
         if metric == FLOW:
-            found = rules.flow_total(own, metric, date_from, date_to) is not None
+            found = bool(rules.counted_flows(of[metric], date_from, date_to))
         else:
-            found = rules.latest_stock(own, metric, date_to) is not None
+            found = rules.latest_counted(of[metric], date_to) is not None
         if not found:
             missing.append(metric)
     return missing

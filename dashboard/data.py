@@ -45,6 +45,8 @@ class View:
     # The card metrics the place has no counted figure of in the range (`parts.missing_metrics`):
     # only their cards look at the parts. None: not worked out, every card looks.
     missing: list[str] | None = None
+    # `rules.headline` of `own` for the range: what the cards show of the place's own figures.
+    headline: rules.Headline | None = None
 
 
 @dataclass
@@ -188,7 +190,8 @@ def view(
     start, end = state.date_from, state.date_to
     figs = _figures_of(store, figures_of)(pcode, below)
     own = _own(figs, state)
-    missing = parts.missing_metrics(own, start, end)
+    picked = rules.headline(own, start, end)
+    missing = parts.missing_metrics(own, start, end, picked)
     return View(
         place=place,
         own=own,
@@ -206,6 +209,7 @@ def view(
         count=aggregates.count_figures(store.engine, both, start, end),
         sums=_unit_sums(store, place, missing, end, sums_of),
         missing=missing,
+        headline=picked,
     )
 
 
@@ -233,7 +237,7 @@ def cards(v: View, state: ViewState) -> list[headline.Card]:
     instead = parts.part_cards(
         v.place, v.kids, below, v.sums, state.date_from, state.date_to, v.missing
     )
-    return headline.headline_cards(v.own, state.date_from, state.date_to, instead)
+    return headline.headline_cards(v.own, state.date_from, state.date_to, instead, v.headline)
 
 
 def figures(store: Store, ref: Reference, state: ViewState) -> pd.DataFrame:

@@ -34,18 +34,17 @@ def headline_cards(
     date_from: dt.date | None,
     date_to: dt.date | None,
     parts: Mapping[str, Card] | None = None,
+    picked: rules.Headline | None = None,
 ) -> list[Card]:
     """The four headline cards for the figures of one place.
 
     `parts`, per metric (`parts.part_cards`): the card to show when the place has no figure
     of its own, from what its parts report. The share is only ever of the place's own figures.
+    `picked`: `rules.headline` of these figures and dates, when the caller has it already.
     """
     parts = parts or {}
-    # The rules pick from the counted figures once, then from each metric's share of them.
-    of = rules.by_metric(rules.counted(figs), ["population", "idps", "new_displacements"])
-    population = rules.latest_counted(of["population"], date_to)
-    idps = rules.latest_counted(of["idps"], date_to)
-    new = rules.flow_sum(rules.counted_flows(of["new_displacements"], date_from, date_to))
+    picked = picked or rules.headline(figs, date_from, date_to)
+    of, population, idps, new = picked.of, picked.population, picked.idps, picked.new
     cards = [
         _stock_card("population", "Population", population, of["population"], parts),
         _stock_card("idps", "People displaced", idps, of["idps"], parts),

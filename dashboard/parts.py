@@ -230,18 +230,12 @@ def part_cards(
 
 
 def missing_metrics(
-    own: pd.DataFrame, date_from: dt.date | None, date_to: dt.date | None
+    own: pd.DataFrame,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    picked: rules.Headline | None = None,
 ) -> list[str]:
-    """The card metrics a place has no counted figure of, as the cards would pick them."""
-    metrics = list(CARD_LABELS)
-    # The counted figures once, then each metric's share of them, as `headline_cards` does.
-    of = rules.by_metric(rules.counted(own, metrics), metrics)
-    missing = []
-    for metric in metrics:
-        if metric == FLOW:
-            found = bool(rules.counted_flows(of[metric], date_from, date_to))
-        else:
-            found = rules.latest_counted(of[metric], date_to) is not None
-        if not found:
-            missing.append(metric)
-    return missing
+    """The card metrics a place has no counted figure of, as the cards would pick them
+    (`picked`: `rules.headline` of these figures and dates, when the caller has it)."""
+    picked = picked or rules.headline(own, date_from, date_to)
+    return [metric for metric in CARD_LABELS if picked.total(metric) is None]

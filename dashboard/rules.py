@@ -246,6 +246,35 @@ def flow_sum(records: list[dict]) -> Total | None:
     return best
 
 
+CARD_METRICS = ["population", "idps", "new_displacements"]
+
+
+@dataclass(frozen=True)
+class Headline:
+    """A place's counted figures by card metric, and the totals its cards show."""
+
+    of: dict[str, pd.DataFrame]
+    population: Total | None
+    idps: Total | None
+    new: Total | None
+
+    def total(self, metric: str) -> Total | None:
+        """The card total of one metric."""
+        return {"population": self.population, "idps": self.idps}.get(metric, self.new)
+
+
+def headline(figs: pd.DataFrame, date_from: dt.date | None, date_to: dt.date | None) -> Headline:
+    """The latest stocks and the flows of the range a place's cards show, from its counted
+    figures picked once."""
+    of = by_metric(counted(figs, CARD_METRICS), CARD_METRICS)
+    return Headline(
+        of,
+        latest_counted(of["population"], date_to),
+        latest_counted(of["idps"], date_to),
+        flow_sum(counted_flows(of["new_displacements"], date_from, date_to)),
+    )
+
+
 # What the breakdown shows of each child place: its latest stocks, and its flows in the range.
 BREAKDOWN_STOCKS = ["idps", "population"]
 

@@ -8,6 +8,7 @@ from flask import jsonify, request
 
 from dashboard import callbacks, data, layout, vendor
 from dashboard.cache import make_cache
+from dashboard.reader import Reader
 from dashboard.security import parse_users, protect
 from dashboard.settings import DashboardSettings
 from etl.store import Store, StoreError, open_store
@@ -33,8 +34,9 @@ def create_app(
     vendor.register_plotly_bundle(app.server)
     app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
     cache = make_cache(app.server, settings.cache_url)
-    app.layout = lambda: layout.page(*data.page_data(store))
-    warm_up = callbacks.register(app, store, settings, cache)
+    reader = Reader(store, settings, cache)
+    app.layout = lambda: layout.page(*reader.page_data())
+    warm_up = callbacks.register(app, reader)
 
     if settings.auth not in (None, "", "basic", "proxy"):
         raise ValueError(f"DASHBOARD_AUTH={settings.auth!r}: use basic or proxy, or leave it unset")

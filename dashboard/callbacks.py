@@ -11,7 +11,6 @@ from typing import Any
 
 import pandas as pd
 from dash import Dash, Input, Output, State, ctx, dcc, no_update
-from flask_caching import Cache
 
 from dashboard import (
     boundaries,
@@ -28,10 +27,9 @@ from dashboard import (
 )
 from dashboard.briefing import page as briefing_page
 from dashboard.reader import Reader
-from dashboard.settings import DashboardSettings
 from dashboard.state import ViewState, decode_state, encode_state
 from etl.export import to_csv
-from etl.store import Store, StoreError
+from etl.store import StoreError
 from schemas.pcodes import ancestor_at
 
 
@@ -385,14 +383,11 @@ def _view_inputs(kind: type[Input] | type[State]) -> list[Any]:
     ]
 
 
-def register(
-    app: Dash, store: Store, settings: DashboardSettings, cache: Cache
-) -> Callable[[], None]:
-    """Bind each callback's function to its components, reading through the query cache.
+def register(app: Dash, reader: Reader) -> Callable[[], None]:
+    """Bind each callback's function to its components, reading through `reader`.
 
     Returns `warm_up` over the same reads, for a server to call before its first visitor.
     """
-    reader = Reader(store, settings, cache)
     beat = Input(ids.HEARTBEAT, "n_intervals")
 
     @app.callback(

@@ -14,7 +14,7 @@ from dashboard.formatting import (
     with_organisations,
 )
 from dashboard.state import DEFAULT_PLACE, ViewState
-from etl.store import Store, StoreError, aggregates, reads
+from etl.store import Store, aggregates, reads
 from schemas.places import PLACE_COLUMNS
 
 
@@ -289,14 +289,6 @@ def shown(figs: pd.DataFrame, date_from: dt.date | None) -> pd.DataFrame:
 def freshness(store: Store) -> pd.DataFrame:
     """Per source: last successful load and last failure."""
     return reads.last_loads(store.engine)
-
-
-def page_data(store: Store) -> tuple[Reference, pd.DataFrame]:
-    """The gazetteer and freshness a page starts from; empty while the store is unavailable."""
-    try:
-        return reference(store), freshness(store)
-    except StoreError:
-        return page_data_unavailable()
 
 
 def page_data_unavailable() -> tuple[Reference, pd.DataFrame]:

@@ -87,3 +87,14 @@ class Reader:
     def freshness(self) -> pd.DataFrame:
         """Per source: last successful load and last failure."""
         return data.freshness(self.store)
+
+    def page_data(self) -> tuple[data.Reference, pd.DataFrame]:
+        """The gazetteer and freshness a page starts from; empty while the store is away.
+
+        Through the cache: the landing view is worked out over every figure, a second at a
+        million of them, and every page load needs it.
+        """
+        try:
+            return self.reference(), self.freshness()
+        except StoreError:
+            return data.page_data_unavailable()

@@ -153,3 +153,16 @@ def test_a_server_starts_while_its_store_is_away(tmp_path, monkeypatch):
     (tmp_path / "gone.db").mkdir()  # a folder where the file was: every read fails
     app = create_app(DashboardSettings(database_url=store.url), store=store, warm=True)
     assert app.server.test_client().get("/healthz").status_code == 503
+
+
+def test_a_page_load_reads_the_gazetteer_through_the_cache(store, tmp_path, monkeypatch):
+    assert import_hxl(store, good_file(tmp_path)).ok
+    read = []
+    real = data.reference
+    monkeypatch.setattr(data, "reference", lambda s: read.append(1) or real(s))
+    client = _client(store)
+    for _ in range(3):
+        response = client.get("/_dash-layout")
+        assert response.status_code == 200 and b"filter-place" in response.data
+    # The landing view is worked out over every figure: once per data version, not per load.
+    assert len(read) == 1

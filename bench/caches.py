@@ -1,6 +1,6 @@
 """Which of the dashboard's caches still pay: each one turned off in turn, same changes, same run.
 
-    python -m bench.caches [--figures 200000] [--changes 300] [--seed 11]
+    python -m bench.caches [--figures 200000] [--changes 150] [--seed 11]
 
 On the bundled store (what `make run` loads) and on a synthetic store of `--figures`, the
 same sequence of filter changes as the load test makes (`dashclient.filter_changes`) is drawn
@@ -157,7 +157,7 @@ def main() -> None:
     """Measure, print and write bench/results/caches.json."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--figures", type=int, default=200_000)
-    parser.add_argument("--changes", type=int, default=300)
+    parser.add_argument("--changes", type=int, default=150)
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
     results: dict[str, Any] = {}

@@ -81,11 +81,12 @@ def series_view(line: data.Timeline, s: ViewState, triangulation: bool) -> tuple
     place = str(line.place["name"])
     # A chart downloaded as PNG for a briefing still says where, when and whose numbers.
     caption = charts.caption_text(place, s.date_from, s.date_to, own_shown)
-    spec = charts.timeseries_spec(own_shown, line.events, triangulation)
+    picked = charts.drawn(own_shown, triangulation)
+    spec = charts.timeseries_spec(own_shown, line.events, triangulation, picked)
     if not spec["data"]:
         return spec, []
     notes = layout.series_notes(
-        charts.style_key(own_shown, triangulation),
+        charts.style_key(own_shown, triangulation, picked),
         charts.series_events(own_shown, line.events, triangulation),
     )
     return charts.with_caption(spec, *caption), notes

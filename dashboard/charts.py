@@ -246,9 +246,21 @@ def _lower(metric: str) -> str:
     return label[:1].lower() + label[1:]
 
 
-def style_key(figs: pd.DataFrame, triangulation: bool = False) -> list[str]:
-    """What each panel and style of the time series means, for the styles drawn."""
-    _rows, series = drawn_rows(drawable(figs, triangulation))
+Drawn = tuple[pd.DataFrame, list[Series]]
+
+
+def drawn(figs: pd.DataFrame, triangulation: bool = False) -> Drawn:
+    """`drawn_rows` of what the time series draws: worked out once per chart, then handed to
+    `timeseries_spec` and `style_key` (it is most of their time on a national view)."""
+    return drawn_rows(drawable(figs, triangulation))
+
+
+def style_key(
+    figs: pd.DataFrame, triangulation: bool = False, picked: Drawn | None = None
+) -> list[str]:
+    """What each panel and style of the time series means, for the styles drawn (`picked`:
+    `drawn(figs, triangulation)`, when the caller has it)."""
+    _rows, series = picked or drawn(figs, triangulation)
     stocks = sorted({s.metric for s in series if s.kind == "stock"}, key=list(STOCK_DASH).index)
     flows = {(s.metric, s.kind) for s in series if s.kind != "stock"}
     lines = []
@@ -278,8 +290,14 @@ def timeseries_figure(
     return go.Figure(timeseries_spec(figs, events, triangulation))
 
 
-def timeseries_spec(figs: pd.DataFrame, events: pd.DataFrame, triangulation: bool = False) -> dict:
-    """`timeseries_figure` as the plain structure the page is sent.
+def timeseries_spec(
+    figs: pd.DataFrame,
+    events: pd.DataFrame,
+    triangulation: bool = False,
+    picked: Drawn | None = None,
+) -> dict:
+    """`timeseries_figure` as the plain structure the page is sent (`picked`:
+    `drawn(figs, triangulation)`, when the caller has it).
 
     Stocks (millions present) and flows (thousands moving) get a panel each, on one time axis,
     so neither flattens the other. Only recommended figures are drawn unless `triangulation`.
@@ -290,7 +308,7 @@ def timeseries_spec(figs: pd.DataFrame, events: pd.DataFrame, triangulation: boo
     copied and walked element by element on their way to JSON, as plain data with numpy
     columns they go through whole (a third of the time of a filter change, measured).
     """
-    rows, series = drawn_rows(drawable(figs, triangulation))
+    rows, series = picked or drawn(figs, triangulation)
     if not series:
         hidden = not triangulation and not drawable(figs, True).empty
         return empty_spec(ONLY_TRIANGULATION if hidden else "No figures for this place and period")

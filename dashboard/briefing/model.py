@@ -223,17 +223,7 @@ def part_reports(
     largest = sorted(found, key=lambda pair: -pair[1].value)[: parts.PARTS_LISTED]
     return PartReports(
         tuple(
-            Cited(
-                metric,
-                int(t.value),
-                str(t.qualifier),
-                t.publisher,
-                t.source_url,
-                pd.Timestamp(t.start),
-                pd.Timestamp(t.end),
-                int(t.reports),
-                units_of=kid,
-            )
+            dataclasses.replace(_cited(t, metric), units_of=kid)  # type: ignore[arg-type]
             for kid, t in largest
         ),
         len(found),
@@ -253,9 +243,9 @@ def cards(
     """The headline cards' facts by the page's rules (`headline.headline_cards`): the place's
     own figures, else the one sum the page allows (one publication's units, `parts`), else
     what its parts report; `within` is (the place, its children, their figures)."""
-    population = rules.latest_stock(own, "population", date_to)
-    idps = rules.latest_stock(own, "idps", date_to)
-    new = rules.flow_total(own, "new_displacements", date_from, date_to)
+    # The page's picks, once: the totals and each metric's counted figures (for the change).
+    own_picked = rules.headline(own, date_from, date_to)
+    population, idps, new = own_picked.population, own_picked.idps, own_picked.new
     share = None
     # A share is only ever of the place's own figures.
     if idps is not None and population is not None and population.value:
@@ -267,7 +257,7 @@ def cards(
         if own_total is not None:
             cited = _cited(own_total, metric)
             previous = (
-                rules.previous_report(rules.counted(own, [metric]), own_total)
+                rules.previous_report(own_picked.of[metric], own_total)
                 if metric != "new_displacements"
                 else None
             )

@@ -23,7 +23,7 @@ from dashboard.formatting import (
     publisher_name,
 )
 from schemas.enums import Qualifier, Role
-from schemas.figures import COUNTED_ROLE, COUNTED_UNIT
+from schemas.figures import COUNTED_ROLE, COUNTED_UNIT, RECOMMENDED_KEY
 
 
 @dataclass(frozen=True)
@@ -358,17 +358,8 @@ def disagreements(
     columns = ["pcode", "place", "metric", "period", "spread", "values"]
     if figs.empty:
         return pd.DataFrame(columns=columns)
-    keys = [
-        "pcode",
-        "origin_pcode",
-        "metric",
-        "period_start",
-        "period_end",
-        "sex",
-        "age_group",
-        "unit",
-        "cause",
-    ]
+    # The figures that should agree: the store's key of one recommended figure.
+    keys = RECOMMENDED_KEY
     wanted = [*keys, "value", "qualifier", "role", "publisher", "place_name", "origin_name"]
     data = figs[wanted].assign(org=organisations(figs))
     # One vectorised pass finds the disputed keys; strings are built for the shown ones only.

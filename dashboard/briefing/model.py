@@ -15,7 +15,7 @@ from dashboard.boundaries import Shape
 from dashboard.state import ViewState
 from etl.store import Store
 from schemas.enums import Qualifier, Role
-from schemas.figures import UNKNOWN_PUBLISHER, organisation
+from schemas.figures import RECOMMENDED_KEY, UNKNOWN_PUBLISHER, organisation
 
 
 class BriefError(ValueError):
@@ -304,26 +304,13 @@ def lines(own: pd.DataFrame) -> list[Line]:
     return out
 
 
-_DISPUTE_KEYS = [
-    "pcode",
-    "origin_pcode",
-    "metric",
-    "period_start",
-    "period_end",
-    "sex",
-    "age_group",
-    "unit",
-    "cause",
-]
-
-
 def disputes(disputed: pd.DataFrame, threshold: float, limit: int) -> list[Dispute]:
     """The disagreements the page lists (`rules.disagreements`), with each figure cited."""
     if disputed.empty:
         return []
     frame = disputed.assign(org=disputed["publisher"].map(organisation))
     out: list[tuple[float, Dispute]] = []
-    for _, group in frame.groupby(_DISPUTE_KEYS, dropna=False, sort=False):
+    for _, group in frame.groupby(RECOMMENDED_KEY, dropna=False, sort=False):
         high = float(group["value"].max())
         if group["org"].nunique() < 2 or high <= 0:
             continue

@@ -4,12 +4,27 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from schemas.figures import COLUMNS
+from etl.figure_ids import figure_ids
+from schemas.figures import COLUMNS, NATURAL_KEY
 
 
 def to_figure_frame(records: list[dict[str, object]]) -> pd.DataFrame:
-    """Canonical figure records as a frame with the canonical columns and dtypes."""
+    """Canonical figure records as a frame with the canonical columns and dtypes.
+
+    A record without a `figure_id` gets the hash of its natural key as it stands here: the
+    ids of a whole response are hashed at once, after the mapping has settled every field.
+    """
+    _fill_ids(records)
     return _typed(pd.DataFrame.from_records(records, columns=COLUMNS))
+
+
+def _fill_ids(records: list[dict[str, object]]) -> None:
+    missing = [r for r in records if r.get("figure_id") is None]
+    if not missing:
+        return
+    ids = figure_ids({col: [r.get(col) for r in missing] for col in NATURAL_KEY})
+    for record, figure_id in zip(missing, ids, strict=True):
+        record["figure_id"] = figure_id
 
 
 def figure_frame(columns: Mapping[str, Sequence[object]]) -> pd.DataFrame:

@@ -11,7 +11,6 @@ import pandas as pd
 import pandera.pandas as pa
 
 from etl.errors import InputError, SourceAuthError, SourceFormatError
-from etl.figure_ids import figure_id
 from etl.transport import HttpClient
 from schemas.enums import Qualifier, Role, Unit
 from schemas.pcodes import admin_level_of
@@ -198,7 +197,8 @@ def figure_record(ctx: MapContext, **fields: object) -> dict[str, object]:
     """One canonical figure: the run's provenance, the defaults, `fields`, its level and id.
 
     The admin level comes from the P-code unless given; `published_pcode` is kept only where
-    it differs from the stored code.
+    it differs from the stored code. Its id is left for `etl.frames.to_figure_frame`, which
+    hashes a whole response's keys at once.
     """
     record: dict[str, object] = {
         "source": ctx.source,
@@ -213,7 +213,7 @@ def figure_record(ctx: MapContext, **fields: object) -> dict[str, object]:
         record["admin_level"] = admin_level_of(str(record["pcode"]))
     if record["published_pcode"] == record["pcode"]:
         record["published_pcode"] = None
-    record["figure_id"] = figure_id(record)
+    record["figure_id"] = None
     return record
 
 

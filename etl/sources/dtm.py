@@ -24,7 +24,6 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from etl.errors import SourceError, SourceFormatError
-from etl.figure_ids import figure_id
 from etl.frames import to_figure_frame
 from etl.sources.base import (
     Connector,
@@ -301,7 +300,7 @@ def _finish(records: list[Record]) -> pd.DataFrame:
     for record in records:
         record.pop(REASON, None)
         record.pop(BASELINE, None)
-        record["figure_id"] = figure_id(record)
+        record["figure_id"] = None  # hashed over the settled records by to_figure_frame
     return to_figure_frame(records)
 
 

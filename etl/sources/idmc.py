@@ -34,7 +34,6 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from etl.errors import SourceError, SourceFormatError
-from etl.figure_ids import figure_id
 from etl.frames import to_figure_frame
 from etl.sources.base import (
     Connector,
@@ -515,7 +514,7 @@ def _idu_sum(parts: list[Record]) -> Record | None:
         excerpt=f"sum of {len(parts)} IDU entries ({', '.join(ids)}) of this country, period "
         f"and cause: {'; '.join(events)}",
     )
-    record["figure_id"] = figure_id(record)
+    record["figure_id"] = None  # the sum's own key, hashed by to_figure_frame
     return record
 
 

@@ -6,11 +6,16 @@ the `.xlsx` edition of the same month (the worksheet that holds the site table i
 working sheet beside it is not). Headers are matched by normalised name, so case, spaces and
 underscores may drift (`Waste Removal`, `Waste_Removal`).
 
-Sites are summed to people in sites per district and governorate, as of the month's end:
-a unit's total is always the sum of its sites' published `individual`, and each figure says
-how many sites it sums. Sex and age come from girls/boys/women/men, only where every site of
-the unit gives a usable split: a split in decimals (an estimate), blank, or all zeros beside
-a positive total is left out with a note in the total's excerpt; the total stays.
+Sites are summed to people in sites per governorate, district and sub-district, as of the
+month's end: a unit's total is always the sum of its sites' published `individual`, and each
+figure says how many sites it sums. The monthly files name a site's governorate and district
+only; its sub-district comes from CCCM's own site list (`cccm_isimm_sites.csv`, the P-codes
+the April 2020 workbook gives each site code). A site that list lacks (a newer site, a 2017
+row without a code, or one the list puts in another district) is in no sub-district, and the
+sub-districts of its district then say "more than": a sum of the sites known to be there.
+Sex and age come from girls/boys/women/men, only where every site of the unit gives a usable
+split: a split in decimals (an estimate), blank, or all zeros beside a positive total is left
+out with a note in the total's excerpt; the total stays.
 
 Place names go through a table of known spellings (`cccm_isimm_names.csv`), never guessed:
 a site without a governorate or district, or with a name the table lacks, is a rejection
@@ -46,7 +51,7 @@ from etl.sources.base import (
 )
 from etl.sources.hxl_files import check_zip, excel_text
 from etl.transport import HttpClient
-from schemas.enums import AgeGroup, Cause, Metric, Sex
+from schemas.enums import AgeGroup, Cause, Metric, Qualifier, Sex
 from schemas.raw.cccm_isimm import (
     KNOWN_COLUMNS,
     REQUIRED_COLUMNS,
@@ -59,6 +64,8 @@ NAME = "cccm-isimm"
 DEFAULT_BASE = "https://raw.githubusercontent.com/unhcr-xborder-turkey/ISIMM/gh-pages/data/"
 PUBLISHER = "CCCM Cluster (Syria cross-border), IDP Sites Integrated Monitoring Matrix (ISIMM)"
 SPELLINGS = Path(__file__).with_name("cccm_isimm_names.csv")
+SITE_LIST = Path(__file__).with_name("cccm_isimm_sites.csv")
+SITE_LIST_NAME = "CCCM's site list of April 2020 (ISIMM workbook)"
 # The header row is the first row in every published month; a few rows of slack for a
 # workbook with a title row above its table.
 HEADER_SEARCH_ROWS = 10
@@ -104,6 +111,15 @@ def spellings(path: Path = SPELLINGS) -> dict[tuple[str, str], str]:
             if known.setdefault(key, row["pcode"]) != row["pcode"]:
                 raise ValueError(f"{path.name}: {row} contradicts an earlier spelling")
     return known
+
+
+def site_subdistricts(path: Path = SITE_LIST) -> dict[str, tuple[str, str]]:
+    """Each site code CCCM placed: (district P-code, sub-district P-code)."""
+    with path.open(encoding="utf-8") as handle:
+        return {
+            row["site_code"]: (row["district_pcode"], row["subdistrict_pcode"])
+            for row in csv.DictReader(handle)
+        }
 
 
 def fetch(client: HttpClient, cfg: SourceConfig, _credentials: Credentials) -> Iterator[Fetched]:
@@ -440,7 +456,7 @@ def _plain(record: dict[str, object]) -> dict[str, object]:
 
 
 def to_figures(served: Records, ctx: MapContext, places: pd.DataFrame) -> MappedFigures:
-    """People in sites per district and governorate as of the month's end."""
+    """People in sites per governorate, district and sub-district as of the month's end."""
     del places  # names go through the spellings table; the validator checks the codes
     known = spellings()
     raw = served.frame
@@ -460,8 +476,51 @@ def to_figures(served: Records, ctx: MapContext, places: pd.DataFrame) -> Mapped
             groups.setdefault(getattr(site, level), []).append((number, site))
         for pcode, members in sorted(groups.items()):
             records += _unit_figures(pcode, members, as_of, ctx, url)
+    records += _subdistrict_figures(sites, site_subdistricts(), as_of, ctx, url)
     # A figure sums many rows: it names no single upstream row.
     return MappedFigures(to_figure_frame(records), [0] * len(records), rejections, [], len(raw))
+
+
+def _subdistrict_figures(
+    sites: list[tuple[int, Site]],
+    placed: dict[str, tuple[str, str]],
+    as_of: pd.Timestamp,
+    ctx: MapContext,
+    url: str,
+) -> list[dict[str, object]]:
+    """People in sites per sub-district, district by district, from CCCM's site list.
+
+    Where some sites of a district are not on the list, each of its sub-districts counts
+    only the sites known to be there: "more than", with how many of the district's sites
+    are unplaced, never a guess at where those are.
+    """
+    by_district: dict[str, list[tuple[int, Site]]] = {}
+    for number, site in sites:
+        by_district.setdefault(site.district, []).append((number, site))
+    out: list[dict[str, object]] = []
+    for district, members in sorted(by_district.items()):
+        groups: dict[str, list[tuple[int, Site]]] = {}
+        for number, site in members:
+            spot = placed.get(site.code) if site.code else None
+            if spot is not None and spot[0] == district:
+                groups.setdefault(spot[1], []).append((number, site))
+        unplaced = len(members) - sum(len(parts) for parts in groups.values())
+        for pcode, parts in sorted(groups.items()):
+            out += _unit_figures(pcode, parts, as_of, ctx, url, (unplaced, len(members)))
+    return out
+
+
+def _placement_note(unplaced: tuple[int, int] | None) -> str:
+    """Where a sub-district's sites were placed from, and how many of its district's were not."""
+    if unplaced is None:
+        return ""
+    missing, total = unplaced
+    if not missing:
+        return f"; sub-district from {SITE_LIST_NAME}"
+    return (
+        f"; sub-district from {SITE_LIST_NAME}, which lacks {missing} of the district's "
+        f"{total} sites: at least this many"
+    )
 
 
 def _split_note(members: list[tuple[int, Site]]) -> str:
@@ -479,9 +538,18 @@ def _split_note(members: list[tuple[int, Site]]) -> str:
 
 
 def _unit_figures(
-    pcode: str, members: list[tuple[int, Site]], as_of: pd.Timestamp, ctx: MapContext, url: str
+    pcode: str,
+    members: list[tuple[int, Site]],
+    as_of: pd.Timestamp,
+    ctx: MapContext,
+    url: str,
+    unplaced: tuple[int, int] | None = None,
 ) -> list[dict[str, object]]:
-    """The total of one admin unit and, when every site gives one, its sex/age split."""
+    """The total of one admin unit and, when every site gives one, its sex/age split.
+
+    `unplaced` is, for a sub-district, how many of its district's sites are on no
+    sub-district, and how many sites the district has.
+    """
     codes = sorted({s.code for _, s in members if s.code})
     whole_split = all(s.split is not None for _, s in members)
     month = f"ISIMM {as_of:%B %Y}"
@@ -495,6 +563,8 @@ def _unit_figures(
         excerpt = f"sum of {len(members)} sites' {column}, {month}"
         if column == "individual":
             excerpt += _split_note(members)
+        excerpt += _placement_note(unplaced)
+        partial = unplaced is not None and unplaced[0] > 0
         record = figure_record(
             ctx,
             # The sites' CCCM codes; the 2017 files have none (names only).
@@ -505,6 +575,7 @@ def _unit_figures(
             period_start=as_of,
             period_end=as_of,
             value=value,
+            qualifier=(Qualifier.MORE_THAN if partial else Qualifier.EXACT).value,
             cause=Cause.CONFLICT.value,
             sex=sex.value if sex else None,
             age_group=age.value if age else None,

@@ -44,7 +44,9 @@ def _isimm(store: Store) -> pd.DataFrame:
     return figs[figs["sex"].isna() & figs["age_group"].isna()]
 
 
-def test_every_shipped_month_loads_per_district_and_governorate(bundled: Store) -> None:
+def test_every_shipped_month_loads_per_governorate_district_and_sub_district(
+    bundled: Store,
+) -> None:
     figs = _isimm(bundled)
     months = sorted({d.date().isoformat() for d in figs["period_end"]})
     assert months == [
@@ -56,11 +58,50 @@ def test_every_shipped_month_loads_per_district_and_governorate(bundled: Store) 
         "2020-02-29",
         "2020-04-30",
     ]
-    assert set(figs["admin_level"].dropna().astype(int)) == {1, 2}
+    assert set(figs["admin_level"].dropna().astype(int)) == {1, 2, 3}
     feb = figs[figs["period_end"] == pd.Timestamp("2020-02-29")]
     # The README's figure for February 2020: 706 sites, 1,148,228 people.
     assert int(feb.loc[feb["admin_level"] == 1, "value"].sum()) == 1_148_228
     assert all(u.startswith("https://raw.githubusercontent.com/") for u in feb["source_url"])
+
+
+def _month(figs: pd.DataFrame, day: str, level: int) -> pd.DataFrame:
+    return figs[(figs["period_end"] == pd.Timestamp(day)) & (figs["admin_level"] == level)]
+
+
+def test_a_district_whose_sites_are_all_placed_adds_up_from_its_sub_districts(
+    bundled: Store,
+) -> None:
+    figs = _isimm(bundled)
+    # A'zaz, February 2020: CCCM's site list places all of its 23 sites.
+    azaz = _month(figs, "2020-02-29", 2).set_index("pcode").loc["SY0204"]
+    subs = _month(figs, "2020-02-29", 3)
+    subs = subs[subs["pcode"].str.startswith("SY0204")]
+    assert len(subs) >= 2 and set(subs["qualifier"]) == {"exact"}
+    assert int(subs["value"].sum()) == int(azaz["value"])
+    assert all("sub-district from CCCM's site list" in e for e in subs["excerpt"])
+    assert all("lacks" not in e for e in subs["excerpt"])
+
+
+def test_sub_districts_of_a_district_with_unplaced_sites_say_more_than(bundled: Store) -> None:
+    figs = _isimm(bundled)
+    # Harim, February 2020: 459 sites, 12 of which CCCM's April 2020 list does not place.
+    harim = _month(figs, "2020-02-29", 2).set_index("pcode").loc["SY0703"]
+    subs = _month(figs, "2020-02-29", 3)
+    subs = subs[subs["pcode"].str.startswith("SY0703")]
+    assert len(subs) >= 2 and set(subs["qualifier"]) == {"more_than"}
+    assert 0 < int(subs["value"].sum()) < int(harim["value"])
+    assert all("lacks 12 of the district's 459 sites" in e for e in subs["excerpt"])
+    # Every sub-district is one the gazetteer knows, inside the district it sums for.
+    places = reads.places(bundled.engine).set_index("pcode")
+    assert set(places.loc[subs["pcode"], "parent_pcode"]) == {"SY0703"}
+
+
+def test_sites_without_codes_are_placed_in_no_sub_district(bundled: Store) -> None:
+    figs = _isimm(bundled)
+    # April 2017: the sites have no CCCM code yet, so the site list cannot place any.
+    assert _month(figs, "2017-04-30", 3).empty
+    assert not _month(figs, "2017-04-30", 2).empty
 
 
 def test_idleb_and_aleppo_districts_have_monthly_people_in_sites(bundled: Store) -> None:

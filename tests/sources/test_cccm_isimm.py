@@ -225,3 +225,32 @@ def test_a_missing_local_folder_fails_naming_it(tmp_path: Path) -> None:
     cfg = SourceConfig("cccm-isimm", options={"base_dir": str(tmp_path), "dir": "nowhere"})
     with pytest.raises(InputError, match="nowhere: no such folder"):
         list(cccm_isimm.fetch(HttpClient(FAST), cfg, {}))
+
+
+DATA = Path(cccm_isimm.__file__).parents[2] / "data"
+
+
+def test_the_site_list_places_each_site_in_a_known_sub_district_of_its_district() -> None:
+    placed = cccm_isimm.site_subdistricts()
+    places = pd.read_csv(
+        DATA / "places.csv", dtype={"pcode": str, "parent_pcode": str}
+    ).set_index("pcode")
+    assert len(placed) == 878
+    assert all(code.startswith("CP") and len(code) == 8 for code in placed)
+    for district, subdistrict in placed.values():
+        assert places.loc[subdistrict, "admin_level"] == 3
+        assert places.loc[subdistrict, "parent_pcode"] == district
+
+
+def test_a_sub_district_sums_only_its_placed_sites_and_says_more_than_when_some_are_not() -> None:
+    mapped = _mapped(DATA / "bundled" / "isimm" / "ISIMM_2020Feb.csv")
+    figs = mapped.figures[mapped.figures["sex"].isna()]
+    subs = figs[figs["admin_level"] == 3]
+    districts = figs[figs["admin_level"] == 2].set_index("pcode")["value"]
+    assert set(subs["qualifier"]) == {"exact", "more_than"}
+    for district, group in subs.groupby(subs["pcode"].str[:6]):
+        exact = set(group["qualifier"]) == {"exact"}
+        total = int(group["value"].sum())
+        # Exact only where every site of the district is placed: then the parts add up.
+        assert total == int(districts[district]) if exact else total < int(districts[district])
+        assert set(group["qualifier"]) in ({"exact"}, {"more_than"})

@@ -138,7 +138,8 @@ def test_the_workbook_gives_exactly_what_the_csv_of_the_month_gives(
 
     from_csv = figures("ISIMM_2020April.csv")
     assert figures("ISIMM_2020April.xlsx") == from_csv
-    assert len(from_csv) == 55  # 9 districts and 2 governorates, each total and 4 groups
+    # 2 governorates, 9 districts and 22 sub-districts, each a total and 4 groups
+    assert len(from_csv) == 165
 
 
 def test_january_2020_refuses_its_rows_without_district(tmp_path: Path, backend: str) -> None:
@@ -179,15 +180,15 @@ def test_the_month_as_csv_and_as_workbook_is_stored_once(tmp_path: Path, backend
         # The same figures (same ids, same numbers); only their provenance names the workbook.
         assert (again.changes.added, again.changes.removed) == (0, 0)
         figs = reads.figures(store.engine, sources=["cccm-isimm"])
-        assert len(figs) == 55 and set(figs["dataset"]) == {"ISIMM 2020-04"}
+        assert len(figs) == 165 and set(figs["dataset"]) == {"ISIMM 2020-04"}
         assert int(_totals(figs, 2)["value"].sum()) == 1_409_323  # once, not twice
         both = run_source(
             store,
             sources.connector("cccm-isimm"),
             [Fetched.from_file(_real(n)) for n in ("ISIMM_2020April.csv", "ISIMM_2020April.xlsx")],
         )
-        assert both.ok and both.published_twice == 55 and both.rows_loaded == 55
-        assert len(reads.figures(store.engine, sources=["cccm-isimm"])) == 55
+        assert both.ok and both.published_twice == 165 and both.rows_loaded == 165
+        assert len(reads.figures(store.engine, sources=["cccm-isimm"])) == 165
     finally:
         store.dispose()
 
@@ -200,8 +201,8 @@ def test_a_month_stored_under_its_file_name_is_replaced_not_doubled(
         path = _real("ISIMM_2020April.csv")
         assert import_file(store, "cccm-isimm", path, dataset=path.name).ok  # the old naming
         report = import_file(store, "cccm-isimm", path)
-        assert report.ok and report.changes.removed == 55 and report.changes.added == 55
+        assert report.ok and report.changes.removed == 165 and report.changes.added == 165
         figs = reads.figures(store.engine, sources=["cccm-isimm"])
-        assert len(figs) == 55 and set(figs["dataset"]) == {"ISIMM 2020-04"}
+        assert len(figs) == 165 and set(figs["dataset"]) == {"ISIMM 2020-04"}
     finally:
         store.dispose()

@@ -504,14 +504,18 @@ def _subdistrict_figures(
             spot = placed.get(site.code) if site.code else None
             if spot is not None and spot[0] == district:
                 groups.setdefault(spot[1], []).append((number, site))
-        unplaced = len(members) - sum(len(parts) for parts in groups.values())
+        # A site with nobody in it changes no sub-district's total, placed or not.
+        unplaced = sum(site.individual > 0 for _, site in members) - sum(
+            site.individual > 0 for parts in groups.values() for _, site in parts
+        )
         for pcode, parts in sorted(groups.items()):
             out += _unit_figures(pcode, parts, as_of, ctx, url, (unplaced, len(members)))
     return out
 
 
 def _placement_note(unplaced: tuple[int, int] | None) -> str:
-    """Where a sub-district's sites were placed from, and how many of its district's were not."""
+    """Where a sub-district's sites were placed from, and how many of its district's sites
+    with people were not."""
     if unplaced is None:
         return ""
     missing, total = unplaced
@@ -519,7 +523,7 @@ def _placement_note(unplaced: tuple[int, int] | None) -> str:
         return f"; sub-district from {SITE_LIST_NAME}"
     return (
         f"; sub-district from {SITE_LIST_NAME}, which lacks {missing} of the district's "
-        f"{total} sites: at least this many"
+        f"{total} sites (sites with people): at least this many"
     )
 
 

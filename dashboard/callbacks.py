@@ -155,7 +155,7 @@ def draw(reader: Reader, s: ViewState, sort_by: object) -> tuple:
     v = reader.view(s)
     cards = [layout.card(c) for c in data.cards(v, s)]
     below = data.within(v)
-    kids = rules.breakdown(below, v.kids, s.date_from, s.date_to)
+    kids = data.breakdown(v, s)
     loads = reader.freshness()
     stale = dt.timedelta(days=reader.settings.stale_after_days)
     place = str(v.place["name"])
@@ -216,7 +216,7 @@ def draw_map(reader: Reader, s: ViewState, measure: object) -> dict:
     """The map `render_map` shows: only the shapes of the view's parts are sent."""
     v = reader.view(s)
     below = data.within(v)
-    kids = rules.breakdown(below, v.kids, s.date_from, s.date_to)
+    kids = data.breakdown(v, s)
     shapes = boundaries.load(reader.settings.boundaries)
     spec = map_figure.map_view(
         reader.reference().places, v.place, v.kids, kids, v.moves, shapes, measure

@@ -47,6 +47,8 @@ class View:
     missing: list[str] | None = None
     # `rules.headline` of `own` for the range: what the cards show of the place's own figures.
     headline: rules.Headline | None = None
+    # `rules.breakdown` of the children for the range: the bars and the map both draw it.
+    parts: pd.DataFrame | None = None
 
 
 @dataclass
@@ -192,7 +194,7 @@ def view(
     own = _own(figs, state)
     picked = rules.headline(own, start, end)
     missing = parts.missing_metrics(own, start, end, picked)
-    return View(
+    drawn = View(
         place=place,
         own=own,
         kids=kids,
@@ -211,6 +213,8 @@ def view(
         missing=missing,
         headline=picked,
     )
+    drawn.parts = rules.breakdown(within(drawn), kids, start, end)
+    return drawn
 
 
 def _unit_sums(
@@ -271,6 +275,13 @@ def table_page(
         limit=size,
     )
     return figure_table.table_rows(frame, presorted=True), pages, page
+
+
+def breakdown(v: View, state: ViewState) -> pd.DataFrame:
+    """The view's parts as the bars and the map draw them, worked out once per view."""
+    if v.parts is None:
+        v.parts = rules.breakdown(within(v), v.kids, state.date_from, state.date_to)
+    return v.parts
 
 
 def within(v: View) -> pd.DataFrame:

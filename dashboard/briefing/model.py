@@ -411,7 +411,7 @@ def build(
     facts = cards(
         view.own, start, end, view.sums, str(view.place["pcode"]), (view.place, view.kids, below)
     )
-    kids = rules.breakdown(below, view.kids, start, end)
+    kids = data.breakdown(view, state)
     found = disputes(view.disputed, threshold, rules.DISAGREEMENTS_SHOWN)
     shown, applied = _filtered(figs, table_query)
     listed = table_rows(shown)

@@ -90,23 +90,26 @@ def map_flows(figs: pd.DataFrame, places: pd.DataFrame, limit: int | None = None
     moves = moves.assign(reports=reports).drop_duplicates(["origin_pcode", "pcode"])
     if limit is not None:
         moves = moves.head(limit)
+    # Both ends looked up for every arrow at once: one `.loc` per arrow cost most of a map.
+    ends = coords[["name", "lat", "lon"]]
+    origins = ends.reindex(moves["origin_pcode"]).itertuples(index=False)
+    heres = ends.reindex(moves["pcode"]).itertuples(index=False)
     rows = []
-    for r in moves.itertuples(index=False):
-        origin, here = coords.loc[r.origin_pcode], coords.loc[r.pcode]
+    for r, origin, here in zip(moves.itertuples(index=False), origins, heres, strict=True):
         value_text = format_value(r.value, r.qualifier)
-        origin_name = str(origin["name"]) if pd.notna(origin["name"]) else r.origin_pcode
-        name = str(here["name"]) if pd.notna(here["name"]) else r.pcode
+        origin_name = str(origin.name) if pd.notna(origin.name) else r.origin_pcode
+        name = str(here.name) if pd.notna(here.name) else r.pcode
         more = f"; the largest of {r.reports} reports" if r.reports > 1 else ""
         rows.append(
             {
                 "origin_pcode": r.origin_pcode,
                 "origin_name": origin_name,
-                "origin_lat": float(origin["lat"]),
-                "origin_lon": float(origin["lon"]),
+                "origin_lat": float(origin.lat),
+                "origin_lon": float(origin.lon),
                 "pcode": r.pcode,
                 "name": name,
-                "lat": float(here["lat"]),
-                "lon": float(here["lon"]),
+                "lat": float(here.lat),
+                "lon": float(here.lon),
                 "value": int(r.value),
                 "value_text": value_text,
                 "text": (

@@ -15,6 +15,7 @@ import re
 from functools import cache
 from itertools import accumulate
 
+import numpy as np
 import pandas as pd
 import pycountry
 
@@ -153,9 +154,13 @@ def normalise_pcode(code: object) -> str | None:
 
 def level_matches(pcodes: pd.Series, levels: pd.Series) -> pd.Series:
     """Row-wise: an admin P-code has the level its length implies; an area has no level."""
-    expected = pcodes.map(lambda p: admin_level_of(p) if isinstance(p, str) else None)
-    area = pcodes.map(lambda p: isinstance(p, str) and is_area_id(p))
+    # Each distinct code is read once: a load has a million rows and a few hundred places.
+    codes, uniques = pd.factorize(pcodes, use_na_sentinel=False)
+    level_of = [admin_level_of(p) if isinstance(p, str) else None for p in uniques]
+    expected = pd.Series(np.array(level_of, dtype=float)[codes], index=pcodes.index)
+    is_area = np.array([isinstance(p, str) and is_area_id(p) for p in uniques], dtype=bool)
+    area = pd.Series(is_area[codes], index=pcodes.index)
     lv = pd.to_numeric(levels, errors="coerce")
-    admin_ok = expected.notna() & (lv == pd.to_numeric(expected, errors="coerce"))
+    admin_ok = expected.notna() & (lv == expected)
     area_ok = area & lv.isna()
     return (admin_ok | area_ok).fillna(False).astype(bool)

@@ -251,7 +251,7 @@ def table_of(grid: Grid) -> HxlTable:
     body = []
     numbers = []
     for number, record in grid.body:
-        if not any(cell.strip() for cell in record):
+        if not "".join(record).strip():  # blank: no cell holds anything but spaces
             continue
         width = len(record)
         body.append([record[i] if i < width else "" for i in keep])

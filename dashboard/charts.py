@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from dashboard.formatting import (
     METRIC_LABELS,
     format_date,
-    format_value,
+    format_values,
     hover_texts,
     organisations,
 )
@@ -321,10 +321,7 @@ def timeseries_spec(
     starts = rows["period_start"].to_numpy()
     ends = rows["period_end"].to_numpy()
     values = rows["value"].to_numpy(dtype="float", na_value=float("nan"))
-    published = np.array(
-        [format_value(v, q) for v, q in zip(rows["value"], rows["qualifier"], strict=True)],
-        dtype=str,
-    )
+    published = np.array(format_values(rows["value"], rows["qualifier"]), dtype=str)
     first, last = rows["period_end"].min(), rows["period_end"].max()
     middle = first + (last - first) / 2
     only_triangulation = {
@@ -542,7 +539,7 @@ def caption_text(
     published = figs[figs["publisher"].notna()] if len(figs) else figs
     # Short names ("HNAP", not its name in full): the caption must fit a phone's chart.
     orgs = organisations(published) if len(published) else []
-    names = sorted({short_publisher(str(o)) for o in orgs})
+    names = sorted({short_publisher(o) for o in set(map(str, orgs))})  # each publisher once
     shown = ", ".join(names[:MAX_CAPTION_SOURCES])
     if len(names) > MAX_CAPTION_SOURCES:
         shown += f" and {len(names) - MAX_CAPTION_SOURCES} more"

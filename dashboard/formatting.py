@@ -1,6 +1,7 @@
 """How numbers, qualifiers and dates read on screen."""
 
 import datetime as dt
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,27 @@ def format_value(value: int | float | None, qualifier: str | None) -> str:
         case Qualifier.APPROXIMATELY:
             return f"~{text}"
     return text
+
+
+# The marks around a number each qualifier adds ("1,000+", "<50", "~3,000,000").
+_MARKS = {
+    Qualifier.MORE_THAN.value: ("", "+"),
+    Qualifier.LESS_THAN.value: ("<", ""),
+    Qualifier.APPROXIMATELY.value: ("~", ""),
+}
+_PLAIN = ("", "")
+
+
+def format_values(values: Iterable[object], qualifiers: Iterable[object]) -> list[str]:
+    """`format_value` of each value and qualifier: a whole column at once, as charts need."""
+    out = []
+    for value, qualifier in zip(values, qualifiers, strict=True):
+        if value is None or value is pd.NA or value != value:  # missing, NA or NaN
+            out.append("–")
+            continue
+        before, after = _MARKS.get(qualifier, _PLAIN)  # type: ignore[call-overload]
+        out.append(f"{before}{int(value):,}{after}")  # type: ignore[call-overload]
+    return out
 
 
 def format_share(share: float | None, exact: bool) -> str:
@@ -92,13 +114,12 @@ def figure_hovers(rows: pd.DataFrame) -> list[str]:
     places = rows["place_name"].where(rows["place_name"].notna(), rows["pcode"]).tolist()
     origins = rows["origin_name"].where(rows["origin_name"].notna(), rows["origin_pcode"]).tolist()
     return [
-        f"{format_value(value, qualifier)}<br>{end if start == end else f'{start} – {end}'}"
+        f"{published}<br>{end if start == end else f'{start} – {end}'}"
         f"<br>{place}"
         + (f" from {origin}" if isinstance(origin, str) else "")
         + f"<br>{publisher if isinstance(publisher, str) else ''}"
-        for value, qualifier, start, end, place, origin, publisher in zip(
-            rows["value"].tolist(),
-            rows["qualifier"].tolist(),
+        for published, start, end, place, origin, publisher in zip(
+            format_values(rows["value"].tolist(), rows["qualifier"].tolist()),
             starts,
             ends,
             places,

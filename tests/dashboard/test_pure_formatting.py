@@ -5,7 +5,14 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from dashboard.formatting import format_date, format_period, format_share, format_value
+from dashboard.formatting import (
+    format_date,
+    format_period,
+    format_share,
+    format_value,
+    format_values,
+)
+from schemas.enums import Qualifier
 
 
 @pytest.mark.parametrize(
@@ -67,3 +74,12 @@ def test_dates_are_iso_or_a_dash() -> None:
     assert format_date(pd.Timestamp("2020-03-05 17:45")) == "2020-03-05"
     assert format_date(None) == "–"
     assert format_date(pd.NaT) == "–"
+
+
+def test_a_column_is_formatted_as_each_of_its_values_is() -> None:
+    values = pd.array([1000, None, 3_000_000, 50, 464_830, 0], dtype="Int64")
+    qualifiers = ["more_than", "exact", Qualifier.APPROXIMATELY, "less_than", None, float("nan")]
+    expected = [format_value(v, q) for v, q in zip(values, qualifiers, strict=True)]
+    assert format_values(values, qualifiers) == expected
+    assert expected == ["1,000+", "–", "~3,000,000", "<50", "464,830", "0"]
+    assert format_values([float("nan"), 12.0], ["exact", "more_than"]) == ["–", "12+"]

@@ -47,6 +47,31 @@ def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
     cursor.close()
 
 
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
+
+
+def _reopen_when_replaced(engine: sa.Engine, path: Path) -> None:
+    """Pool a SQLite file's connections, each only while the file is the one it opened."""
+
+    @sa.event.listens_for(engine, "connect")
+    def _remember(_dbapi_conn: object, record: sa.pool.ConnectionPoolEntry) -> None:
+        record.info["file"] = _file_identity(path)
+
+    @sa.event.listens_for(engine, "checkout")
+    def _check(
+        _dbapi_conn: object, record: sa.pool.ConnectionPoolEntry, _proxy: object
+    ) -> None:
+        current = _file_identity(path)
+        if current is None or record.info.get("file") != current:
+            # The pool closes this connection and opens a new one on the file there now.
+            raise sa.exc.DisconnectionError(f"{path.name} was replaced or removed")
+
+
 def _postgresql_utc(dbapi_conn: object, _record: object) -> None:
     # Timestamps come back in UTC whatever the server's TimeZone, as the dashboard shows them.
     dbapi_conn.execute("SET TIME ZONE 'UTC'")  # type: ignore[attr-defined]
@@ -59,8 +84,14 @@ def make_engine(url: str) -> sa.Engine:
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     if parsed.get_backend_name() == "sqlite":
-        # SQLite connections are cheap: a new one per use notices a file that was replaced.
-        engine = sa.create_engine(parsed, poolclass=sa.pool.NullPool)
+        if parsed.database in (None, "", ":memory:"):
+            engine = sa.create_engine(parsed, poolclass=sa.pool.NullPool)
+        else:
+            # Pooled: opening a connection and setting its pragmas cost more than most of the
+            # dashboard's reads. A connection whose file was replaced or removed since it
+            # opened is dropped on checkout, so a new store file is still noticed.
+            engine = sa.create_engine(parsed)  # a file: SQLAlchemy pools it (QueuePool)
+            _reopen_when_replaced(engine, Path(parsed.database))
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # A server restarted under a long-lived dashboard: test each pooled connection on checkout.

@@ -17,15 +17,19 @@ Two things DTM really does (Chad, Lake Chad Basin Crisis, 2017-2025):
 
 import datetime as dt
 import functools
-from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
+import numpy as np
 import pandas as pd
 
 from etl.errors import SourceError, SourceFormatError
-from etl.frames import to_figure_frame
+from etl.figure_ids import figure_ids
+from etl.frames import figure_frame, to_figure_frame
 from etl.sources.base import (
+    FIGURE_DEFAULTS,
     Connector,
     Credentials,
     Fetched,
@@ -37,14 +41,13 @@ from etl.sources.base import (
     SourceConfig,
     checked_records,
     credential,
-    figure_record,
     json_document,
     numbered_records,
 )
 from etl.transport import HttpClient
 from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import Cause, Metric, Role
-from schemas.figures import NATURAL_KEY, RECOMMENDED_KEY
+from schemas.figures import COLUMNS, NATURAL_KEY, RECOMMENDED_KEY
 from schemas.pcodes import admin_level_of, normalise_pcode
 from schemas.raw.dtm import MODELS
 from schemas.runs import Rejection, RejectionCode
@@ -66,8 +69,11 @@ CAUSE_WORDS = {
 }
 NOT_GIVEN = {"", "not available", "n/a", "na", "unknown", "none", "-"}
 Record = dict[str, object]
-# Keys a record carries while its roles are settled, dropped before it becomes a figure.
-REASON, BASELINE = "_reason", "_baseline"
+# The figures of a record, in this order: its total, then its males and females where split.
+SEXES = (None, "m", "f")
+COUNT_COLUMNS = ("numPresentIdpInd", "numberMales", "numberFemales")
+# Whole numbers up to this size survive a float unchanged; larger counts are read one by one.
+EXACT_IN_A_FLOAT = 2**53
 
 
 def fetch(client: HttpClient, cfg: SourceConfig, credentials: Credentials) -> Iterator[Fetched]:
@@ -143,41 +149,102 @@ def read(fetched: Fetched) -> Records:
     return Records(frame, f"admin{level}", fetched.name, admin_level=level)
 
 
-def _code(row: Record, field: str, level: int, parent: str, places: NewPlaces) -> str:
-    """The admin P-code in `field`Pcode in the gazetteer's spelling, checked against the COD
-    pattern and its parent."""
-    published = row.get(f"{field}Pcode")
-    code = normalise_pcode(published)
-    if code is None:
-        raise Refused(
-            f"{field}Pcode", RejectionCode.PLACE_UNSPECIFIED, f"no admin {level} P-code", published
+@dataclass(frozen=True)
+class _Counts:
+    """A column of counts: its cells, their whole numbers (0 where missing), where a count is
+    missing, and why a cell that is no whole number of people is refused (None where it is)."""
+
+    cells: np.ndarray
+    values: np.ndarray
+    missing: np.ndarray
+    wrong: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """A place every record names at one point of its reading (its country, an admin unit, its
+    origin): the P-codes, the names, their level and parents, and the records that get there."""
+
+    codes: np.ndarray
+    names: np.ndarray
+    level: int
+    parents: np.ndarray
+    reached: np.ndarray
+
+
+class _Refusals:
+    """The first refusal of each record, gathered check by check in the order a record is read
+    (its count, its places one by one, its split by sex)."""
+
+    def __init__(self, count: int) -> None:
+        self.step = np.full(count, -1, dtype=np.int64)  # the check that refused it; -1: none
+        self.refusals: list[Callable[[int], Refused]] = []
+
+    @property
+    def open(self) -> np.ndarray:
+        """Where a record is refused by no check so far."""
+        return self.step < 0
+
+    def check(self, failing: np.ndarray, refusal: Callable[[int], Refused]) -> None:
+        """Refuse each open record where `failing` holds with `refusal(its position)`."""
+        self.step[failing & self.open] = len(self.refusals)
+        self.refusals.append(refusal)
+
+    def refuse(self, position: int, refused: Refused) -> None:
+        """Refuse one record for a check it meets before any that refused it so far."""
+        self.step[position] = len(self.refusals)
+        self.refusals.append(lambda _: refused)
+
+    def rejections(self, raw: pd.DataFrame) -> list[Rejection]:
+        """The rejection of each refused record, in the response's order."""
+        refused = np.flatnonzero(~self.open)
+        records = numbered_records(raw.iloc[refused])
+        return [
+            self.refusals[self.step[position]](position).rejection(number, record)
+            for position, (number, record) in zip(refused, records, strict=True)
+        ]
+
+
+def _cells(raw: pd.DataFrame, column: str) -> np.ndarray:
+    """A field's cells as served; all None for an optional field the response lacks."""
+    if column not in raw:
+        return np.full(len(raw), None, dtype=object)
+    return raw[column].to_numpy(dtype=object)
+
+
+def _on_distinct(func: Callable[[Any], object], cells: np.ndarray) -> np.ndarray:
+    """`func` of every cell, called once per distinct value.
+
+    None and NaN are one value here (given to `func` as None), and so are 8 and 8.0: only for
+    a `func` that treats them alike (never the text of a number).
+    """
+    codes, uniques = pd.factorize(cells, use_na_sentinel=False)
+    results = np.empty(len(uniques), dtype=object)
+    for number, value in enumerate(uniques):
+        results[number] = func(None if _is_missing(value) else value)
+    return results[codes]
+
+
+def _is_missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def _on_distinct_pairs(
+    func: Callable[[Any, Any], object], first: np.ndarray, second: np.ndarray
+) -> np.ndarray:
+    """`func` of every pair of cells, called once per distinct pair (as `_on_distinct`)."""
+    first_codes, first_values = pd.factorize(first, use_na_sentinel=False)
+    second_codes, second_values = pd.factorize(second, use_na_sentinel=False)
+    width = max(len(second_values), 1)
+    codes, pairs = pd.factorize(first_codes.astype(np.int64) * width + second_codes)
+    results = np.empty(len(pairs), dtype=object)
+    for number, pair in enumerate(pairs):
+        first_value, second_value = first_values[pair // width], second_values[pair % width]
+        results[number] = func(
+            None if _is_missing(first_value) else first_value,
+            None if _is_missing(second_value) else second_value,
         )
-    if admin_level_of(code) != level or not code.startswith(parent):
-        reason = f"not an admin-{level} COD P-code under {parent}"
-        raise Refused(f"{field}Pcode", RejectionCode.PCODE_FORMAT, reason, published)
-    places.add(code, row.get(f"{field}Name"), level, parent)
-    return code
-
-
-def _where(row: Record, level: int, places: NewPlaces) -> tuple[str, str | None, str | None]:
-    """(P-code where the IDPs are, the code as DTM wrote it when it differs, P-code of the
-    admin 1 they came from or None)."""
-    country = ISO3_TO_PCODE.get(str(row["admin0Pcode"]).strip().upper())
-    if country is None:
-        reason = "no admin-0 P-code for this ISO3 code in schemas.countries"
-        raise Refused("admin0Pcode", RejectionCode.COUNTRY_CODE, reason, row["admin0Pcode"])
-    places.add(country, row["admin0Name"], 0, None)
-    pcode, published = country, row["admin0Pcode"]
-    for depth in range(1, level + 1):
-        pcode = _code(row, f"admin{depth}", depth, pcode, places)
-        published = row.get(f"admin{depth}Pcode")
-    as_published = published if isinstance(published, str) and published != pcode else None
-    # "Not available" (and null) is no origin: the figure has none, never a place named so.
-    origin = row.get("idpOriginAdmin1Pcode")
-    if str(origin or "").strip().lower() in NOT_GIVEN or normalise_pcode(origin) is None:
-        return pcode, as_published, None
-    # Internal displacement: the admin 1 of origin is in the same country.
-    return pcode, as_published, _code(row, "idpOriginAdmin1", 1, country, places)
+    return results[codes]
 
 
 def _whole(value: object, column: str) -> int | None:
@@ -191,9 +258,187 @@ def _whole(value: object, column: str) -> int | None:
     return int(value)  # type: ignore[call-overload]
 
 
+def _counts(cells: np.ndarray) -> _Counts:
+    """A column of counts read as `_whole` reads one, all at once."""
+    missing = pd.isna(cells)
+    try:
+        numbers = np.where(missing, 0.0, cells).astype(np.float64)
+    except (OverflowError, TypeError, ValueError):
+        return _counts_one_by_one(cells)
+    whole = np.isfinite(numbers) & (np.floor(numbers) == numbers)
+    if np.abs(numbers[whole]).max(initial=0) >= EXACT_IN_A_FLOAT:
+        return _counts_one_by_one(cells)
+    wrong = np.full(len(cells), None, dtype=object)
+    wrong[~whole] = "not a whole number of people"
+    wrong[whole & (numbers < 0)] = "a negative number of people"
+    values = np.where(whole, numbers, 0).astype(np.int64)
+    return _Counts(cells, values, missing, wrong)
+
+
+def _counts_one_by_one(cells: np.ndarray) -> _Counts:
+    """`_counts` cell by cell, for numbers too large for a float to hold exactly."""
+    values = np.zeros(len(cells), dtype=object)
+    missing = np.zeros(len(cells), dtype=bool)
+    wrong = np.full(len(cells), None, dtype=object)
+    for position, cell in enumerate(cells):
+        try:
+            value = _whole(cell, "")
+        except Refused as refused:
+            wrong[position] = refused.parts[2]
+            continue
+        if value is None:
+            missing[position] = True
+        else:
+            values[position] = value
+    return _Counts(cells, values, missing, wrong)
+
+
+def _check_counts(checks: _Refusals, counts: _Counts, column: str) -> None:
+    """Refuse the records whose count in `column` is no whole number of people."""
+
+    def refusal(position: int) -> Refused:
+        reason = counts.wrong[position]
+        return Refused(column, RejectionCode.NUMBER_FORMAT, reason, counts.cells[position])
+
+    checks.check(~pd.isna(counts.wrong), refusal)
+
+
+def _country(iso3: object) -> str | None:
+    return ISO3_TO_PCODE.get(str(iso3).strip().upper())
+
+
+def _fits(level: int, code: object, parent: object) -> bool:
+    """Whether `code` is an admin-`level` COD P-code under `parent` (True where either is
+    missing: that record is refused by an earlier check)."""
+    if not isinstance(code, str) or not isinstance(parent, str):
+        return True
+    return admin_level_of(code) == level and code.startswith(parent)
+
+
+def _names_an_origin(origin: object) -> bool:
+    """Whether an origin cell names a place: "Not available" (and null) is no origin."""
+    return not (str(origin or "").strip().lower() in NOT_GIVEN or normalise_pcode(origin) is None)
+
+
+def _is_name(name: object) -> bool:
+    return isinstance(name, str) and bool(name.strip())
+
+
+def _code(
+    raw: pd.DataFrame,
+    field: str,
+    level: int,
+    parents: np.ndarray,
+    checks: _Refusals,
+    slots: list[_Slot],
+    asked: np.ndarray | None = None,
+) -> np.ndarray:
+    """The admin P-codes in `field`Pcode in the gazetteer's spelling, checked against the COD
+    pattern and their parents, for the records `asked` (all unless given)."""
+    published = _cells(raw, f"{field}Pcode")
+    codes = _on_distinct(normalise_pcode, published)
+    asked = np.ones(len(raw), dtype=bool) if asked is None else asked
+    column = f"{field}Pcode"
+
+    def unspecified(position: int) -> Refused:
+        reason = f"no admin {level} P-code"
+        return Refused(column, RejectionCode.PLACE_UNSPECIFIED, reason, published[position])
+
+    def misfit(position: int) -> Refused:
+        reason = f"not an admin-{level} COD P-code under {parents[position]}"
+        return Refused(column, RejectionCode.PCODE_FORMAT, reason, published[position])
+
+    checks.check(asked & pd.isna(codes), unspecified)
+    fits = _on_distinct_pairs(functools.partial(_fits, level), codes, parents).astype(bool)
+    checks.check(asked & ~fits, misfit)
+    slots.append(_Slot(codes, _cells(raw, f"{field}Name"), level, parents, asked & checks.open))
+    return codes
+
+
+def _where(
+    raw: pd.DataFrame, level: int, checks: _Refusals
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[_Slot]]:
+    """(P-code where the IDPs are, the code as DTM wrote it when it differs, P-code of the
+    admin 1 they came from or None) of every record, and the places they name in the order
+    a record names them."""
+    iso3 = raw["admin0Pcode"].to_numpy(dtype=object)
+    country = _on_distinct(_country, iso3)
+
+    def no_country(position: int) -> Refused:
+        reason = "no admin-0 P-code for this ISO3 code in schemas.countries"
+        return Refused("admin0Pcode", RejectionCode.COUNTRY_CODE, reason, iso3[position])
+
+    checks.check(pd.isna(country), no_country)
+    nowhere = np.full(len(raw), None, dtype=object)
+    names = raw["admin0Name"].to_numpy(dtype=object)
+    slots = [_Slot(country, names, 0, nowhere, checks.open)]
+    pcode, published = country, iso3
+    for depth in range(1, level + 1):
+        pcode = _code(raw, f"admin{depth}", depth, pcode, checks, slots)
+        published = _cells(raw, f"admin{depth}Pcode")
+    differs = _on_distinct(lambda cell: isinstance(cell, str), published).astype(bool)
+    differs &= published != pcode
+    as_published = np.where(differs, published, None)
+    # "Not available" (and null) is no origin: the figure has none, never a place named so.
+    given = _on_distinct(_names_an_origin, _cells(raw, "idpOriginAdmin1Pcode")).astype(bool)
+    # Internal displacement: the admin 1 of origin is in the same country.
+    origin = _code(raw, "idpOriginAdmin1", 1, country, checks, slots, given)
+    return pcode, as_published, np.where(given, origin, None), slots
+
+
+def _add_places(slots: list[_Slot], known: NewPlaces, checks: _Refusals) -> None:
+    """Note every place the gazetteer lacks, in the order the records name them.
+
+    A place to add needs a name: a record naming one without is refused there, unless a
+    record before it added the place. Only where some lacks a name do the records go one by
+    one; else each place is added from the first record that names it.
+    """
+    entries = _places_to_add(slots, known)
+    if _on_distinct(_is_name, entries["name"]).astype(bool).all():
+        first = ~pd.Series(entries["pcode"], dtype=object).duplicated().to_numpy()
+        entries = {field: column[first] for field, column in entries.items()}
+    stopped = -1
+    for row, code, name, level, parent in zip(*entries.values(), strict=True):
+        if row == stopped:  # a record refused is read no further
+            continue
+        try:
+            known.add(code, name, int(level), parent)
+        except Refused as refused:
+            stopped = row
+            checks.refuse(int(row), refused)
+
+
+def _places_to_add(slots: list[_Slot], known: NewPlaces) -> dict[str, np.ndarray]:
+    """The record, P-code, name, level and parent of each place the gazetteer lacks that a
+    record gets as far as naming: record by record, in the order a record names them."""
+    gazetteer = list(known.known)
+    parts: dict[str, list[np.ndarray]] = {
+        field: [] for field in ("row", "pcode", "name", "level", "parent", "order")
+    }
+    for order, slot in enumerate(slots):
+        new = ~pd.Series(slot.codes, dtype=object).isin(gazetteer).to_numpy()
+        rows = np.flatnonzero(slot.reached & new)
+        parts["row"].append(rows)
+        parts["pcode"].append(slot.codes[rows])
+        parts["name"].append(slot.names[rows])
+        parts["level"].append(np.full(len(rows), slot.level))
+        parts["parent"].append(slot.parents[rows])
+        parts["order"].append(np.full(len(rows), order))
+    entries = {field: np.concatenate(arrays) for field, arrays in parts.items()}
+    sequence = np.lexsort((entries.pop("order"), entries["row"]))
+    return {field: column[sequence] for field, column in entries.items()}
+
+
 @functools.lru_cache(maxsize=4096)
 def _day(text: str) -> pd.Timestamp:
     return pd.Timestamp(dt.datetime.fromisoformat(text).date())
+
+
+def _days(cells: np.ndarray) -> np.ndarray:
+    """The reporting date of every cell, as a day."""
+    codes, uniques = pd.factorize(cells, use_na_sentinel=False)
+    days = np.array([_day(str(u)).to_datetime64() for u in uniques], dtype="datetime64[ns]")
+    return days[codes]
 
 
 @functools.lru_cache(maxsize=256)
@@ -205,66 +450,62 @@ def _cause(reason: object) -> str | None:
     return None  # an unknown reason is kept in the excerpt, not guessed into a cause
 
 
-def _reason(row: Record) -> str | None:
+def _reason(cell: object) -> str | None:
     """The displacement reason as DTM wrote it, or None when it gives none."""
-    reason = row.get("displacementReason")
-    return reason.strip() if isinstance(reason, str) and reason.strip() else None
+    return cell.strip() if isinstance(cell, str) and cell.strip() else None
 
 
-def _figures(row: Record, level: int, ctx: MapContext, places: NewPlaces) -> list[Record]:
-    total = _whole(row["numPresentIdpInd"], "numPresentIdpInd")
-    if total is None:
-        raise Refused("numPresentIdpInd", RejectionCode.VALUE_MISSING, "no number of IDPs present")
-    pcode, published, origin = _where(row, level, places)
-    as_of = _day(str(row["reportingDate"]))
-    kind = str(row["assessmentType"])
-    reason = _reason(row)
-    ident = f"{row['operation']}/R{row['roundNumber']}"
-    if row.get("id") is not None:
-        ident += f"/{row['id']}"
-    common: Record = {
-        "source_record_id": ident,
-        "publisher": f"IOM DTM, {row['operation']}, {ASSESSMENTS.get(kind, kind)}",
-        "metric": Metric.IDPS.value,
-        "pcode": pcode,
-        "published_pcode": published,
-        "origin_pcode": origin,
-        "period_start": as_of,
-        "period_end": as_of,
-        "cause": _cause(reason),
-        "excerpt": f"IDPs present, round {row['roundNumber']}"
-        + (f", displaced by: {reason}" if reason else ""),
-        REASON: reason,
-        BASELINE: kind == "BA",
-    }
-    out = []
-    for sex, column in ((None, "numPresentIdpInd"), ("m", "numberMales"), ("f", "numberFemales")):
-        value = total if sex is None else _whole(row.get(column), column)
-        if value is not None:  # a null split is not published: no figure, never a 0
-            out.append(figure_record(ctx, **common, sex=sex, value=value))
-    return out
+def _texts(cells: np.ndarray) -> np.ndarray:
+    """The text of each cell, cell by cell: as numbers, 8 and 8.0 are one value, not one text."""
+    return np.array([f"{cell}" for cell in cells], dtype=object)
 
 
-def _key(record: Record, columns: list[str]) -> tuple[str, ...]:
-    return tuple("" if pd.isna(record.get(k)) else str(record.get(k)) for k in columns)
+@dataclass(frozen=True)
+class _Figures:
+    """The figures of the records kept: the record (its place among them) and the sex of each,
+    and the columns of the store's keys that a record gives all its figures, each value
+    numbered (`pd.factorize`) record by record."""
+
+    rows: np.ndarray
+    sexes: np.ndarray
+    coded: dict[str, np.ndarray]
+
+    def groups(self, names: list[str]) -> np.ndarray:
+        """One number per figure, shared by the figures alike in every column of `names`.
+
+        `sex` differs figure by figure; the columns of the key neither coded nor `sex`
+        (source, dataset, metric, age_group, unit) hold one value for every figure of a
+        response.
+        """
+        groups = np.zeros(len(next(iter(self.coded.values()))), dtype=np.int64)
+        for name in names:
+            if name in self.coded:
+                codes = self.coded[name]
+                groups = pd.factorize(groups * (int(codes.max()) + 1) + codes)[0]
+        return groups[self.rows] * len(SEXES) + self.sexes
 
 
-def _name_the_reasons(records: list[Record]) -> None:
+def _name_the_reasons(figures: _Figures, publishers: np.ndarray, reasons: np.ndarray) -> np.ndarray:
     """Give the parts of a round split by reason a natural key each: the reason joins their
     `publisher` ("IOM DTM, Lake Chad Basin Crisis, baseline assessment, Natural disaster").
 
     Only a split gets it, so a round published with one reason keeps its figure id.
     """
-    same = [c for c in NATURAL_KEY if c != "cause"]
-    reasons: dict[tuple[str, ...], set[object]] = defaultdict(set)
-    for record in records:
-        reasons[_key(record, same)].add(record[REASON])
-    for record in records:
-        if len(reasons[_key(record, same)]) > 1:
-            record["publisher"] = f"{record['publisher']}, {record[REASON] or 'no reason given'}"
+    groups = figures.groups([c for c in NATURAL_KEY if c != "cause"])
+    reason_codes = pd.factorize(reasons, use_na_sentinel=False)[0]
+    width = int(reason_codes.max()) + 1
+    pairs = np.unique(groups * width + reason_codes[figures.rows])
+    split = np.bincount(pairs // width, minlength=groups.max() + 1)[groups] > 1
+    named = publishers[figures.rows]
+    parts = np.flatnonzero(split)
+    labels = np.where(pd.isna(reasons), "no reason given", reasons)[figures.rows[parts]]
+    named[parts] = named[parts] + ", " + labels
+    return named
 
 
-def _settle_roles(records: list[Record]) -> None:
+def _settle_roles(
+    figures: _Figures, baseline: np.ndarray, reasons: np.ndarray, values: np.ndarray
+) -> np.ndarray:
     """One recommended figure per key of the store, by DTM's own rules.
 
     1. Where a baseline assessment (BA) counts a place on a date, it is the count: every
@@ -276,50 +517,134 @@ def _settle_roles(records: list[Record]) -> None:
        ("Insecurity" is insecurity, "No reason for displacement reported" not_reported),
        so each part is recommended. A reason no word names has no cause, never a guessed
        one: parts the key cannot tell apart leave the largest recommended and the others
-       kept for triangulation, so no part is lost and none is counted twice.
+       kept for triangulation (ties: the first reason in alphabetical order, then the first
+       figure), so no part is lost and none is counted twice.
     """
-    where = [c for c in RECOMMENDED_KEY if c != "origin_pcode"]
-    baseline: set[tuple[str, ...]] = {_key(r, where) for r in records if r[BASELINE]}
-    for record in records:
-        if not record[BASELINE] and _key(record, where) in baseline:
-            record["role"] = Role.TRIANGULATION.value
-    groups: dict[tuple[str, ...], list[Record]] = defaultdict(list)
-    for record in records:
-        if record["role"] == Role.RECOMMENDED.value:
-            groups[_key(record, RECOMMENDED_KEY)].append(record)
-    for group in groups.values():
-        ranked = sorted(group, key=lambda r: (-int(r["value"]), str(r[REASON] or "")))  # type: ignore[call-overload]
-        for record in ranked[1:]:
-            record["role"] = Role.TRIANGULATION.value
+    rows = figures.rows
+    places = figures.groups([c for c in RECOMMENDED_KEY if c != "origin_pcode"])
+    counted = np.zeros(places.max() + 1, dtype=bool)
+    counted[places[baseline[rows]]] = True
+    roles = np.empty(len(rows), dtype=object)
+    roles.fill(Role.RECOMMENDED.value)
+    roles[~baseline[rows] & counted[places]] = Role.TRIANGULATION.value
+    recommended = np.flatnonzero(roles == Role.RECOMMENDED.value)
+    keys = figures.groups(RECOMMENDED_KEY)[recommended]
+    sizes = values[recommended]
+    # Counts too large for int64 stay Python ints: ranked instead of negated.
+    largest = -sizes if sizes.dtype == np.int64 else -pd.factorize(sizes, sort=True)[0]
+    texts = np.where(pd.isna(reasons), "", reasons)
+    alphabetical = pd.factorize(texts, sort=True)[0][rows[recommended]]
+    ranked = np.lexsort((recommended, alphabetical, largest, keys))
+    behind = np.zeros(len(ranked), dtype=bool)
+    behind[1:] = keys[ranked[1:]] == keys[ranked[:-1]]
+    roles[recommended[ranked[behind]]] = Role.TRIANGULATION.value
+    return roles
 
 
-def _finish(records: list[Record]) -> pd.DataFrame:
-    """Provenance and roles settled over all records, ids from the natural key, as a frame."""
-    _name_the_reasons(records)
-    _settle_roles(records)
-    for record in records:
-        record.pop(REASON, None)
-        record.pop(BASELINE, None)
-        record["figure_id"] = None  # hashed over the settled records by to_figure_frame
-    return to_figure_frame(records)
+def _record_columns(
+    raw: pd.DataFrame, kept: np.ndarray, where: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """What each record `kept` gives all its figures: provenance, place, date and cause (and
+    its reason and assessment, which settle their roles)."""
+    pcode, published, origin = (column[kept] for column in where)
+    operations = raw["operation"].to_numpy(dtype=object)[kept]
+    rounds = _texts(raw["roundNumber"].to_numpy(dtype=object)[kept])
+    ids = _cells(raw, "id")[kept]
+    suffixes = np.array(["" if cell is None else f"/{cell}" for cell in ids], dtype=object)
+    kinds = raw["assessmentType"].to_numpy(dtype=object)[kept]
+    reasons = _on_distinct(_reason, _cells(raw, "displacementReason")[kept])
+    as_of = _days(raw["reportingDate"].to_numpy(dtype=object)[kept])
+
+    def publisher(operation: object, kind: object) -> str:
+        return f"IOM DTM, {operation}, {ASSESSMENTS.get(str(kind), str(kind))}"
+
+    displaced = _on_distinct(lambda r: f", displaced by: {r}" if r else "", reasons)
+    return {
+        "source_record_id": operations + "/R" + rounds + suffixes,
+        "publisher": _on_distinct_pairs(publisher, operations, kinds),
+        "pcode": pcode,
+        "admin_level": _on_distinct(lambda p: admin_level_of(str(p)), pcode),
+        "origin_pcode": origin,
+        "period_start": as_of,
+        "period_end": as_of,
+        "cause": _on_distinct(_cause, reasons),
+        "excerpt": "IDPs present, round " + rounds + displaced,
+        "published_pcode": published,
+        "reason": reasons,
+        "baseline": _on_distinct(lambda kind: str(kind) == "BA", kinds).astype(bool),
+    }
+
+
+def _figure_columns(
+    records: dict[str, np.ndarray], kept: np.ndarray, counts: list[_Counts], ctx: MapContext
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Every column of the figures of the records `kept` (a total and, where DTM splits it,
+    males and females), with their provenance and roles settled; and the record of each."""
+    splits = [~c.missing[kept] for c in counts[1:]]
+    present = np.column_stack([np.ones(len(kept), dtype=bool), *splits]).ravel()
+    rows = np.repeat(np.arange(len(kept)), len(SEXES))[present]
+    sexes = np.tile(np.arange(len(SEXES)), len(kept))[present]
+    values = np.column_stack([c.values[kept] for c in counts])[rows, sexes]
+    day = pd.factorize(records["period_start"])[0]  # the same column twice: numbered once
+    keys = ("publisher", "pcode", "origin_pcode", "cause")
+    coded = {k: pd.factorize(records[k], use_na_sentinel=False)[0] for k in keys}
+    figures = _Figures(rows, sexes, {**coded, "period_start": day, "period_end": day})
+    reasons = records["reason"]
+
+    def same(value: object) -> np.ndarray:
+        column = np.empty(len(rows), dtype=object)
+        column.fill(value)
+        return column
+
+    columns = {
+        "source": same(ctx.source),
+        "dataset": same(ctx.dataset),
+        "publisher": _name_the_reasons(figures, records["publisher"], reasons),
+        "metric": same(Metric.IDPS.value),
+        "value": values,
+        "qualifier": same(FIGURE_DEFAULTS["qualifier"]),
+        "sex": np.array(SEXES, dtype=object)[sexes],
+        "age_group": same(FIGURE_DEFAULTS["age_group"]),
+        "unit": same(FIGURE_DEFAULTS["unit"]),
+        "role": _settle_roles(figures, records["baseline"], reasons, values),
+        "source_url": same(ctx.source_url),
+        "retrieved_at": same(pd.Timestamp(ctx.retrieved_at)),
+        "run_id": same(ctx.run_id),
+    }
+    for name in COLUMNS:  # the rest: what each record gives all its figures
+        if name not in columns and name in records:
+            columns[name] = records[name][rows]
+    columns["figure_id"] = figure_ids(columns)
+    return columns, kept[rows]
 
 
 def to_figures(served: Records, ctx: MapContext, places: pd.DataFrame) -> MappedFigures:
     """IDP stocks (and the places they need) from one response."""
     raw, level = served.frame, served.admin_level or 0
     known = NewPlaces(places)
-    records: list[Record] = []
-    rows: list[int] = []
-    rejections: list[Rejection] = []
-    for number, row in numbered_records(raw):
-        try:
-            made = _figures(row, level, ctx, known)
-        except Refused as refused:
-            rejections.append(refused.rejection(number, row))
-            continue
-        records += made
-        rows += [number] * len(made)
-    return MappedFigures(_finish(records), rows, rejections, [], len(raw), known.frame())
+    if raw.empty:
+        return MappedFigures(to_figure_frame([]), [], [], [], len(raw), known.frame())
+    checks = _Refusals(len(raw))
+    counts = [_counts(_cells(raw, column)) for column in COUNT_COLUMNS]
+    total = COUNT_COLUMNS[0]
+    _check_counts(checks, counts[0], total)
+
+    def no_count(_: int) -> Refused:
+        return Refused(total, RejectionCode.VALUE_MISSING, "no number of IDPs present")
+
+    checks.check(counts[0].missing, no_count)
+    pcode, published, origin, slots = _where(raw, level, checks)
+    _add_places(slots, known, checks)
+    for column, split in zip(COUNT_COLUMNS[1:], counts[1:], strict=True):
+        _check_counts(checks, split, column)
+    rejections = checks.rejections(raw)
+    kept = np.flatnonzero(checks.open)
+    if not len(kept):
+        return MappedFigures(to_figure_frame([]), [], rejections, [], len(raw), known.frame())
+    records = _record_columns(raw, kept, (pcode, published, origin))
+    columns, rows = _figure_columns(records, kept, counts, ctx)
+    numbers = raw.index.to_numpy()[rows].tolist()
+    return MappedFigures(figure_frame(columns), numbers, rejections, [], len(raw), known.frame())
 
 
 CONNECTOR = Connector(

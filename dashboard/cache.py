@@ -51,6 +51,11 @@ def make_cache(server: Flask, url: str | None) -> Cache:
     return Cache(server, config={**config, "CACHE_DEFAULT_TIMEOUT": TIMEOUT})
 
 
+def peek(cache: Cache, store: Store, key: str) -> object | None:
+    """What the cache holds for `key` at the store's data version, computing nothing."""
+    return cache.get(f"{reads.data_version(store.engine)}|{key}")
+
+
 _guard = threading.Lock()
 _computing: dict[str, threading.Lock] = {}
 

@@ -214,15 +214,14 @@ def render_series(
 
 def draw_map(reader: Reader, s: ViewState, measure: object) -> dict:
     """The map `render_map` shows: only the shapes of the view's parts are sent."""
-    v = reader.view(s)
-    below = data.within(v)
-    kids = data.breakdown(v, s)
+    w = reader.within(s)
+    below = data.within(w)
     shapes = boundaries.load(reader.settings.boundaries)
     spec = map_figure.map_view(
-        reader.reference().places, v.place, v.kids, kids, v.moves, shapes, measure
+        reader.reference().places, w.place, w.kids, w.parts, w.moves, shapes, measure
     )
-    drawn = pd.concat([below, v.moves], ignore_index=True)
-    caption = charts.caption_text(f"Within {v.place['name']}", s.date_from, s.date_to, drawn)
+    drawn = pd.concat([below, w.moves], ignore_index=True)
+    caption = charts.caption_text(f"Within {w.place['name']}", s.date_from, s.date_to, drawn)
     return charts.with_caption(spec, *caption)
 
 

@@ -52,6 +52,20 @@ class View:
 
 
 @dataclass
+class Within:
+    """What the map of one state draws: the place, its parts with their figures, movements."""
+
+    place: pd.Series
+    kids: pd.DataFrame
+    # As in a `View`: the children's latest stocks and flows of the range, their
+    # `rules.breakdown`, and the movements with an origin.
+    stocks: pd.DataFrame
+    flows: pd.DataFrame
+    parts: pd.DataFrame
+    moves: pd.DataFrame
+
+
+@dataclass
 class Reference:
     """The gazetteer as the page needs it."""
 
@@ -198,9 +212,7 @@ def view(
         place=place,
         own=own,
         kids=kids,
-        stocks=with_organisations(
-            aggregates.latest_stocks(store.engine, below, rules.BREAKDOWN_STOCKS, end)
-        ),
+        stocks=_kid_stocks(store, below, end),
         flows=ranges.inside(figs.flows, start, end),
         moves=ranges.reaching(figs.moves, start, end),
         disputed=with_organisations(
@@ -215,6 +227,36 @@ def view(
     )
     drawn.parts = rules.breakdown(within(drawn), kids, start, end)
     return drawn
+
+
+def _kid_stocks(store: Store, below: list[str], end: dt.date | None) -> pd.DataFrame:
+    """The children's latest stocks the bars and the map show, as of `end`."""
+    return with_organisations(
+        aggregates.latest_stocks(store.engine, below, rules.BREAKDOWN_STOCKS, end)
+    )
+
+
+def within_view(
+    store: Store,
+    ref: Reference,
+    state: ViewState,
+    figures_of: Callable[[str, list[str]], PlaceFigures] | None = None,
+) -> Within:
+    """What the map of one state draws, read on its own: a `view` less its cards, its own
+    figures, disagreements and count, for a process that has not worked out that view."""
+    place, kids = selected(ref, state)
+    pcode, below = str(place["pcode"]), list(kids["pcode"])
+    start, end = state.date_from, state.date_to
+    figs = _figures_of(store, figures_of)(pcode, below)
+    stocks = _kid_stocks(store, below, end)
+    flows = ranges.inside(figs.flows, start, end)
+    parts_of = rules.breakdown(_stocks_and_flows(stocks, flows), kids, start, end)
+    return Within(place, kids, stocks, flows, parts_of, ranges.reaching(figs.moves, start, end))
+
+
+def within_of(v: View, state: ViewState) -> Within:
+    """What the map draws, taken from the state's whole view."""
+    return Within(v.place, v.kids, v.stocks, v.flows, breakdown(v, state), v.moves)
 
 
 def _unit_sums(
@@ -284,10 +326,14 @@ def breakdown(v: View, state: ViewState) -> pd.DataFrame:
     return v.parts
 
 
-def within(v: View) -> pd.DataFrame:
+def within(v: View | Within) -> pd.DataFrame:
     """The children's figures the breakdown and the map rest on: stocks and flows."""
-    parts = [frame for frame in (v.stocks, v.flows) if not frame.empty]
-    return pd.concat(parts, ignore_index=True) if parts else v.stocks
+    return _stocks_and_flows(v.stocks, v.flows)
+
+
+def _stocks_and_flows(stocks: pd.DataFrame, flows: pd.DataFrame) -> pd.DataFrame:
+    parts = [frame for frame in (stocks, flows) if not frame.empty]
+    return pd.concat(parts, ignore_index=True) if parts else stocks
 
 
 def shown(figs: pd.DataFrame, date_from: dt.date | None) -> pd.DataFrame:

@@ -8,7 +8,7 @@ import pandas as pd
 from flask_caching import Cache
 
 from dashboard import data
-from dashboard.cache import cached
+from dashboard.cache import cached, peek
 from dashboard.settings import DashboardSettings
 from dashboard.state import ViewState
 from etl.store import Store, StoreError
@@ -68,6 +68,19 @@ class Reader:
                 self.place_figures,
                 self.place_sums,
             ),
+        )
+
+    def within(self, s: ViewState) -> data.Within:
+        """What the map of one state draws: from the state's view where this process has it
+        (the cards' callback often came first), else read on its own, which costs less than
+        a whole view."""
+        if self.cache is not None:
+            v = peek(self.cache, self.store, f"view|{s}")
+            if v is not None:
+                return data.within_of(v, s)
+        return self._cached(
+            f"within|{s}",
+            lambda: data.within_view(self.store, self.reference(), s, self.place_figures),
         )
 
     def timeline(self, s: ViewState) -> data.Timeline:

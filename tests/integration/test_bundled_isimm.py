@@ -2,6 +2,7 @@
 lands on numbers: every card of the landing view, the monthly people in sites of Idleb's and
 Aleppo's districts, and the one sum allowed computed alike in the store and in memory."""
 
+import datetime as dt
 from collections.abc import Iterator
 
 import pandas as pd
@@ -217,3 +218,26 @@ def test_a_view_cuts_its_unit_sums_from_the_place_s_as_the_store_sums_that_range
         compared += len(expected)
     # Syria has no figure of its own for most months: its governorates' sums were compared.
     assert compared > 0 or place != "SY"
+
+
+@pytest.mark.parametrize(
+    ("place", "district", "start", "end"),
+    [
+        ("SY", None, None, None),
+        ("SY07", None, "2019-12-01", "2020-03-05"),
+        ("SY07", "SY0703", "2020-01-01", "2020-04-30"),
+        ("SY-NW", None, "2020-01-01", "2020-01-31"),
+    ],
+)
+def test_the_map_reads_on_its_own_what_the_view_gives_it(
+    bundled: Store, place: str, district: str | None, start: str | None, end: str | None
+) -> None:
+    day = dt.date.fromisoformat
+    state = ViewState(place, district, start and day(start), end and day(end))
+    ref = data.reference(bundled)
+    alone = data.within_view(bundled, ref, state)
+    taken = data.within_of(data.view(bundled, ref, state, 0.10), state)
+    assert not alone.parts.empty
+    for part in ("kids", "stocks", "flows", "parts", "moves"):
+        pd.testing.assert_frame_equal(getattr(alone, part), getattr(taken, part))
+    pd.testing.assert_series_equal(alone.place, taken.place)

@@ -16,17 +16,20 @@ import datetime as dt
 import functools
 import io
 import re
-from collections import defaultdict
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pycountry
+from pandas.api.types import is_datetime64_any_dtype
 
 from etl.errors import SourceError, SourceFormatError
-from etl.frames import to_figure_frame
+from etl.figure_ids import figure_ids
+from etl.frames import figure_frame, to_figure_frame
 from etl.sources.base import (
+    FIGURE_DEFAULTS,
     Connector,
     Credentials,
     Fetched,
@@ -36,12 +39,18 @@ from etl.sources.base import (
     Records,
     Refused,
     SourceConfig,
-    checked_records,
     credential,
     envelope_records,
-    figure_record,
     json_document,
-    numbered_records,
+)
+from etl.sources.columnwise import (
+    Reading,
+    Slot,
+    add_places,
+    cells,
+    on_distinct,
+    same,
+    same_time,
 )
 from etl.transport import HttpClient
 from schemas.countries import ISO3_TO_PCODE
@@ -49,7 +58,8 @@ from schemas.enums import Metric, Role
 from schemas.figures import RECOMMENDED_KEY
 from schemas.pcodes import admin_level_of, normalise_pcode
 from schemas.raw import hdx_hapi as raw
-from schemas.runs import Rejection, RejectionCode
+from schemas.raw.hdx_hapi import failures
+from schemas.runs import RejectionCode
 
 NAME = "hdx-hapi"
 CREDENTIAL = "hdx_hapi_app_identifier"
@@ -83,6 +93,7 @@ SIGNATURES: dict[str, frozenset[str]] = {
 # Integer fields of the CSV tables, read back to the integers the JSON API sends.
 CSV_INTEGERS = frozenset({"admin_level", "population", "reporting_round", "min_age", "max_age"})
 WHOLE = re.compile(r"-?\d+")
+PADDING = re.compile(rb"[\xef\xbb\xbf \t\r\n]*")  # what may come before a page's first byte
 ASSESSMENTS = {"BA": "baseline assessment", "SA": "site assessment", "ETT": "event tracking"}
 PUBLISHERS = {
     "refugees-persons-of-concern": "UNHCR Refugee Population Statistics, via HDX HAPI",
@@ -90,6 +101,8 @@ PUBLISHERS = {
     "via HDX HAPI",
 }
 REFUGEES = "refugees-persons-of-concern"
+METRICS = {"idps": Metric.IDPS, REFUGEES: Metric.REFUGEES, "baseline-population": Metric.POPULATION}
+NO_COUNTRY = "no admin-0 P-code for this ISO3 code in schemas.countries"
 DATED = ("idps", REFUGEES, "baseline-population")
 _SEX = {"all": "", "f": "f", "m": "m"}
 Record = dict[str, object]
@@ -118,7 +131,7 @@ def fetch(client: HttpClient, cfg: SourceConfig, credentials: Credentials) -> It
                 response = client.get(NAME, url, params=params, secrets=frozenset({SECRET}))
                 name = f"{dataset}.{iso3}.{offset}.json"
                 fetched = Fetched(name, response.content, response.url, dt.datetime.now(dt.UTC))
-                count = len(_records(fetched))
+                count = len(_table(fetched))
                 if count > limit:
                     raise SourceFormatError(f"{NAME}: {name}: {count} records for limit {limit}")
                 yield fetched
@@ -132,28 +145,53 @@ def dataset_of(fetched: Fetched) -> str:
     asked, else the endpoint whose fields a saved response (JSON or CSV) holds, else the
     file's name up to its first dot (read() then says it is no known endpoint)."""
     if fetched.url:
-        return urlsplit(fetched.url).path.rstrip("/").rsplit("/", 1)[-1]
+        return _endpoint_asked(fetched.url)
     try:
-        fields = _fields(fetched)
+        fields = set(_table(fetched).columns)
     except SourceError:
         fields = set()
+    return _endpoint_by_fields(fetched.name, fields)
+
+
+def _endpoint_asked(url: str) -> str:
+    return urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _endpoint_by_fields(name: str, fields: set[str]) -> str:
     for dataset, signature in SIGNATURES.items():
         if signature <= fields:
             return dataset
-    return fetched.name.split(".", 1)[0]
+    return name.split(".", 1)[0]
 
 
 def _is_csv(fetched: Fetched) -> bool:
     """True for a CSV table: what does not open as JSON, HTML or nothing."""
-    start = fetched.body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-    return start not in (b"{", b"[", b"<", b"")
+    return _first_byte(fetched.body) not in (b"{", b"[", b"<", b"")
 
 
-def _fields(fetched: Fetched) -> set[str]:
-    """The field names of a saved response: a CSV's header, or the keys of a page's records."""
+def _first_byte(body: bytes) -> bytes:
+    """The first byte after a BOM and white space; b"" when there is none."""
+    start = PADDING.match(body).end()  # type: ignore[union-attr]
+    return body[start : start + 1]
+
+
+def _table(fetched: Fetched) -> pd.DataFrame:
+    """A saved response's records as one frame of cells as served (a CSV table's typed as the
+    JSON API's), unchecked: a column per field any record has, in the order they appear."""
     if _is_csv(fetched):
-        return set(_csv_table(fetched)[0])
-    return {str(k) for r in _records(fetched) for k in r}
+        return _csv_frame(fetched)
+    return _record_frame(_records(fetched))
+
+
+def _record_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
+    """JSON records as a frame of objects; a record without a field holds None there."""
+    frame = pd.DataFrame(rows, dtype=object)
+    if sum(map(len, rows)) == len(rows) * frame.shape[1]:  # every record has every field
+        return frame
+    # pandas fills a field a record lacks with NaN: None, as the record's dict.get gives it.
+    return pd.DataFrame(
+        {c: pd.Series([r.get(c) for r in rows], dtype=object) for c in frame.columns}
+    )
 
 
 def _csv_table(fetched: Fetched) -> tuple[list[str], list[list[str]]]:
@@ -167,7 +205,7 @@ def _csv_table(fetched: Fetched) -> tuple[list[str], list[list[str]]]:
         lines = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
         raise SourceFormatError(f"{where}: not a readable CSV table: {exc}") from None
-    lines = [line for line in lines if any(cell.strip() for cell in line)]
+    lines = [line for line in lines if any(map(str.strip, line))]
     if not lines:
         raise SourceFormatError(f"{where}: an empty CSV table (no header row)")
     header = [cell.strip() for cell in lines[0]]
@@ -179,7 +217,7 @@ def _csv_table(fetched: Fetched) -> tuple[list[str], list[list[str]]]:
     return header, lines[1:]
 
 
-def _csv_cell(column: str, text: str) -> object:
+def _csv_cell(text: str, whole: bool) -> object:
     """A CSV cell as the JSON API sends it: empty is null, an integer field's digits an int.
 
     Anything else stays text, so a count that is not a whole number fails its field's check
@@ -188,25 +226,39 @@ def _csv_cell(column: str, text: str) -> object:
     value = text.strip()
     if not value:
         return None
-    if column in CSV_INTEGERS and WHOLE.fullmatch(value):
+    if whole and WHOLE.fullmatch(value):
         return int(value)
     return value
 
 
-def _csv_records(fetched: Fetched) -> list[dict[str, object]]:
-    """The records of a CSV table, typed as the JSON API's records."""
+def _csv_frame(fetched: Fetched) -> pd.DataFrame:
+    """The records of a CSV table, typed as the JSON API's records, a column per header name
+    (a name the header repeats holds its last cell, as a record of the row would)."""
     header, rows = _csv_table(fetched)
-    return [
-        {column: _csv_cell(column, cell) for column, cell in zip(header, row, strict=True)}
-        for row in rows
-    ]
+    positions = {column: position for position, column in enumerate(header)}
+    grid = np.array(rows, dtype=object).reshape(len(rows), len(header))
+    # Each distinct text is read once, as text and as an integer field's.
+    numbers, texts = pd.factorize(grid.ravel())
+    numbers = numbers.reshape(grid.shape)
+    typed = {whole: _typed_cells(texts, whole) for whole in (False, True)}
+    return pd.DataFrame(
+        {
+            column: pd.Series(typed[column in CSV_INTEGERS][numbers[:, p]], dtype=object)
+            for column, p in positions.items()
+        }
+    )
+
+
+def _typed_cells(texts: np.ndarray, whole: bool) -> np.ndarray:
+    cells = np.empty(len(texts), dtype=object)
+    cells[:] = [_csv_cell(text, whole) for text in texts]
+    return cells
 
 
 def _records(fetched: Fetched) -> list[dict[str, object]]:
-    if _is_csv(fetched):
-        return _csv_records(fetched)
+    """The records of a JSON page."""
     where = f"{NAME}: {fetched.name}"
-    if not fetched.body.lstrip(b"\xef\xbb\xbf \t\r\n"):
+    if not _first_byte(fetched.body):
         raise SourceFormatError(f"{where}: an empty response (no JSON page, no CSV header)")
     doc = json_document(fetched, where)
     if isinstance(doc, dict) and "error" in doc and "data" not in doc:
@@ -217,16 +269,48 @@ def _records(fetched: Fetched) -> list[dict[str, object]]:
 def read(fetched: Fetched) -> Records:
     """The records of one page, checked against what HAPI promises for that endpoint, and
     the first day the request asked for (`start_date`)."""
-    dataset = dataset_of(fetched)
+    table: pd.DataFrame | None = None
+    failure: SourceError | None = None
+    if fetched.url:
+        dataset = _endpoint_asked(fetched.url)
+    else:
+        # Read once: the fields tell the endpoint. A response that cannot be read fails as
+        # such only once it is known to be a HAPI endpoint's (as dataset_of, then reading).
+        try:
+            table = _table(fetched)
+        except SourceError as exc:
+            failure = exc
+        fields = set() if table is None else set(table.columns)
+        dataset = _endpoint_by_fields(fetched.name, fields)
     if dataset not in ENDPOINTS:
         raise SourceFormatError(f"{NAME}: {fetched.name}: not a known HAPI endpoint ({dataset})")
-    rows = _records(fetched)
-    model = ENDPOINTS[dataset][1]
-    # Every key any record has; an empty page gets the promised columns and nothing to check.
-    frame = checked_records(rows, model, f"{NAME}: {fetched.name}")
+    if failure is not None:
+        raise failure
+    frame = _checked(_table(fetched) if table is None else table, ENDPOINTS[dataset][1], fetched)
     query = parse_qs(urlsplit(fetched.url or "").query)
     since = dt.date.fromisoformat(query["start_date"][0]) if "start_date" in query else None
     return Records(frame, dataset, fetched.name, since=since)
+
+
+def _checked(table: pd.DataFrame, model: type[pa.DataFrameModel], fetched: Fetched) -> pd.DataFrame:
+    """The records checked against what HAPI promises for the endpoint, indexed by their
+    position from 1, as etl.sources.base.checked_records checks records: a page without
+    records (or whose records have no field) gets the promised columns."""
+    count = len(table)
+    if not count or not len(table.columns):
+        promised = model.to_schema().columns
+        table = pd.DataFrame({c: pd.Series([None] * count, dtype=object) for c in promised})
+    if count:
+        try:
+            model.validate(table, lazy=True)
+        except pa.errors.SchemaErrors as exc:
+            raise SourceFormatError(f"{NAME}: {fetched.name}: {failures(exc)}") from None
+    table.index = range(1, count + 1)
+    return table
+
+
+def _country_pcode(iso3: object) -> str | None:
+    return ISO3_TO_PCODE.get(str(iso3).strip().upper())
 
 
 def _country_name(iso3: object, name: object) -> object:
@@ -237,11 +321,18 @@ def _country_name(iso3: object, name: object) -> object:
     return country.name if country is not None else None
 
 
+def _fits(level: int, pcode: object, parent: object) -> bool:
+    """Whether `pcode` is an admin-`level` COD P-code under `parent` (True where either is
+    missing: that record is refused by an earlier check)."""
+    if not isinstance(pcode, str) or not isinstance(parent, str):
+        return True
+    return admin_level_of(pcode) == level and pcode.startswith(parent)
+
+
 def _country(iso3: object, name: object, places: NewPlaces, column: str) -> str:
-    pcode = ISO3_TO_PCODE.get(str(iso3).strip().upper())
+    pcode = _country_pcode(iso3)
     if pcode is None:
-        reason = "no admin-0 P-code for this ISO3 code in schemas.countries"
-        raise Refused(column, RejectionCode.COUNTRY_CODE, reason, iso3)
+        raise Refused(column, RejectionCode.COUNTRY_CODE, NO_COUNTRY, iso3)
     places.add(pcode, _country_name(iso3, name), 0, None)
     return pcode
 
@@ -254,7 +345,7 @@ def _admin(
         raise Refused(
             column, RejectionCode.PLACE_UNSPECIFIED, f"admin {level} not specified upstream", code
         )
-    if admin_level_of(pcode) != level or not pcode.startswith(parent):
+    if not _fits(level, pcode, parent):
         reason = f"not an admin-{level} COD P-code under {parent}"
         raise Refused(column, RejectionCode.PCODE_FORMAT, reason, code)
     places.add(pcode, name, level, parent)
@@ -262,8 +353,9 @@ def _admin(
 
 
 def _place(row: Record, places: NewPlaces) -> tuple[str, str | None]:
-    """The most specific P-code of a record with the location/admin block, and that code as
-    HAPI wrote it when it differs (TCD0704 for TD0704)."""
+    """The most specific P-code of one record with the location/admin block, and that code
+    as HAPI wrote it when it differs (TCD0704 for TD0704): one record read as `_located`
+    reads them all."""
     location = row["location_code"]
     where = _country(location, row.get("location_name"), places, "location_code")
     published = location
@@ -274,21 +366,155 @@ def _place(row: Record, places: NewPlaces) -> tuple[str, str | None]:
     return where, published if isinstance(published, str) and published != where else None
 
 
-def _upstream_error(row: Record) -> None:
-    """A record HAPI itself marks in its `error` column is refused with HAPI's words."""
-    error = row.get("error")
-    if isinstance(error, str) and error.strip():
-        raise Refused(
-            "error", RejectionCode.UPSTREAM_ERROR, f"HDX HAPI marks the record: {error}", error
-        )
+# --- the records of a page, column by column ---------------------------------------------------
 
 
-def _as_of(row: Record) -> pd.Timestamp:
-    """A stock's as-of date: the reference period's end, or its start when open."""
-    when = row.get("reference_period_end") or row.get("reference_period_start")
-    if not when:
-        raise Refused("reference_period_start", RejectionCode.DATE_MISSING, "no reference period")
-    return _day(str(when))
+def _countries(
+    iso3: np.ndarray, names: np.ndarray, column: str, reading: Reading, slots: list[Slot]
+) -> np.ndarray:
+    """The admin-0 P-code of every record's country in `column`, refusing the codes no
+    country has; the country is a place the records name (named by ISO 3166 where not)."""
+    pcodes = on_distinct(_country_pcode, iso3)
+
+    def no_country(position: int) -> Refused:
+        return Refused(column, RejectionCode.COUNTRY_CODE, NO_COUNTRY, iso3[position])
+
+    reading.check(pd.isna(pcodes), no_country)
+    country_names = on_distinct(_country_name, iso3, names)
+    slots.append(Slot(pcodes, country_names, 0, same(None, len(iso3)), reading.open))
+    return pcodes
+
+
+def _admins(
+    published: np.ndarray,
+    names: np.ndarray,
+    level: int,
+    parents: np.ndarray,
+    column: str,
+    asked: np.ndarray,
+    reading: Reading,
+    slots: list[Slot],
+) -> np.ndarray:
+    """The admin-`level` P-codes of `column` in the gazetteer's spelling for the records
+    `asked`, refusing a code missing or off the COD pattern under its parent."""
+    pcodes = on_distinct(normalise_pcode, published)
+
+    def unspecified(position: int) -> Refused:
+        reason = f"admin {level} not specified upstream"
+        return Refused(column, RejectionCode.PLACE_UNSPECIFIED, reason, published[position])
+
+    def misfit(position: int) -> Refused:
+        reason = f"not an admin-{level} COD P-code under {parents[position]}"
+        return Refused(column, RejectionCode.PCODE_FORMAT, reason, published[position])
+
+    reading.check(asked & pd.isna(pcodes), unspecified)
+    fits = on_distinct(functools.partial(_fits, level), pcodes, parents).astype(bool)
+    reading.check(asked & ~fits, misfit)
+    slots.append(Slot(pcodes, names, level, parents, asked & reading.open))
+    return pcodes
+
+
+def _located(
+    raw: pd.DataFrame, reading: Reading, slots: list[Slot]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The most specific P-code of every record with the location/admin block, and that code
+    as HAPI wrote it where it differs (TCD0704 for TD0704)."""
+    iso3 = cells(raw, "location_code")
+    pcodes = _countries(iso3, cells(raw, "location_name"), "location_code", reading, slots)
+    published = iso3
+    levels = cells(raw, "admin_level").astype(np.int64)
+    for depth in range(1, int(levels.max(initial=0)) + 1):
+        asked = levels >= depth
+        codes, names = cells(raw, f"admin{depth}_code"), cells(raw, f"admin{depth}_name")
+        column = f"admin{depth}_code"
+        deeper = _admins(codes, names, depth, pcodes, column, asked, reading, slots)
+        pcodes = np.where(asked, deeper, pcodes)
+        published = np.where(asked, codes, published)
+    differs = on_distinct(_differs, published, pcodes).astype(bool)
+    return pcodes, np.where(differs, published, None)
+
+
+def _differs(published: object, pcode: object) -> bool:
+    return isinstance(published, str) and published != pcode
+
+
+def _admin_units(raw: pd.DataFrame, dataset: str, known: NewPlaces, reading: Reading) -> None:
+    """The units of metadata/admin1 or admin2, added with their parents when the gazetteer
+    lacks them."""
+    slots: list[Slot] = []
+    everyone = np.ones(len(raw), dtype=bool)
+    names = cells(raw, "location_name")
+    parents = _countries(cells(raw, "location_code"), names, "location_code", reading, slots)
+    if dataset == "admin2":
+        codes, names = cells(raw, "admin1_code"), cells(raw, "admin1_name")
+        parents = _admins(codes, names, 1, parents, "admin1_code", everyone, reading, slots)
+    codes, names, level = cells(raw, "code"), cells(raw, "name"), int(dataset[-1])
+    _admins(codes, names, level, parents, "code", everyone, reading, slots)
+    add_places(slots, known, reading)
+
+
+def _ends_before(end: object, since: dt.date) -> bool:
+    """True for a record ending before the start_date asked for (the server did not filter)."""
+    return bool(end and dt.datetime.fromisoformat(str(end)).date() < since)
+
+
+def _is_marked(error: object) -> bool:
+    return isinstance(error, str) and bool(error.strip())
+
+
+def _leave_out(raw: pd.DataFrame, dataset: str, since: dt.date | None, reading: Reading) -> None:
+    """Leave out what the page holds beyond the figures (records before the start date asked
+    for, groups other than refugees, disaggregations the model does not carry) and refuse the
+    records HAPI itself marks in its `error` column, with HAPI's words."""
+    count = len(raw)
+    if since is not None:
+        ends = cells(raw, "reference_period_end")
+        before = on_distinct(functools.partial(_ends_before, since=since), ends).astype(bool)
+        reading.leave_out(before, same(f"records ending before start_date {since}", count))
+    errors = cells(raw, "error")
+
+    def marked(position: int) -> Refused:
+        error = errors[position]
+        reason = f"HDX HAPI marks the record: {error}"
+        return Refused("error", RejectionCode.UPSTREAM_ERROR, reason, error)
+
+    reading.check(on_distinct(_is_marked, errors).astype(bool), marked)
+    if dataset == REFUGEES:
+        groups = cells(raw, "population_group")
+        notes = on_distinct("population_group {}: not refugees (REF)".format, groups)
+        reading.leave_out(groups != "REF", notes)
+    if dataset != "idps":
+        genders, ages = cells(raw, "gender"), cells(raw, "age_range")
+        canonical = on_distinct(_canonical, genders, ages).astype(bool)
+        note = "gender {} / age_range {}: not a canonical disaggregation".format
+        reading.leave_out(~canonical, on_distinct(note, genders, ages))
+
+
+def _canonical(gender: object, age: object) -> bool:
+    """True for a total or a whole-population sex split (f, m); not for other bands."""
+    return age == "all" and gender in _SEX
+
+
+def _as_of(raw: pd.DataFrame, reading: Reading) -> np.ndarray:
+    """Each record's as-of day: its reference period's end, or its start when open (a record
+    with neither is refused)."""
+    ends = cells(raw, "reference_period_end")
+    starts = cells(raw, "reference_period_start")
+    when = on_distinct(_when, ends, starts)
+
+    def undated(_: int) -> Refused:
+        return Refused("reference_period_start", RejectionCode.DATE_MISSING, "no reference period")
+
+    reading.check(pd.isna(when), undated)
+    return on_distinct(_day_of, when, dtype="datetime64[us]")
+
+
+def _when(end: object, start: object) -> object:
+    return end or start or None
+
+
+def _day_of(when: object) -> pd.Timestamp | None:
+    return None if when is None else _day(str(when))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -296,91 +522,98 @@ def _day(text: str) -> pd.Timestamp:
     return pd.Timestamp(dt.datetime.fromisoformat(text).date())
 
 
-def _before(row: Record, since: dt.date | None) -> bool:
-    """True for a record ending before the start_date asked for (the server did not filter)."""
-    end = row.get("reference_period_end")
-    return bool(end and since and dt.datetime.fromisoformat(str(end)).date() < since)
-
-
-def _split(row: Record, ignored: dict[str, int]) -> str | None:
-    """'' for a total, f or m for a whole-population sex split; None for other bands."""
-    gender, age = row.get("gender"), row.get("age_range")
-    if age != "all" or gender not in _SEX:
-        ignored[f"gender {gender} / age_range {age}: not a canonical disaggregation"] += 1
-        return None
-    return _SEX[str(gender)]
-
-
-def _figure(ctx: MapContext, as_of: object, **fields: object) -> Record:
-    return figure_record(ctx, period_start=as_of, period_end=as_of, **fields)
-
-
-def _map(
-    dataset: str, row: Record, ctx: MapContext, places: NewPlaces, ignored: dict[str, int]
-) -> list[Record]:
-    """The figures of one data record (none for a disaggregation the model does not carry)."""
-    _upstream_error(row)
-    origin, sex, ident, published = None, "", str(row["resource_hdx_id"]), None
-    excerpt = None
-    if dataset == "idps":
-        kind = str(row["assessment_type"])
-        metric = Metric.IDPS
-        pcode, published = _place(row, places)
-        # HAPI's IDP figure is IOM DTM's round summed over its displacement reasons (TCD07
-        # 225,689 on 2025-01-31 is DTM's 221,543 conflict + 4,146 natural disaster). It is
-        # kept apart from DTM's own figures, never added to them: its organisation is HDX
-        # HAPI, not IOM DTM (schemas.figures.organisation), so a sum of one publisher's
-        # parts never takes it in; it has no cause (all reasons together); and a headline
-        # takes one stock per place and date, never the sum of two sources' stocks.
-        publisher = f"HDX HAPI, IOM DTM {row['operation']}, {ASSESSMENTS.get(kind, kind)}"
-        ident += f"/{row['operation']}/R{row['reporting_round']}/{kind}"
-        excerpt = f"IDPs present, round {row['reporting_round']}, all displacement reasons"
-    else:
-        if dataset == REFUGEES and row["population_group"] != "REF":
-            ignored[f"population_group {row['population_group']}: not refugees (REF)"] += 1
-            return []
-        split = _split(row, ignored)
-        if split is None:
-            return []
-        sex, publisher = split, PUBLISHERS[dataset]
-        if dataset == REFUGEES:
-            asylum, came_from = row["asylum_location_code"], row["origin_location_code"]
-            metric = Metric.REFUGEES
-            pcode = _country(asylum, row["asylum_location_name"], places, "asylum_location_code")
-            origin = _country(
-                came_from, row["origin_location_name"], places, "origin_location_code"
-            )
-            ident += f"/{came_from}-{asylum}/REF"
-        else:
-            metric = Metric.POPULATION
-            pcode, published = _place(row, places)
-    warning = row.get("warning")
+def _warned(excerpt: object, warning: object) -> object:
+    """The excerpt with HAPI's warning about the record, if it gives one."""
     if isinstance(warning, str) and warning.strip():
-        excerpt = f"{excerpt + '; ' if excerpt else ''}HDX HAPI warns: {warning.strip()}"
-    as_of = _as_of(row)
-    return [
-        _figure(
-            ctx,
-            metric=metric.value,
-            pcode=pcode,
-            origin_pcode=origin,
-            as_of=as_of,
-            value=row["population"],
-            sex=sex or None,
-            publisher=publisher,
-            source_record_id=ident,
-            published_pcode=published,
-            excerpt=excerpt,
-        )
-    ]
+        return f"{excerpt + '; ' if excerpt else ''}HDX HAPI warns: {warning.strip()}"
+    return excerpt
 
 
-def _metadata(dataset: str, row: Record, places: NewPlaces) -> None:
-    """A unit of metadata/admin1 or admin2, added with its parents when the gazetteer lacks it."""
-    parent = _country(row["location_code"], row["location_name"], places, "location_code")
-    if dataset == "admin2":
-        parent = _admin(row["admin1_code"], row["admin1_name"], 1, parent, "admin1_code", places)
-    _admin(row["code"], row["name"], int(dataset[-1]), parent, "code", places)
+def _idp_fields(raw: pd.DataFrame, kept: np.ndarray) -> dict[str, np.ndarray]:
+    """Publisher, record id and excerpt of the IDP figures of the records `kept`."""
+    ids = cells(raw, "resource_hdx_id")[kept]
+    operations = cells(raw, "operation")[kept]
+    rounds = on_distinct(str, cells(raw, "reporting_round")[kept])
+    kinds = on_distinct(str, cells(raw, "assessment_type")[kept])
+    # HAPI's IDP figure is IOM DTM's round summed over its displacement reasons (TCD07
+    # 225,689 on 2025-01-31 is DTM's 221,543 conflict + 4,146 natural disaster). It is
+    # kept apart from DTM's own figures, never added to them: its organisation is HDX
+    # HAPI, not IOM DTM (schemas.figures.organisation), so a sum of one publisher's
+    # parts never takes it in; it has no cause (all reasons together); and a headline
+    # takes one stock per place and date, never the sum of two sources' stocks.
+    publishers = on_distinct(_idp_publisher, operations, kinds)
+    return {
+        "publisher": publishers,
+        "source_record_id": ids + "/" + operations + "/R" + rounds + "/" + kinds,
+        "excerpt": "IDPs present, round " + rounds + ", all displacement reasons",
+        "sex": same(None, len(kept)),
+    }
+
+
+def _idp_publisher(operation: object, kind: str) -> str:
+    return f"HDX HAPI, IOM DTM {operation}, {ASSESSMENTS.get(kind, kind)}"
+
+
+def _split_fields(raw: pd.DataFrame, dataset: str, kept: np.ndarray) -> dict[str, np.ndarray]:
+    """Publisher, record id and sex of the refugee or population figures of the records
+    `kept` (a total or a whole-population sex split)."""
+    ids = cells(raw, "resource_hdx_id")[kept]
+    if dataset == REFUGEES:
+        came_from = cells(raw, "origin_location_code")[kept]
+        asylum = cells(raw, "asylum_location_code")[kept]
+        ids = ids + "/" + came_from + "-" + asylum + "/REF"
+    return {
+        "publisher": same(PUBLISHERS[dataset], len(kept)),
+        "source_record_id": ids,
+        "excerpt": same(None, len(kept)),
+        "sex": on_distinct(_sex, cells(raw, "gender")[kept]),
+    }
+
+
+def _sex(gender: object) -> str | None:
+    return _SEX[str(gender)] or None
+
+
+def _figure_columns(
+    raw: pd.DataFrame,
+    dataset: str,
+    kept: np.ndarray,
+    where: dict[str, np.ndarray],
+    ctx: MapContext,
+) -> dict[str, np.ndarray]:
+    """Every column of the figures of the records `kept`, one figure per record."""
+    count = len(kept)
+    fields = _idp_fields(raw, kept) if dataset == "idps" else _split_fields(raw, dataset, kept)
+    pcodes = where["pcode"][kept]
+    as_of = where["as_of"][kept]
+    columns = {
+        "source": same(ctx.source, count),
+        "dataset": same(ctx.dataset, count),
+        "metric": same(METRICS[dataset].value, count),
+        "pcode": pcodes,
+        "admin_level": on_distinct(_level_of, pcodes),
+        "origin_pcode": where["origin_pcode"][kept],
+        "period_start": as_of,
+        "period_end": as_of,
+        "value": cells(raw, "population")[kept],
+        "age_group": same(None, count),
+        "cause": same(None, count),
+        "source_url": same(ctx.source_url, count),
+        "retrieved_at": same_time(ctx.retrieved_at, count),
+        "run_id": same(ctx.run_id, count),
+        "published_pcode": where["published_pcode"][kept],
+        **fields,
+    }
+    columns["excerpt"] = on_distinct(_warned, fields["excerpt"], cells(raw, "warning")[kept])
+    for name, value in FIGURE_DEFAULTS.items():
+        if name not in columns:
+            columns[name] = same(value, count)
+    columns["figure_id"] = figure_ids(columns)
+    return columns
+
+
+def _level_of(pcode: object) -> int | None:
+    return admin_level_of(str(pcode))
 
 
 def prefer_baseline(figures: pd.DataFrame) -> pd.DataFrame:
@@ -397,16 +630,12 @@ def prefer_baseline(figures: pd.DataFrame) -> pd.DataFrame:
     scope = (figures["source"] == NAME) & (figures["dataset"] == "idps")
     if not scope.any():
         return figures
-    # One string per figure for its key, with every kind of missing value (None, NaN, NaT, NA)
-    # read alike, so figures mapped from different pages group together.
-    cells = figures.loc[scope, RECOMMENDED_KEY]
-    keys = pd.Series(
-        ["\x1f".join("" if pd.isna(v) else str(v) for v in row) for row in cells.itertuples(False)],
-        index=cells.index,
-    )
+    groups = _key_groups(figures.loc[scope, RECOMMENDED_KEY])
     publisher = figures.loc[scope, "publisher"].astype(str)
-    baseline = publisher.str.contains(ASSESSMENTS["BA"], regex=False)
-    demote = baseline.groupby(keys).transform("any") & ~baseline
+    baseline = publisher.str.contains(ASSESSMENTS["BA"], regex=False).to_numpy(dtype=bool)
+    counted = np.zeros(len(groups), dtype=bool)
+    counted[groups[baseline]] = True
+    demote = pd.Series(counted[groups] & ~baseline, index=publisher.index)
     if not demote.any():
         return figures
     out = figures.copy()
@@ -414,31 +643,60 @@ def prefer_baseline(figures: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _key_groups(key: pd.DataFrame) -> np.ndarray:
+    """One number per figure, shared by the figures whose key reads the same: each cell as
+    text, with every kind of missing value (None, NaN, NaT, NA) read alike, so figures mapped
+    from different pages group together."""
+    groups = np.zeros(len(key), dtype=np.int64)
+    for column in key.columns:
+        codes, count = _text_codes(key[column])
+        groups = pd.factorize(groups * count + codes)[0]
+    return groups
+
+
+def _text_codes(column: pd.Series) -> tuple[np.ndarray, int]:
+    """A number for the text of each cell ('' for any missing value), and how many texts."""
+    by_value = isinstance(column.dtype, pd.StringDtype) or is_datetime64_any_dtype(column)
+    # Values equal but written apart (8 and 8.0, -0.0 and 0.0) are read cell by cell.
+    codes, values = pd.factorize(column, use_na_sentinel=False) if by_value else (None, column)
+    texts = np.array(["" if pd.isna(v) else str(v) for v in values], dtype=object)
+    numbers, distinct = pd.factorize(texts)
+    return (numbers if codes is None else numbers[codes]), len(distinct)
+
+
 def to_figures(served: Records, ctx: MapContext, places: pd.DataFrame) -> MappedFigures:
     """Figures (and the places they need) from one page of one endpoint."""
-    dataset, since, raw = served.dataset, served.since, served.frame
+    dataset, raw = served.dataset, served.frame
     known = NewPlaces(places)
-    records: list[Record] = []
-    rows: list[int] = []
-    rejections: list[Rejection] = []
-    ignored: dict[str, int] = defaultdict(int)
-    for number, row in numbered_records(raw):
-        try:
-            if dataset in ("admin1", "admin2"):
-                _metadata(dataset, row, known)
-                continue
-            if _before(row, since):
-                ignored[f"records ending before start_date {since}"] += 1
-                continue
-            made = _map(dataset, row, ctx, known, ignored)
-        except Refused as refused:
-            rejections.append(refused.rejection(number, row))
-            continue
-        records += made
-        rows += [number] * len(made)
-    notes = [f"{text} ({count} records)" for text, count in sorted(ignored.items())]
-    frame = prefer_baseline(to_figure_frame(records))
-    return MappedFigures(frame, rows, rejections, notes, len(raw), known.frame())
+    reading = Reading(len(raw))
+    if dataset in ("admin1", "admin2"):
+        _admin_units(raw, dataset, known, reading)
+        rejections = reading.rejections(raw)
+        return MappedFigures(to_figure_frame([]), [], rejections, [], len(raw), known.frame())
+    _leave_out(raw, dataset, served.since, reading)
+    slots: list[Slot] = []
+    origins = same(None, len(raw))
+    if dataset == REFUGEES:
+        asylum = cells(raw, "asylum_location_code")
+        names = cells(raw, "asylum_location_name")
+        pcodes = _countries(asylum, names, "asylum_location_code", reading, slots)
+        came_from = cells(raw, "origin_location_code")
+        names = cells(raw, "origin_location_name")
+        origins = _countries(came_from, names, "origin_location_code", reading, slots)
+        published = same(None, len(raw))
+    else:
+        pcodes, published = _located(raw, reading, slots)
+    add_places(slots, known, reading)
+    where = {"pcode": pcodes, "published_pcode": published, "origin_pcode": origins}
+    where["as_of"] = _as_of(raw, reading)
+    rejections = reading.rejections(raw)
+    kept = np.flatnonzero(reading.open)
+    notes = reading.noted()
+    if not len(kept):
+        return MappedFigures(to_figure_frame([]), [], rejections, notes, len(raw), known.frame())
+    frame = prefer_baseline(figure_frame(_figure_columns(raw, dataset, kept, where, ctx)))
+    numbers = raw.index.to_numpy()[kept].tolist()
+    return MappedFigures(frame, numbers, rejections, notes, len(raw), known.frame())
 
 
 CONNECTOR = Connector(

@@ -13,14 +13,19 @@ IDMC's copy is triangulation beside UNHCR's own IDPs (IDMC's original is the idm
 """
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import numpy as np
 import pandas as pd
 
 from etl.errors import SourceError, SourceFormatError
-from etl.frames import to_figure_frame
+from etl.figure_ids import figure_ids
+from etl.frames import figure_frame, to_figure_frame
 from etl.sources.base import (
+    FIGURE_DEFAULTS,
     Connector,
     Credentials,
     Fetched,
@@ -31,16 +36,15 @@ from etl.sources.base import (
     SourceConfig,
     checked_records,
     envelope_records,
-    figure_record,
     json_document,
-    numbered_records,
 )
+from etl.sources.columnwise import Reading, cells, on_distinct, same, same_time
 from etl.transport import HttpClient
 from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import Cause, Metric, Role
 from schemas.places import PLACE_COLUMNS
 from schemas.raw.unhcr import MODELS, NOT_APPLICABLE
-from schemas.runs import Rejection, RejectionCode
+from schemas.runs import RejectionCode
 
 NAME = "unhcr"
 DEFAULT_BASE = "https://api.unhcr.org/population/v1"
@@ -151,6 +155,35 @@ def _count(value: object, column: str) -> int | None:
     return int(value)  # type: ignore[call-overload]
 
 
+def _reading(value: object) -> tuple[int | None, str | None]:
+    """(the count, or None; why it is no count, or None) of one cell."""
+    try:
+        return _count(value, ""), None
+    except Refused as refused:
+        return None, refused.parts[2]
+
+
+# Exactly int: True and False are ints to isinstance, yet no JSON count.
+_IS_INT = np.frompyfunc(lambda value: type(value) is int, 1, 1)
+
+
+def _counts(served: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(count or None, why the cell is no count or None) of every cell, as `_count` reads one:
+    JSON integers all at once, other cells once per distinct value."""
+    values = np.full(len(served), None, dtype=object)
+    wrong = np.full(len(served), None, dtype=object)
+    integers = _IS_INT(served).astype(bool)
+    negative = integers.copy()
+    negative[integers] = (served[integers] < 0).astype(bool)
+    values[integers & ~negative] = served[integers & ~negative]
+    wrong[negative] = "a negative count"
+    rest = np.flatnonzero(~integers)
+    readings = on_distinct(_reading, served[rest])
+    values[rest] = [value for value, _ in readings]
+    wrong[rest] = [reason for _, reason in readings]
+    return values, wrong
+
+
 def _as_of(year: int, retrieved: dt.datetime) -> pd.Timestamp:
     """31 December; 30 June when the year had not ended at retrieval (mid-year figures)."""
     if retrieved.date() <= dt.date(year, 12, 31):
@@ -165,11 +198,8 @@ class _Countries:
         self.known = set(places["pcode"]) if "pcode" in places else set()
         self.new: dict[str, Record] = {}
 
-    def pcode(self, iso3: object, name: object, column: str) -> str:
-        code = ISO3_TO_PCODE.get(str(iso3))
-        if code is None:
-            reason = "no admin-0 P-code for this code (UNHCR's XXA, UNK, ... are not countries)"
-            raise Refused(column, RejectionCode.COUNTRY_CODE, reason, iso3)
+    def add(self, code: str, name: object, column: str) -> None:
+        """Note the country `code` unless known; one to add needs a name, else it is refused."""
         if code not in self.known and code not in self.new:
             if not isinstance(name, str) or name.strip() in ("", NOT_APPLICABLE):
                 raise Refused(
@@ -177,76 +207,234 @@ class _Countries:
                 )
             cells = [code, "admin", name.strip(), None, 0, None, None, None]
             self.new[code] = dict(zip(PLACE_COLUMNS, cells, strict=True))
-        return code
 
     def frame(self) -> pd.DataFrame | None:
         return pd.DataFrame(list(self.new.values()), columns=PLACE_COLUMNS) if self.new else None
 
 
-def _figure(
-    row: Record, column: str, endpoint: str, ctx: MapContext, countries: _Countries
-) -> Record | None:
-    metric, cause, label = CELLS[endpoint][column]
-    value = _count(row[column], column)
-    if value is None:
-        return None
-    origin, asylum = row["coo_iso"], row["coa_iso"]
-    refugees = metric == Metric.REFUGEES
+def _country_pcode(iso3: object) -> str | None:
+    return ISO3_TO_PCODE.get(str(iso3))
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """The count cells of a page, a record's cells one after another (record by record, in
+    the order of CELLS): each cell's column and what its record says of where it applies."""
+
+    endpoint: str
+    columns: list[str]
+    served: np.ndarray  # each cell as served
+    record: np.ndarray  # the position of its record
+    column: np.ndarray  # the position of its column in `columns`
+    origin: np.ndarray  # its record's coo_iso, coa_iso, coo_name, coa_name, year
+    asylum: np.ndarray
+    origin_name: np.ndarray
+    asylum_name: np.ndarray
+    year: np.ndarray
+
+    @classmethod
+    def of(cls, raw: pd.DataFrame, endpoint: str) -> "_Cells":
+        """Every count cell of `raw`, an `endpoint` page."""
+        columns = list(CELLS[endpoint])
+        width, count = len(columns), len(raw)
+        served = np.column_stack([cells(raw, c) for c in columns]).reshape(count * width)
+        record = np.repeat(np.arange(count), width)
+
+        def spread(name: str) -> np.ndarray:
+            return cells(raw, name)[record]
+
+        return cls(
+            endpoint,
+            columns,
+            served,
+            record,
+            np.tile(np.arange(width), count),
+            spread("coo_iso"),
+            spread("coa_iso"),
+            spread("coo_name"),
+            spread("coa_name"),
+            spread("year"),
+        )
+
+    def of_column(self, values: list[object]) -> np.ndarray:
+        """What each cell's column has among `values`, one per column of `columns`."""
+        table = np.empty(len(values), dtype=object)
+        table[:] = values
+        return table[self.column]
+
+
+def _where(counted: _Cells, values: np.ndarray, reading: Reading) -> tuple[np.ndarray, np.ndarray]:
+    """The P-code of the country each count is in, and of its country of origin (refugees),
+    refusing a count that cannot apply where its record says and codes no country has; a
+    zero where a count cannot apply says nothing and is left out."""
+    metrics = counted.of_column([CELLS[counted.endpoint][c][0] for c in counted.columns])
+    labels = counted.of_column([CELLS[counted.endpoint][c][2] for c in counted.columns])
+    refugees = metrics == Metric.REFUGEES
+    origin, asylum = counted.origin, counted.asylum
     # Refugees are abroad; IDPs and their returns are in their own country.
-    applies = asylum != origin if refugees else asylum in (origin, NOT_APPLICABLE)
-    if not applies:
-        if value == 0:
-            return None  # a zero where the count cannot apply says nothing
-        where = f"origin {origin}, asylum {asylum}"
-        raise Refused(column, RejectionCode.PLACE_MISMATCH, f"{label} counted for {where}", value)
-    if refugees and asylum != NOT_APPLICABLE:
-        pcode = countries.pcode(asylum, row["coa_name"], "coa_iso")
-    else:
-        pcode = countries.pcode(origin, row["coo_name"], "coo_iso")
-    from_pcode = None
-    if refugees and origin != NOT_APPLICABLE:
-        from_pcode = countries.pcode(origin, row["coo_name"], "coo_iso")
-    year = int(row["year"])  # type: ignore[call-overload]
-    end = _as_of(year, ctx.retrieved_at)
-    start = pd.Timestamp(year, 1, 1) if metric == Metric.RETURNS else end
-    when = ("mid-" if end.month == 6 else "end-") + str(year)
-    names = row["coo_name"] if not refugees else f"{row['coo_name']} -> {row['coa_name']}"
-    return figure_record(
-        ctx,
-        source_record_id=f"{endpoint}/{year}/{origin}-{asylum}/{column}",
-        publisher=PUBLISHERS[endpoint],
-        metric=metric.value,
-        pcode=pcode,
-        admin_level=0,
-        origin_pcode=from_pcode,
-        period_start=start,
-        period_end=end,
-        value=value,
-        cause=cause.value if cause else None,
-        role=ROLES[endpoint].value,
-        excerpt=f"{label}, {when}: {names}",
-    )
+    applies = np.where(refugees, asylum != origin, (asylum == origin) | (asylum == NOT_APPLICABLE))
+    reading.leave_out(~applies & (values == 0))
+
+    def mismatch(position: int) -> Refused:
+        where = f"origin {origin[position]}, asylum {asylum[position]}"
+        reason = f"{labels[position]} counted for {where}"
+        column = counted.columns[counted.column[position]]
+        return Refused(column, RejectionCode.PLACE_MISMATCH, reason, values[position])
+
+    reading.check(~applies, mismatch)
+    abroad = refugees & (asylum != NOT_APPLICABLE)
+    iso3 = np.where(abroad, asylum, origin)
+    names = np.where(abroad, counted.asylum_name, counted.origin_name)
+    fields = np.where(abroad, "coa_iso", "coo_iso").astype(object)
+    pcodes = _checked_countries(iso3, fields, reading)
+    stages = [(pcodes, names, fields, reading.open)]
+    came_from = refugees & (origin != NOT_APPLICABLE)
+    origin_fields = same("coo_iso", len(origin))
+    origins = _checked_countries(origin, origin_fields, reading, came_from)
+    stages.append((origins, counted.origin_name, origin_fields, came_from & reading.open))
+    return pcodes, np.where(came_from, origins, None), stages
+
+
+def _checked_countries(
+    iso3: np.ndarray, fields: np.ndarray, reading: Reading, asked: np.ndarray | None = None
+) -> np.ndarray:
+    """The admin-0 P-code of each cell's country, refusing (where `asked`) a code no country
+    has: UNHCR's XXA, UNK, ... are not countries."""
+    pcodes = on_distinct(_country_pcode, iso3)
+
+    def no_country(position: int) -> Refused:
+        reason = "no admin-0 P-code for this code (UNHCR's XXA, UNK, ... are not countries)"
+        return Refused(fields[position], RejectionCode.COUNTRY_CODE, reason, iso3[position])
+
+    missing = pd.isna(pcodes)
+    reading.check(missing if asked is None else asked & missing, no_country)
+    return pcodes
+
+
+def _add_countries(stages: list, countries: _Countries, reading: Reading) -> None:
+    """Note every country the gazetteer lacks, in the order the cells name them; a cell naming
+    one without a name is refused there, unless a cell before it added the country."""
+    parts: list[tuple[np.ndarray, ...]] = []
+    for order, (pcodes, names, fields, reached) in enumerate(stages):
+        new = reached & ~pd.Series(pcodes, dtype=object).isin(list(countries.known)).to_numpy()
+        at = np.flatnonzero(new)
+        parts.append((at, np.full(len(at), order), pcodes[at], names[at], fields[at]))
+    at, order, pcodes, names, fields = (np.concatenate(p) for p in zip(*parts, strict=True))
+    sequence = np.lexsort((order, at))
+    at, pcodes, names, fields = at[sequence], pcodes[sequence], names[sequence], fields[sequence]
+    if on_distinct(_is_name, names).astype(bool).all():  # each country from its first cell
+        first = ~pd.Series(pcodes, dtype=object).duplicated().to_numpy()
+        at, pcodes, names, fields = at[first], pcodes[first], names[first], fields[first]
+    stopped = -1
+    for position, pcode, name, field in zip(at, pcodes, names, fields, strict=True):
+        if position == stopped:  # a cell refused is read no further
+            continue
+        try:
+            countries.add(pcode, name, field)
+        except Refused as refused:
+            stopped = position
+            reading.refuse(int(position), refused)
+
+
+def _is_name(name: object) -> bool:
+    return isinstance(name, str) and name.strip() not in ("", NOT_APPLICABLE)
+
+
+def _figure_columns(
+    counted: _Cells,
+    kept: np.ndarray,
+    values: np.ndarray,
+    where: tuple[np.ndarray, np.ndarray],
+    ctx: MapContext,
+) -> dict[str, object]:
+    """Every column of the figures of the cells `kept`."""
+    endpoint, count = counted.endpoint, len(kept)
+    cell_kinds = [CELLS[endpoint][c] for c in counted.columns]
+    metrics = counted.of_column([m for m, _, _ in cell_kinds])[kept]
+    causes = counted.of_column([c.value if c else None for _, c, _ in cell_kinds])[kept]
+    labels = counted.of_column([label for _, _, label in cell_kinds])[kept]
+    names = counted.of_column(counted.columns)[kept]
+    refugees = metrics == Metric.REFUGEES
+    years = counted.year[kept]
+    origin, asylum = counted.origin[kept], counted.asylum[kept]
+    year_texts = on_distinct(str, years)
+    retrieved = functools.partial(_as_of, retrieved=ctx.retrieved_at)
+    ends = on_distinct(retrieved, years, dtype="datetime64[us]")
+    firsts = on_distinct(_first_day, years, dtype="datetime64[us]")
+    starts = np.where(metrics == Metric.RETURNS, firsts, ends)
+    when = on_distinct(_when, ends)
+    place_names = on_distinct(str, counted.origin_name[kept])
+    pair_names = place_names + " -> " + on_distinct(str, counted.asylum_name[kept])
+    columns: dict[str, object] = {
+        "source": same(ctx.source, count),
+        "dataset": same(ctx.dataset, count),
+        "source_record_id": endpoint + "/" + year_texts + "/" + origin + "-" + asylum + "/" + names,
+        "publisher": same(PUBLISHERS[endpoint], count),
+        "metric": on_distinct(_value_of, metrics),
+        "pcode": where[0][kept],
+        "admin_level": same(0, count),
+        "origin_pcode": where[1][kept],
+        "period_start": starts,
+        "period_end": ends,
+        "value": values[kept],
+        "cause": causes,
+        "role": same(ROLES[endpoint].value, count),
+        "excerpt": labels
+        + ", "
+        + when
+        + year_texts
+        + ": "
+        + np.where(refugees, pair_names, place_names),
+        "source_url": same(ctx.source_url, count),
+        "retrieved_at": same_time(ctx.retrieved_at, count),
+        "run_id": same(ctx.run_id, count),
+    }
+    for name, value in FIGURE_DEFAULTS.items():
+        if name not in columns:
+            columns[name] = same(value, count)
+    columns["figure_id"] = figure_ids(columns)
+    return columns
+
+
+def _first_day(year: int) -> pd.Timestamp:
+    return pd.Timestamp(int(year), 1, 1)
+
+
+def _when(end: np.datetime64) -> str:
+    """mid- for a mid-year stock (30 June), else end- (31 December)."""
+    return "mid-" if pd.Timestamp(end).month == 6 else "end-"
+
+
+def _value_of(metric: Metric) -> str:
+    return metric.value
 
 
 def to_figures(served: Records, ctx: MapContext, places: pd.DataFrame) -> MappedFigures:
     """Admin-0 stocks and yearly returns, and the countries they need, from one page."""
     endpoint, raw = served.dataset, served.frame
     countries = _Countries(places)
-    records: list[Record] = []
-    rows: list[int] = []
-    rejections: list[Rejection] = []
-    for number, row in numbered_records(raw):
-        for column in CELLS[endpoint]:
-            try:
-                record = _figure(row, column, endpoint, ctx, countries)
-            except Refused as refused:
-                rejections.append(refused.rejection(number, row))
-                continue
-            if record is not None:
-                records.append(record)
-                rows.append(number)
-    figures = to_figure_frame(records)
-    return MappedFigures(figures, rows, rejections, [], len(raw), countries.frame())
+    counted = _Cells.of(raw, endpoint)
+    reading = Reading(len(counted.served), per_record=len(counted.columns))
+    values, wrong = _counts(counted.served)
+
+    def not_a_count(position: int) -> Refused:
+        column = counted.columns[counted.column[position]]
+        reason = wrong[position]
+        return Refused(column, RejectionCode.NUMBER_FORMAT, reason, counted.served[position])
+
+    reading.check(~pd.isna(wrong), not_a_count)
+    reading.leave_out(pd.isna(values))
+    pcodes, origins, stages = _where(counted, values, reading)
+    _add_countries(stages, countries, reading)
+    rejections = reading.rejections(raw)
+    kept = np.flatnonzero(reading.open)
+    if not len(kept):
+        return MappedFigures(to_figure_frame([]), [], rejections, [], len(raw), countries.frame())
+    columns = _figure_columns(counted, kept, values, (pcodes, origins), ctx)
+    numbers = raw.index.to_numpy()[counted.record[kept]].tolist()
+    return MappedFigures(
+        figure_frame(columns), numbers, rejections, [], len(raw), countries.frame()
+    )
 
 
 CONNECTOR = Connector(

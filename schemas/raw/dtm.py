@@ -7,7 +7,13 @@ clients (Displacement-Tracking-Matrix/dtmapi, dtmapi-R: code, README and printed
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas.raw.hdx_hapi import is_iso_datetime, is_text
+from schemas.raw.hdx_hapi import (
+    is_iso3_letters,
+    is_iso_datetime,
+    is_text,
+    per_type,
+    per_value,
+)
 
 ASSESSMENT_TYPES = ["BA", "SA", "ETT"]
 
@@ -56,7 +62,7 @@ class DtmAdmin0Model(pa.DataFrameModel):
     @pa.check("admin0Pcode", name="iso3_code")
     @classmethod
     def _iso3(cls, s: Series[object]) -> Series[bool]:
-        return s.map(lambda v: isinstance(v, str) and len(v) == 3 and v.isalpha())
+        return per_value(s, is_iso3_letters)
 
     @pa.check(
         "operation",
@@ -68,19 +74,19 @@ class DtmAdmin0Model(pa.DataFrameModel):
     )
     @classmethod
     def _text(cls, s: Series[object]) -> Series[bool]:
-        return s.map(is_text)
+        return per_type(s, is_text)
 
     @pa.check(
         "numPresentIdpInd", "numberMales", "numberFemales", "roundNumber", "id", name="number"
     )
     @classmethod
     def _number(cls, s: Series[object]) -> Series[bool]:
-        return s.map(is_number)
+        return per_type(s, is_number)
 
     @pa.check("reportingDate", name="iso_datetime")
     @classmethod
     def _date(cls, s: Series[object]) -> Series[bool]:
-        return s.map(is_iso_datetime)
+        return per_value(s, is_iso_datetime)
 
 
 class DtmAdmin1Model(DtmAdmin0Model):
@@ -92,7 +98,7 @@ class DtmAdmin1Model(DtmAdmin0Model):
     @pa.check("admin1Name", "admin1Pcode", name="text")
     @classmethod
     def _admin1(cls, s: Series[object]) -> Series[bool]:
-        return s.map(is_text)
+        return per_type(s, is_text)
 
 
 class DtmAdmin2Model(DtmAdmin1Model):
@@ -104,7 +110,7 @@ class DtmAdmin2Model(DtmAdmin1Model):
     @pa.check("admin2Name", "admin2Pcode", name="text")
     @classmethod
     def _admin2(cls, s: Series[object]) -> Series[bool]:
-        return s.map(is_text)
+        return per_type(s, is_text)
 
 
 MODELS: dict[int, type[pa.DataFrameModel]] = {

@@ -6,7 +6,9 @@ Fields from OCHA-DAP/hdx-hapi (endpoints/models, hapi_schema enums) and the HAPI
 """
 
 import datetime as dt
+from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
@@ -42,6 +44,11 @@ def is_iso_datetime(value: object) -> bool:
     return True
 
 
+def is_iso3_letters(value: object) -> bool:
+    """True for three letters, as an ISO 3166 alpha-3 code is written."""
+    return isinstance(value, str) and len(value) == 3 and value.isalpha()
+
+
 def failures(exc: pa.errors.SchemaErrors, most: int = 4) -> str:
     """The fields at fault in a lazy validation, and what is wrong with each, in one line."""
     problems: dict[str, str] = {}
@@ -57,8 +64,35 @@ def failures(exc: pa.errors.SchemaErrors, most: int = 4) -> str:
     return "; ".join(f"field '{c}' {p}" for c, p in list(problems.items())[:most])
 
 
-def _all(series: pd.Series, test: object) -> pd.Series:
-    return series.map(test)  # type: ignore[arg-type]
+Test = Callable[[object], bool]
+# Cell types whose equal values are interchangeable for every test here; a column of several
+# types is tested cell by cell, as 1, 1.0 and True are equal yet not the same JSON value.
+_HASHABLE = frozenset({str, int, float, bool})
+
+
+def per_type(series: pd.Series, test: Test) -> pd.Series:
+    """`test` of every cell, for a test that looks at nothing but a cell's type: it runs
+    once per type the column holds."""
+    values = series.tolist()
+    kinds = list(map(type, values))
+    samples = dict(zip(kinds, values, strict=True))
+    verdicts = {kind: bool(test(value)) for kind, value in samples.items()}
+    if all(verdicts.values()):
+        return pd.Series(True, index=series.index, dtype=bool)
+    passed = np.fromiter(map(verdicts.__getitem__, kinds), dtype=bool, count=len(kinds))
+    return pd.Series(passed, index=series.index)
+
+
+def per_value(series: pd.Series, test: Test) -> pd.Series:
+    """`test` of every cell, run once per distinct value where every cell is of one plain
+    type (text, whole number, number or boolean), else once per cell."""
+    values = series.to_numpy(dtype=object)
+    kinds = set(map(type, values))
+    if len(kinds) != 1 or not kinds <= _HASHABLE:
+        return series.map(test)
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    verdicts = np.fromiter(map(test, distinct), dtype=bool, count=len(distinct))
+    return pd.Series(verdicts[codes], index=series.index)
 
 
 class _Located(pa.DataFrameModel):
@@ -104,7 +138,7 @@ class _Located(pa.DataFrameModel):
     @pa.check("location_code", name="iso3_code")
     @classmethod
     def _iso3(cls, s: Series[object]) -> Series[bool]:
-        return s.map(lambda v: isinstance(v, str) and len(v) == 3 and v.isalpha())
+        return per_value(s, is_iso3_letters)
 
     @pa.check(
         "location_name",
@@ -119,17 +153,17 @@ class _Located(pa.DataFrameModel):
     )
     @classmethod
     def _text(cls, s: Series[object]) -> Series[bool]:
-        return _all(s, is_text)
+        return per_type(s, is_text)
 
     @pa.check("population", "admin_level", name="whole_number")
     @classmethod
     def _whole(cls, s: Series[object]) -> Series[bool]:
-        return _all(s, is_whole)
+        return per_type(s, is_whole)
 
     @pa.check("reference_period_start", "reference_period_end", name="iso_datetime")
     @classmethod
     def _dates(cls, s: Series[object]) -> Series[bool]:
-        return _all(s, is_iso_datetime)
+        return per_value(s, is_iso_datetime)
 
 
 class HapiIdpsModel(_Located):
@@ -147,12 +181,12 @@ class HapiIdpsModel(_Located):
     @pa.check("operation", name="text")
     @classmethod
     def _operation(cls, s: Series[object]) -> Series[bool]:
-        return _all(s, is_text)
+        return per_type(s, is_text)
 
     @pa.check("reporting_round", name="whole_number")
     @classmethod
     def _round(cls, s: Series[object]) -> Series[bool]:
-        return _all(s, is_whole)
+        return per_type(s, is_whole)
 
 
 class HapiPopulationModel(_Located):
@@ -168,7 +202,7 @@ class HapiPopulationModel(_Located):
     @pa.check("age_range", name="text")
     @classmethod
     def _age(cls, s: Series[object]) -> Series[bool]:
-        return _all(s, is_text)
+        return per_type(s, is_text)
 
 
 class HapiRefugeesModel(pa.DataFrameModel):
@@ -198,24 +232,24 @@ class HapiRefugeesModel(pa.DataFrameModel):
     @pa.check("origin_location_code", "asylum_location_code", name="iso3_code")
     @classmethod
     def _iso3(cls, s: Series[object]) -> Series[bool]:
-        return s.map(lambda v: isinstance(v, str) and len(v) == 3 and v.isalpha())
+        return per_value(s, is_iso3_letters)
 
     @pa.check(
         "resource_hdx_id", "origin_location_name", "asylum_location_name", "age_range", name="text"
     )
     @classmethod
     def _text(cls, s: Series[object]) -> Series[bool]:
-        return _all(s, is_text)
+        return per_type(s, is_text)
 
     @pa.check("population", name="whole_number")
     @classmethod
     def _whole(cls, s: Series[object]) -> Series[bool]:
-        return _all(s, is_whole)
+        return per_type(s, is_whole)
 
     @pa.check("reference_period_start", "reference_period_end", name="iso_datetime")
     @classmethod
     def _dates(cls, s: Series[object]) -> Series[bool]:
-        return _all(s, is_iso_datetime)
+        return per_value(s, is_iso_datetime)
 
 
 class HapiAdmin1Model(pa.DataFrameModel):
@@ -232,7 +266,7 @@ class HapiAdmin1Model(pa.DataFrameModel):
     @pa.check("code", "name", "location_code", "location_name", name="text")
     @classmethod
     def _text(cls, s: Series[object]) -> Series[bool]:
-        return _all(s, is_text)
+        return per_type(s, is_text)
 
 
 class HapiAdmin2Model(HapiAdmin1Model):
@@ -244,4 +278,4 @@ class HapiAdmin2Model(HapiAdmin1Model):
     @pa.check("admin1_code", "admin1_name", name="text")
     @classmethod
     def _parent(cls, s: Series[object]) -> Series[bool]:
-        return _all(s, is_text)
+        return per_type(s, is_text)

@@ -10,7 +10,7 @@ from UNHCR's API page (api.unhcr.org/docs/refugee-statistics.html), the R packag
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas.raw.hdx_hapi import is_text
+from schemas.raw.hdx_hapi import is_text, per_type, per_value
 
 NOT_APPLICABLE = "-"
 
@@ -25,6 +25,11 @@ def is_count(value: object) -> bool:
     if value is None or isinstance(value, str):
         return True
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def is_country_code(value: object) -> bool:
+    """True for a three-character code, or "-" where the item is summed over countries."""
+    return isinstance(value, str) and (value == NOT_APPLICABLE or len(value) == 3)
 
 
 class UnhcrItemModel(pa.DataFrameModel):
@@ -46,17 +51,17 @@ class UnhcrItemModel(pa.DataFrameModel):
     @pa.check("year", name="year")
     @classmethod
     def _year(cls, s: Series[object]) -> Series[bool]:
-        return s.map(is_year)
+        return per_value(s, is_year)
 
     @pa.check("coo_iso", "coa_iso", name="country_code")
     @classmethod
     def _code(cls, s: Series[object]) -> Series[bool]:
-        return s.map(lambda v: isinstance(v, str) and (v == NOT_APPLICABLE or len(v) == 3))
+        return per_value(s, is_country_code)
 
     @pa.check("coo_name", "coa_name", name="text")
     @classmethod
     def _name(cls, s: Series[object]) -> Series[bool]:
-        return s.map(is_text)
+        return per_type(s, is_text)
 
 
 class UnhcrPopulationModel(UnhcrItemModel):
@@ -75,7 +80,7 @@ class UnhcrPopulationModel(UnhcrItemModel):
     @pa.check("refugees", "idps", "returned_idps", name="count")
     @classmethod
     def _count(cls, s: Series[object]) -> Series[bool]:
-        return s.map(is_count)
+        return per_type(s, is_count)
 
 
 class UnhcrIdmcModel(UnhcrItemModel):
@@ -88,7 +93,7 @@ class UnhcrIdmcModel(UnhcrItemModel):
     @pa.check("total", name="count")
     @classmethod
     def _count(cls, s: Series[object]) -> Series[bool]:
-        return s.map(is_count)
+        return per_type(s, is_count)
 
 
 # Endpoint (the dataset name) -> the model of its items.

@@ -23,6 +23,7 @@ from dashboard import (
     notices,
     place_tree,
     rules,
+    sites,
     table_filter,
 )
 from dashboard.briefing import page as briefing_page
@@ -217,8 +218,9 @@ def draw_map(reader: Reader, s: ViewState, measure: object) -> dict:
     w = reader.within(s)
     below = data.within(w)
     shapes = boundaries.load(reader.settings.boundaries)
+    inside = sites.within(sites.load(), str(w.place["pcode"]))
     spec = map_figure.map_view(
-        reader.reference().places, w.place, w.kids, w.parts, w.moves, shapes, measure
+        reader.reference().places, w.place, w.kids, w.parts, w.moves, shapes, measure, inside
     )
     drawn = pd.concat([below, w.moves], ignore_index=True)
     caption = charts.caption_text(f"Within {w.place['name']}", s.date_from, s.date_to, drawn)

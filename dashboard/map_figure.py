@@ -2,7 +2,8 @@
 
 Drawn on plain x/y axes (longitude, latitude) from COD-AB shapes: no tiles, no geo bundle,
 nothing fetched. A part with no shipped shape (a sub-district, a site, a country whose
-boundaries are not shipped) is a point at its seat town, and the map says so in words.
+boundaries are not shipped) is a point at its seat town, and the map says so in words. A
+district's or sub-district's IDP sites are small triangles where CCCM listed them.
 """
 
 import math
@@ -10,6 +11,7 @@ import math
 import pandas as pd
 from plotly.colors import make_colorscale, sample_colorscale, sequential
 
+from dashboard import sites as sites_layer
 from dashboard.boundaries import ATTRIBUTION, DISCLAIMER, Shape
 from dashboard.formatting import format_period, format_value, publisher_name
 from schemas.pcodes import country_of, parent_of
@@ -27,6 +29,7 @@ COLOURS = make_colorscale(sequential.Cividis[::-1])
 NO_FIGURE = "#f0f0f0"
 ARROW = "#D55E00"  # the palette's vermilion, as the time series draws flows
 MAX_ARROWS = 30
+SITE = "#3d3d3d"
 PART_COLUMNS = [
     "pcode",
     "name",
@@ -185,12 +188,12 @@ def _wrapped(text: str, width: int) -> list[str]:
 NOTE_WIDTH = 56  # characters a line: the notes fit a phone's width at these sizes
 
 
-def _notes(words: list[str]) -> tuple[dict, int]:
-    """Under the map: what it cannot draw, then the attribution and the UN disclaimer (the
-    COD-AB licence asks for the attribution wherever the shapes are shown); and the height
-    in pixels they take."""
+def _notes(words: list[str], credits: tuple[str, ...] = ()) -> tuple[dict, int]:
+    """Under the map: what it cannot draw, then the attribution (of the shapes, and of any
+    other layer drawn) and the UN disclaimer (the COD-AB licence asks for the attribution
+    wherever the shapes are shown); and the height in pixels they take."""
     said = [line for w in words for line in _wrapped(w, NOTE_WIDTH)]
-    credit = _wrapped(f"{ATTRIBUTION}. {DISCLAIMER}", NOTE_WIDTH + 8)
+    credit = _wrapped(". ".join([ATTRIBUTION, *credits, DISCLAIMER]), NOTE_WIDTH + 8)
     text = "<br>".join(
         [*said, *(f'<span style="font-size:9px;color:#555">{line}</span>' for line in credit)]
     )
@@ -241,16 +244,20 @@ def _arrows(flows: pd.DataFrame, ends: dict[str, tuple[float, float]]) -> list[d
     return arrows
 
 
-def _around(pcode: str, areas: pd.DataFrame, points: pd.DataFrame, shapes: dict) -> list[str]:
+def _around(
+    pcode: str, areas: pd.DataFrame, points: pd.DataFrame, shapes: dict, sited: bool = False
+) -> list[str]:
     """The outlines that say where the parts are: the place's own, or else the nearest unit
-    with a shape above each part drawn as a point; none when the parts are all areas."""
+    with a shape above each part drawn as a point (above the place itself, for its sites
+    when it has no parts); none when the parts are all areas."""
     if not areas.empty and points.empty:
         return []
     if pcode in shapes:
         return [pcode]
     around: list[str] = []
     drawn = set(areas["pcode"])
-    for kid in points["pcode"]:
+    below = list(points["pcode"]) or ([pcode] if sited else [])
+    for kid in below:
         up = parent_of(str(kid))
         while up and up not in shapes:
             up = parent_of(up)
@@ -336,6 +343,52 @@ def _points(points: pd.DataFrame, figure: dict, top: float) -> dict:
     }
 
 
+SITE_SLACK = 0.02  # degrees (about 2 km): a site on its district's edge is still inside
+
+
+def inside_districts(sites: pd.DataFrame, shapes: dict[str, Shape]) -> pd.Series:
+    """Whether each site's coordinates fall within its district's bounding box (a site of a
+    district with no shape passes): a few listed sites lie tens of kilometres away."""
+    boxes = pd.DataFrame(
+        [
+            shapes[code].bounds if code in shapes else (None,) * 4
+            for code in sites["district_pcode"]
+        ],
+        columns=["west", "south", "east", "north"],
+        index=sites.index,
+        dtype=float,
+    )
+    lon, lat = sites["lon"].astype(float), sites["lat"].astype(float)
+    within = lon.between(boxes["west"] - SITE_SLACK, boxes["east"] + SITE_SLACK) & lat.between(
+        boxes["south"] - SITE_SLACK, boxes["north"] + SITE_SLACK
+    )
+    return within | boxes["west"].isna()
+
+
+def _sites(sites: pd.DataFrame) -> dict:
+    """IDP sites as small triangles under the parts, each with the people counted in it in
+    the month the site list is of."""
+    hover = [
+        f"{name} ({kind}, {code}): {people:,} people in {sites_layer.LISTED} (ISIMM)"
+        if pd.notna(people)
+        else f"{name} ({kind}, {code})"
+        for name, kind, code, people in zip(
+            sites["name"], sites["site_type"], sites["site_code"], sites["people"], strict=True
+        )
+    ]
+    return {
+        "type": "scatter",
+        "x": sites["lon"].astype("float").tolist(),
+        "y": sites["lat"].astype("float").tolist(),
+        "mode": "markers",
+        "name": f"IDP site (CCCM, {sites_layer.LISTED})",
+        "hovertext": hover,
+        "hoverinfo": "text",
+        "marker": {"size": 6, "color": SITE, "symbol": "triangle-up", "opacity": 0.75},
+        "showlegend": False,  # the words under the map say what the triangles are
+    }
+
+
 def _movements(flows: pd.DataFrame, ends: dict[str, tuple[float, float]]) -> list[dict]:
     """The ends of the arrows the map names nowhere else, and each arrow's number at its
     middle (its hover says who counted it, and when)."""
@@ -400,17 +453,24 @@ def map_spec(
     shapes: dict[str, Shape],
     measure: str,
     country_name: str,
+    sites: pd.DataFrame | None = None,
 ) -> dict:
     """The map of one place, as the plain structure the page is sent.
 
     `parts`: `map_parts`; `flows`: `map_flows`; `shapes`: the boundaries by P-code (only
     those drawn are sent); `measure`: a key of MEASURES; `country_name` for the words said
-    when no boundaries are shipped.
+    when no boundaries are shipped; `sites`: the IDP sites within the place (`sites.within`).
     """
     label, number_format = MEASURES[measure]
+    astray = 0
+    if sites is not None:
+        sites = sites.dropna(subset=["lat", "lon"])
+        placed = inside_districts(sites, shapes)
+        astray, sites = int((~placed).sum()), sites[placed]
+    sited = sites is not None and not sites.empty
     areas = parts[parts["pcode"].isin(shapes)]
     points = parts[~parts["pcode"].isin(shapes)].dropna(subset=["lat", "lon"])
-    around = _around(str(place["pcode"]), areas, points, shapes)
+    around = _around(str(place["pcode"]), areas, points, shapes, sited)
     flows = flows.head(MAX_ARROWS)
     words = []
     if areas.empty and not around:
@@ -418,6 +478,15 @@ def map_spec(
         words.append(f"No boundaries are shipped for {country_name}{where}")
     elif len(points) and (points["admin_level"].fillna(9) <= 2).any():
         words.append(f"{len(points)} places without a shipped boundary are drawn as points.")
+    if sited:
+        words.append(
+            f"{len(sites)} IDP sites are drawn as triangles where CCCM listed them in "
+            f"{sites_layer.LISTED}; their people are counted in the figures for their area."
+        )
+    if astray:
+        words.append(
+            f"{astray} listed sites whose coordinates lie outside their district are not drawn."
+        )
     unlocated = len(parts) - len(areas) - len(points)
     if unlocated:
         words.append(f"{unlocated} places with no boundary or coordinates are not drawn.")
@@ -425,7 +494,7 @@ def map_spec(
     known = [v for v in values if v is not None]
     if len(parts) and not known:
         words.append(f"No figure of {label.lower()} for these places in this period.")
-    if areas.empty and not around and points.empty and flows.empty:
+    if areas.empty and not around and points.empty and flows.empty and not sited:
         words[0] = f"No boundaries are shipped for {country_name}, and its places here have no "
         words[0] += "coordinates: there is nothing to draw."
         note, _ = _notes(words)
@@ -453,6 +522,8 @@ def map_spec(
         )
         line = "#fff" if value is not None else "#999"
         traces.append(_area(shapes[part.pcode], colour_for(value, top), hover, value is None, line))
+    if sited:
+        traces.append(_sites(sites))
     if len(points):
         traces.append(_points(points, figure, top))
     named = [(p.pcode, p.name, *shapes[p.pcode].label) for p in areas.itertuples(index=False)]
@@ -464,7 +535,7 @@ def map_spec(
         traces += _movements(flows, ends)
     if known and len(known) < len(values):
         traces.append(NO_FIGURE_KEY)  # says what the grey hatching means
-    note, below = _notes(words)
+    note, below = _notes(words, (sites_layer.ATTRIBUTION,) if sited else ())
     xs = [x for t in traces for x in t["x"] if x is not None]
     ys = [y for t in traces for y in t["y"] if y is not None]
     pad_x = max((max(xs) - min(xs)) * 0.06, 0.05)
@@ -503,9 +574,10 @@ def map_view(
     moves: pd.DataFrame,
     shapes: dict[str, Shape],
     measure: object,
+    sites: pd.DataFrame | None = None,
 ) -> dict:
-    """The map of a view: its parts (`kids`, with their `rules.breakdown` `rows`) and the
-    movements with an origin (`moves`), coloured by `measure`."""
+    """The map of a view: its parts (`kids`, with their `rules.breakdown` `rows`), the
+    movements with an origin (`moves`), coloured by `measure`, and the IDP `sites` within."""
     return map_spec(
         place,
         map_parts(kids, rows),
@@ -513,4 +585,5 @@ def map_view(
         shapes,
         measure_of(measure),
         country_label(places, str(place["pcode"])),
+        sites,
     )

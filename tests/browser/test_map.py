@@ -91,3 +91,17 @@ def test_movements_are_arrows_with_both_ends_named(watched, live_server):
     _keep(page, "map-north-west-syria-1440")
     assert watched.console_errors == []
     assert watched.external_requests == []
+
+
+def test_a_sub_districts_map_draws_its_sites_inside_its_districts_outline(watched, live_server):
+    page = watched.page
+    _map_drawn(page, "?place=SY07&district=SY070301&from=2020-01-01&to=2020-04-30", live_server)
+    expect(page.locator("#map path.js-fill")).to_have_count(1)  # Harim, where Dana is
+    triangles = page.locator("#map .scatterlayer path.point")
+    expect(triangles).to_have_count(440)
+    notes = " ".join(" ".join(n.split()) for n in _texts(page, "#map .annotation"))
+    assert "440 IDP sites are drawn as triangles where CCCM listed them in April 2020" in notes
+    assert "CCCM Cluster (Syria cross-border), ISIMM, April 2020" in notes
+    _keep(page, "map-dana-sites-1440")
+    assert watched.console_errors == []
+    assert watched.external_requests == []

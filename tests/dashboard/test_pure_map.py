@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-from dashboard import boundaries, map_figure
+from dashboard import boundaries, map_figure, sites
 from etl.store import DATA_DIR
 from tests.dashboard.conftest import make_figures
 
@@ -54,6 +54,7 @@ def _map(pcode: str, rows: pd.DataFrame, measure: str = "idps", **kw) -> dict:
         kw.get("moves", NO_MOVES),
         kw.get("shapes", boundaries.load()),
         measure,
+        kw.get("sites"),
     )
 
 
@@ -169,6 +170,54 @@ def test_sub_districts_are_points_inside_their_districts_outline():
     assert "SY070301" in points["customdata"]
     assert len(points["customdata"]) == len(_kids("SY0703"))
     assert "<b>Dana</b><br>5,000" in _names(spec)["text"]
+
+
+def _triangles(spec: dict) -> dict:
+    return next(t for t in spec["data"] if t.get("marker", {}).get("symbol") == "triangle-up")
+
+
+def test_the_shipped_sites_are_placed_by_district_and_sub_district():
+    shipped = sites.load()
+    assert len(shipped) == 869 and shipped["site_code"].is_unique
+    assert (shipped["subdistrict_pcode"].str[:6] == shipped["district_pcode"]).all()
+    assert len(sites.within(shipped, "SY0703")) == 514  # Harim
+    assert len(sites.within(shipped, "SY070301")) == 445  # Dana
+    assert sites.within(shipped, "SY07").empty  # a governorate's map draws its districts
+    assert sites.within(shipped, "ML0501").empty
+
+
+def test_a_sub_districts_sites_are_triangles_inside_its_districts_outline():
+    dana = sites.within(sites.load(), "SY070301")
+    spec = _map("SY070301", _rows(), sites=dana)
+    outline = _areas(spec)
+    assert [a["name"] for a in outline] == ["Harim"]  # the nearest unit with a shape
+    triangles = _triangles(spec)
+    assert len(triangles["x"]) == 440  # 5 of Dana's 445 listed sites lie outside Harim
+    assert "Kelbit (informal settlement, CP000510): 12,500 people in April 2020 (ISIMM)" in (
+        triangles["hovertext"]
+    )
+    words = _words(spec)
+    assert "440 IDP sites are drawn as triangles where CCCM listed them in April 2020" in words
+    assert "5 listed sites whose coordinates lie outside their district are not drawn" in words
+    assert "ISIMM, April 2020 (Apache-2.0)" in words
+
+
+def test_a_site_far_outside_its_district_is_not_drawn_and_one_inside_is():
+    listed = pd.DataFrame(
+        {"site_code": ["CP1", "CP2"], "name": ["In", "Out"], "site_type": ["planned camp"] * 2,
+         "people": pd.array([1_000, None], dtype="Int64"), "district_pcode": ["SY0703"] * 2,
+         "subdistrict_pcode": ["SY070301"] * 2, "lat": [36.2, 35.9], "lon": [36.7, 36.18]}
+    )  # fmt: skip
+    assert map_figure.inside_districts(listed, boundaries.load()).tolist() == [True, False]
+    spec = _map("SY070301", _rows(), sites=listed)
+    assert _triangles(spec)["hovertext"] == [
+        "In (planned camp, CP1): 1,000 people in April 2020 (ISIMM)"
+    ]
+
+
+def test_a_map_without_sites_says_nothing_of_them():
+    spec = _map("SY0703", _rows(SY070301=(5_000, None, None)))
+    assert "IDP sites" not in _words(spec) and "ISIMM" not in _words(spec)
 
 
 def _moves() -> pd.DataFrame:

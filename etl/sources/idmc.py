@@ -26,16 +26,20 @@ distinct events keep distinct keys.
 import datetime as dt
 import html
 import re
-from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import chain
 from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 
 from etl.errors import SourceError, SourceFormatError
-from etl.frames import to_figure_frame
+from etl.figure_ids import figure_ids
+from etl.frames import figure_frame, to_figure_frame
 from etl.sources.base import (
+    FIGURE_DEFAULTS,
     Connector,
     Credentials,
     Fetched,
@@ -46,15 +50,14 @@ from etl.sources.base import (
     SourceConfig,
     checked_records,
     credential,
-    figure_record,
     json_document,
     numbered_records,
 )
+from etl.sources.columnwise import Reading, cells, on_distinct, same, same_time
 from etl.sources.hxl import sum_qualifier
 from etl.transport import HttpClient
 from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import Cause, Metric, Qualifier, Role
-from schemas.figures import RECOMMENDED_KEY
 from schemas.places import PLACE_COLUMNS
 from schemas.raw.idmc import (
     GiddConflictModel,
@@ -114,6 +117,9 @@ DEFINITIONS = {
     Metric.IDPS: "IDPs (stock) due to {} at the end of {}",
 }
 TAG = re.compile(r"<[^>]+>")
+# The fields of the recommended key (RECOMMENDED_KEY) an IDMC figure has a value of its own in:
+# the others (origin, sex, age group, unit) are one value for every figure.
+KEY_FIELDS = ("metric", "pcode", "period_start", "period_end", "cause")
 Record = dict[str, object]
 
 
@@ -200,6 +206,31 @@ def _next_page(
 def dataset_of(fetched: Fetched) -> str:
     """idus-last-180-days, idus-all, idus-all-disaster (idus for a saved dump), or the GIDD
     endpoint's dataset: gidd-displacements, gidd-conflicts or gidd-disasters."""
+    return _dataset_of(fetched, _Page(fetched))
+
+
+class _Page:
+    """A GIDD page, parsed once however often it is asked for (its dataset, then its rows)."""
+
+    def __init__(self, fetched: Fetched) -> None:
+        self.fetched = fetched
+        self.doc: dict | None = None
+        self.error: SourceFormatError | None = None
+
+    def __call__(self) -> dict:
+        """The checked page; the same SourceFormatError each time when it is not one."""
+        if self.error is not None:
+            raise self.error
+        if self.doc is None:
+            try:
+                self.doc = _gidd_page(self.fetched)
+            except SourceFormatError as error:
+                self.error = error
+                raise
+        return self.doc
+
+
+def _dataset_of(fetched: Fetched, page: _Page) -> str:
     path = urlsplit(fetched.url or "").path
     if "/idus/" in path:
         return "idus-" + path.split("/idus/", 1)[1].strip("/").replace("/", "-")
@@ -209,17 +240,17 @@ def dataset_of(fetched: Fetched) -> str:
             return stem
         if not stem.startswith("gidd") and fetched.body.lstrip()[:1] == b"[":
             return "idus"  # a bare array is the IDU dump, whatever the file is called
-    return _gidd_dataset(fetched, path, stem)
+    return _gidd_dataset(page, path, stem)
 
 
-def _gidd_dataset(fetched: Fetched, path: str, stem: str) -> str:
+def _gidd_dataset(page: _Page, path: str, stem: str) -> str:
     """The endpoint a GIDD page came from: by its rows' fields; for a page without rows (or
     one that does not parse, which `read` refuses), by its URL, then its name."""
     try:
-        rows = _gidd_page(fetched)["results"]
+        rows = page()["results"]
     except SourceFormatError:
         rows = []
-    by_fields = gidd_endpoint({k for row in rows for k in row})
+    by_fields = gidd_endpoint(set(chain.from_iterable(rows)))
     if by_fields is not None:
         return by_fields
     for endpoint, dataset in GIDD_ENDPOINTS.items():
@@ -265,9 +296,10 @@ def _gidd_page(fetched: Fetched) -> dict:
 def read(fetched: Fetched) -> Records:
     """The IDU entries or GIDD rows of one response, checked against what IDMC promises, and
     the countries and first day the configuration asked for (an IDU dump holds every one)."""
-    dataset = dataset_of(fetched)
+    page = _Page(fetched)
+    dataset = _dataset_of(fetched, page)
     if dataset in GIDD_MODELS:
-        rows, model = _gidd_page(fetched)["results"], GIDD_MODELS[dataset]
+        rows, model = page()["results"], GIDD_MODELS[dataset]
     else:
         rows, model = _json(fetched), IduModel
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
@@ -279,45 +311,177 @@ def read(fetched: Fetched) -> Records:
     return Records(frame, dataset, fetched.name, countries=countries, since=since)
 
 
-class _Countries:
-    """Admin-0 places the records name; those the gazetteer lacks become new places."""
-
-    def __init__(self, places: pd.DataFrame) -> None:
-        self.known = set(places["pcode"]) if "pcode" in places else set()
-        self.new: dict[str, Record] = {}
-
-    def pcode(self, iso3: object, name: object) -> str:
-        code = ISO3_TO_PCODE.get(str(iso3))
-        if code is None:
-            raise Refused(
-                "iso3", RejectionCode.COUNTRY_CODE, "no admin-0 P-code for this code", iso3
-            )
-        if code not in self.known and code not in self.new:
-            if not isinstance(name, str) or not name.strip():
-                raise Refused(
-                    "iso3", RejectionCode.PLACE_NAME, f"{code} is not in the gazetteer, no name"
-                )
-            cells = [code, "admin", name.strip(), None, 0, None, None, None]
-            self.new[code] = dict(zip(PLACE_COLUMNS, cells, strict=True))
-        return code
-
-    def frame(self) -> pd.DataFrame | None:
-        return pd.DataFrame(list(self.new.values()), columns=PLACE_COLUMNS) if self.new else None
+def _admin0(iso3: object) -> str | None:
+    return ISO3_TO_PCODE.get(str(iso3))
 
 
-def _idu_day(value: object, column: str) -> pd.Timestamp | None:
-    """The calendar date IDMC means by an IDU date: a plain date as written; a timestamp is
-    midnight in Pacific/Auckland written in UTC, so its date is the Auckland date (never the
-    first ten characters, a day early)."""
+def _is_name(name: object) -> bool:
+    return isinstance(name, str) and bool(name.strip())
+
+
+def _new_place(code: str, name: str) -> Record:
+    cells = [code, "admin", name.strip(), None, 0, None, None, None]
+    return dict(zip(PLACE_COLUMNS, cells, strict=True))
+
+
+def _countries(
+    iso3: np.ndarray, names: np.ndarray, reading: Reading, places: pd.DataFrame
+) -> tuple[np.ndarray, pd.DataFrame | None]:
+    """The admin-0 P-code of each record's country, and the countries the gazetteer lacks
+    (each named by the first record that names it, in the order of those records).
+
+    A code no country has is refused; so is a record that names a country to add without a
+    name, unless a record before it added the country.
+    """
+    pcodes = on_distinct(_admin0, iso3)
+
+    def no_country(position: int) -> Refused:
+        reason = "no admin-0 P-code for this code"
+        return Refused("iso3", RejectionCode.COUNTRY_CODE, reason, iso3[position])
+
+    reading.check(pd.isna(pcodes), no_country)
+    known = list(set(places["pcode"])) if "pcode" in places else []
+    at = np.flatnonzero(reading.open & ~pd.Series(pcodes, dtype=object).isin(known).to_numpy())
+    if not len(at):
+        return pcodes, None
+    country, codes = pd.factorize(pcodes[at])
+    named = on_distinct(_is_name, names[at]).astype(bool)
+    adding, first = np.unique(country[named], return_index=True)
+    naming = np.full(len(codes), len(iso3))  # the first record naming each; none: past all
+    naming[adding] = at[named][first]
+    unnamed = np.zeros(len(iso3), dtype=bool)
+    unnamed[at[at < naming[country]]] = True  # before the first record that names its country
+
+    def no_name(position: int) -> Refused:
+        reason = f"{pcodes[position]} is not in the gazetteer, no name"
+        return Refused("iso3", RejectionCode.PLACE_NAME, reason)
+
+    reading.check(unnamed, no_name)
+    if not len(adding):
+        return pcodes, None
+    added = np.sort(naming[adding])  # in the order of the records that name them
+    new = [_new_place(pcodes[position], names[position]) for position in added]
+    return pcodes, pd.DataFrame(new, columns=PLACE_COLUMNS)
+
+
+def _wanted(served: Records, reading: Reading) -> None:
+    """Leave out the records of countries not asked for (the IDU dump holds every one)."""
+    if served.countries:
+        iso3 = pd.Series(cells(served.frame, "iso3"), dtype=object)
+        reading.leave_out(~iso3.isin(list(served.countries)).to_numpy())
+
+
+def _either(where: np.ndarray, yes: object, no: object) -> np.ndarray:
+    """`yes` where `where` holds, else `no`: a column of objects (text never cut short)."""
+    column = same(no, len(where))
+    column[where] = yes
+    return column
+
+
+def _group_ids(*columns: np.ndarray) -> np.ndarray:
+    """A number per distinct combination of the columns' values, in order of first appearance."""
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        codes, uniques = pd.factorize(column, use_na_sentinel=False)
+        key = pd.factorize(key * len(uniques) + codes)[0]
+    return key
+
+
+def _distinct(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A number per distinct combination of the columns' values (in order of first
+    appearance), and the position of the first record of each."""
+    key = _group_ids(*columns)
+    return key, np.unique(key, return_index=True)[1]
+
+
+def _columns(ctx: MapContext, count: int, fields: dict[str, np.ndarray]) -> dict[str, object]:
+    """Every canonical column of `count` admin-0 figures: the run's, the defaults, `fields`."""
+    columns: dict[str, object] = {
+        "source": same(ctx.source, count),
+        "dataset": same(ctx.dataset, count),
+        "source_url": same(ctx.source_url, count),
+        "retrieved_at": same_time(ctx.retrieved_at, count),
+        "run_id": same(ctx.run_id, count),
+        "admin_level": same(0, count),
+        **fields,
+    }
+    for name, value in FIGURE_DEFAULTS.items():
+        if name not in columns:
+            columns[name] = same(value, count)
+    published = columns["published_pcode"]  # kept only where it differs from the P-code
+    columns["published_pcode"] = np.where(published == columns["pcode"], None, published)
+    return columns
+
+
+def _mapped(
+    columns: dict[str, object] | None,
+    numbers: list[int],
+    rejections: list[Rejection],
+    rows_read: int,
+    new_places: pd.DataFrame | None,
+) -> MappedFigures:
+    """The figures of `columns` (none when None), their ids hashed, and the rest as given."""
+    if columns is None:
+        figures = to_figure_frame([])
+    else:
+        columns["figure_id"] = figure_ids(columns)
+        figures = figure_frame(columns)
+    return MappedFigures(figures, numbers, rejections, [], rows_read, new_places)
+
+
+# --- IDU ----------------------------------------------------------------------------------------
+
+IDU_PUBLISHER = "IDMC, Internal Displacement Updates"
+
+
+def _idu_day(value: object) -> tuple[dt.date | None, bool]:
+    """The calendar date IDMC means by an IDU date, and whether the value is no such date: a
+    plain date as written; a timestamp is midnight in Pacific/Auckland written in UTC, so its
+    date is the Auckland date (never the first ten characters, a day early)."""
     if not isinstance(value, str) or not value.strip():
-        return None
+        return None, False
     stamp = dt.datetime.fromisoformat(value.strip())  # the raw model checked the form
     if stamp.tzinfo is not None:
         stamp = stamp.astimezone(IDU_ZONE)
     if stamp.time() != dt.time(0):
+        return None, True
+    return stamp.date(), False
+
+
+def _idu_days(raw: pd.DataFrame, column: str, reading: Reading, asked: np.ndarray) -> np.ndarray:
+    """The day of each entry's `column` (NaT for none), refusing where `asked` a timestamp
+    that is not midnight in Auckland."""
+    served = cells(raw, column)
+    codes, uniques = pd.factorize(served, use_na_sentinel=False)
+    readings = [_idu_day(value) for value in uniques]
+    days = np.array([day for day, _ in readings], dtype="datetime64[us]")[codes]
+    wrong = np.array([bad for _, bad in readings], dtype=bool)[codes]
+
+    def not_midnight(position: int) -> Refused:
         reason = "not midnight in Pacific/Auckland, so not a calendar date IDMC means"
-        raise Refused(column, RejectionCode.DATE_TIME_OF_DAY, reason, value)
-    return pd.Timestamp(stamp.date())
+        return Refused(column, RejectionCode.DATE_TIME_OF_DAY, reason, served[position])
+
+    reading.check(wrong & asked, not_midnight)
+    return days
+
+
+def _idu_period(raw: pd.DataFrame, reading: Reading) -> tuple[np.ndarray, np.ndarray]:
+    """The first and last day of each entry's flow: one date given, it starts and ends on
+    it; neither, on `displacement_date`; an entry without any is refused."""
+    everywhere = np.ones(len(raw), dtype=bool)
+    start = _idu_days(raw, "displacement_start_date", reading, everywhere)
+    end = _idu_days(raw, "displacement_end_date", reading, everywhere)
+    start, end = np.where(np.isnat(start), end, start), np.where(np.isnat(end), start, end)
+    undated = np.isnat(start)
+    day = _idu_days(raw, "displacement_date", reading, undated)
+    start, end = np.where(undated, day, start), np.where(undated, day, end)
+
+    def no_date(_: int) -> Refused:
+        reason = "no date for the flow"
+        return Refused("displacement_start_date", RejectionCode.DATE_MISSING, reason)
+
+    reading.check(np.isnat(start), no_date)
+    return start, end
 
 
 def _words(text: object) -> str | None:
@@ -327,112 +491,195 @@ def _words(text: object) -> str | None:
     return " ".join(html.unescape(TAG.sub(" ", text)).split())
 
 
-def _common(ctx: MapContext, pcode: str, value: object, **fields: object) -> Record:
-    value = int(value)  # type: ignore[call-overload]
-    return figure_record(ctx, pcode=pcode, admin_level=0, value=value, **fields)
+def _qualifier(value: object) -> str:
+    return QUALIFIERS[str(value).strip().lower()].value
 
 
-def _idu_period(row: Record) -> tuple[pd.Timestamp, pd.Timestamp]:
-    start = _idu_day(row["displacement_start_date"], "displacement_start_date")
-    end = _idu_day(row["displacement_end_date"], "displacement_end_date")
-    start, end = start or end, end or start  # one date: the flow starts and ends on it
-    if start is None:
-        start = end = _idu_day(row.get("displacement_date"), "displacement_date")
-    if start is None or end is None:
-        raise Refused("displacement_start_date", RejectionCode.DATE_MISSING, "no date for the flow")
-    return start, end
+def _cause(value: object) -> str:
+    return CAUSES[str(value).strip().lower()].value
 
 
-def _idu(row: Record, ctx: MapContext, countries: _Countries) -> list[Record]:
-    start, end = _idu_period(row)
-    excerpt = _words(row["standard_popup_text"]) or row.get("event_name")
-    role = row.get("role")  # the real dump has none: a published update is recommended
+def _role(value: object) -> str:
+    """IDMC's role; none (the real dump has none): a published update, recommended."""
+    return ROLES[str(value).strip().lower()].value if value else Role.RECOMMENDED.value
+
+
+def _idu_figures(served: Records, ctx: MapContext, places: pd.DataFrame) -> MappedFigures:
+    """A flow per IDU entry from the first day asked for, the entries of one country, period
+    and cause added up."""
+    raw = served.frame
+    reading = Reading(len(raw))
+    _wanted(served, reading)
+    asked = reading.open
+    period = _idu_period(raw, reading)
+    iso3 = cells(raw, "iso3")
+    pcodes, new_places = _countries(iso3, cells(raw, "country"), reading, places)
+    early = np.zeros(len(raw), dtype=bool)
+    if served.since is not None:  # before the configured window: not read
+        early = reading.open & (period[1] < np.datetime64(served.since, "us"))
+        reading.leave_out(early)
+    rows = np.flatnonzero(reading.open)
+    rejections = reading.rejections(raw)
+    rows_read = int((asked & ~early).sum())
+    entries = _idu_entries(raw, rows, iso3, pcodes, period)
+    figures, refused = _add_up_idu(raw, rows, entries)
+    if not len(figures):
+        return _mapped(None, [], rejections + refused, rows_read, new_places)
+    columns = _columns(ctx, len(figures), {k: v[figures] for k, v in entries.items()})
+    numbers = raw.index.to_numpy()[rows[figures]].tolist()
+    return _mapped(columns, numbers, rejections + refused, rows_read, new_places)
+
+
+def _idu_entries(
+    raw: pd.DataFrame,
+    rows: np.ndarray,
+    iso3: np.ndarray,
+    pcodes: np.ndarray,
+    period: tuple[np.ndarray, np.ndarray],
+) -> dict[str, np.ndarray]:
+    """The fields of the figure of each entry read (`rows`)."""
+    ids = np.fromiter(map(str, cells(raw, "id")[rows]), dtype=object, count=len(rows))
+    words = on_distinct(_words, cells(raw, "standard_popup_text")[rows])
+    return {
+        "pcode": pcodes[rows],
+        "published_pcode": iso3[rows],
+        "source_record_id": ids,
+        "publisher": f"{IDU_PUBLISHER}, figure " + ids,
+        "metric": same(Metric.NEW_DISPLACEMENTS.value, len(rows)),
+        "period_start": period[0][rows],
+        "period_end": period[1][rows],
+        "value": cells(raw, "figure")[rows],
+        "qualifier": on_distinct(_qualifier, cells(raw, "qualifier")[rows]),
+        "cause": on_distinct(_cause, cells(raw, "displacement_type")[rows]),
+        "role": on_distinct(_role, cells(raw, "role")[rows]),
+        "excerpt": np.where(words.astype(bool), words, cells(raw, "event_name")[rows]),
+    }
+
+
+def _add_up_idu(
+    raw: pd.DataFrame, rows: np.ndarray, entries: dict[str, np.ndarray]
+) -> tuple[np.ndarray, list[Rejection]]:
+    """The recommended IDU entries of one country, period and cause as one figure (their
+    sum), which stays where the first entry it sums was; an entry IDMC marks as triangulation
+    stays as it is. The entries that remain figures, and the refusals of sums that cannot be."""
+    recommended = np.flatnonzero(entries["role"] == Role.RECOMMENDED.value)
+    everyone = np.arange(len(rows))
+    if not len(recommended):
+        return everyone, []
+    group = _group_ids(*(entries[k][recommended] for k in KEY_FIELDS))
+    several = np.bincount(group)[group] > 1
+    if not several.any():
+        return everyone, []
+    members, group = recommended[several], group[several]
+    order = np.argsort(group, kind="stable")
+    split = np.flatnonzero(np.diff(group[order])) + 1
+    events = _idu_events(raw, rows, entries["source_record_id"])
+    dropped: list[np.ndarray] = []
+    refused: list[np.ndarray] = []
+    # one group after another in the order of their first entries, as a refusal names them
+    for parts in sorted(np.split(members[order], split), key=lambda p: int(p[0])):
+        if _sum_into_first(parts, entries, events):
+            dropped.append(parts[1:])
+        else:
+            refused.append(parts)
+    dropped += refused
+    kept = np.setdiff1d(everyone, np.concatenate(dropped), assume_unique=True)
+    return kept, _sum_refusals(refused, raw, rows, entries)
+
+
+def _idu_events(raw: pd.DataFrame, rows: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """The event of each entry read (`rows`; `ids`, their ids): its name, else the entry
+    itself (each entry is an event of its own)."""
+    names = cells(raw, "event_name")[rows]
+    return np.where(names.astype(bool), names, "entry " + ids)
+
+
+def _sum_into_first(
+    parts: np.ndarray, entries: dict[str, np.ndarray], events: np.ndarray
+) -> bool:
+    """Make the first of the entries `parts` the figure of their sum, naming every entry;
+    False, changing nothing, when their qualifiers pull both ways (no sum is true)."""
+    qualifier = sum_qualifier(set(entries["qualifier"][parts].tolist()))
+    if qualifier is None:
+        return False
+    ids = entries["source_record_id"][parts].tolist()
+    named = dict.fromkeys(map(str, events[parts].tolist()))
+    first = parts[0]
+    entries["value"][first] = sum(map(int, entries["value"][parts].tolist()))
+    entries["qualifier"][first] = qualifier
+    entries["source_record_id"][first] = ";".join(ids)
+    entries["publisher"][first] = f"{IDU_PUBLISHER}, sum of the entries of the period"
+    entries["excerpt"][first] = (
+        f"sum of {len(parts)} IDU entries ({', '.join(ids)}) of this country, period "
+        f"and cause: {'; '.join(named)}"
+    )
+    return True
+
+
+def _sum_refusals(
+    refused: list[np.ndarray], raw: pd.DataFrame, rows: np.ndarray, entries: dict[str, np.ndarray]
+) -> list[Rejection]:
+    """A refusal of each entry of the sums (`refused`) whose qualifiers pull both ways."""
+    if not refused:
+        return []
+    reason = "the entries of this period mix 'more than' and 'less than': no sum"
+    parts = np.concatenate(refused)
+    records = numbered_records(raw.iloc[rows[parts]])
     return [
-        _common(
-            ctx,
-            countries.pcode(row["iso3"], row["country"]),
-            row["figure"],
-            published_pcode=row["iso3"],
-            source_record_id=str(row["id"]),
-            publisher=f"{IDU_PUBLISHER}, figure {row['id']}",
-            metric=Metric.NEW_DISPLACEMENTS.value,
-            period_start=start,
-            period_end=end,
-            qualifier=QUALIFIERS[str(row["qualifier"]).strip().lower()].value,
-            cause=CAUSES[str(row["displacement_type"]).strip().lower()].value,
-            role=ROLES[str(role).strip().lower()].value if role else Role.RECOMMENDED.value,
-            excerpt=excerpt,
-            event=row.get("event_name") or f"entry {row['id']}",
-        )
+        Rejection(number, "qualifier", RejectionCode.SUM_QUALIFIER, reason,
+                  entries["qualifier"][part], record)
+        for part, (number, record) in zip(parts, records, strict=True)
+    ]  # fmt: skip
+
+
+# --- GIDD ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Count:
+    """A figure a GIDD row may give: a count, exact or as IDMC rounds it."""
+
+    column: str  # the exact count's column
+    metric: Metric
+    cause: Cause
+    rounded: bool
+
+    @property
+    def served(self) -> str:
+        """The column it is served in."""
+        return f"{self.column}_rounded" if self.rounded else self.column
+
+    @property
+    def flow(self) -> bool:
+        """Whether it counts over the year (a flow), not at its end (a stock)."""
+        return self.metric == Metric.NEW_DISPLACEMENTS
+
+    @property
+    def publisher(self) -> str:
+        """Its publisher, before an event's label."""
+        return GIDD_PUBLISHER.format(CAUSE_WORDS[self.cause])
+
+    def head(self, year: int) -> str:
+        """The excerpt up to the place: IDMC's definition, and whether it is rounded."""
+        words = DEFINITIONS[self.metric].format(CAUSE_WORDS[self.cause], year)
+        return f"{words} ({ROUNDED_WORDS if self.rounded else 'not rounded'})"
+
+
+ROUNDED_WORDS = "rounded figures at national level"  # IDMC's words for its rounded counts
+
+
+def _counts(dataset: str) -> list[_Count]:
+    """The figures a row of `dataset` may give, in the order a row gives them: each count,
+    exact then rounded."""
+    if dataset == GIDD_DISASTERS:
+        kinds = {column: (metric, Cause.DISASTER) for column, metric in DISASTER_CELLS.items()}
+    else:
+        kinds = GIDD_CELLS if dataset == GIDD else CONFLICT_CELLS
+    return [
+        _Count(column, metric, cause, rounded)
+        for column, (metric, cause) in kinds.items()
+        for rounded in (False, True)
     ]
-
-
-def _exact_and_rounded(
-    ctx: MapContext,
-    pcode: str,
-    row: Record,
-    column: str,
-    *,
-    publisher: str,
-    record_id: str,
-    words: tuple[str, str],
-    **fields: object,
-) -> list[Record]:
-    """The exact figure of `column` (recommended) and IDMC's rounding of it beside it.
-
-    The rounded one is an approximation of the same number under a publisher of its own, so
-    it is triangulation while the exact one exists; alone, it is the figure. A null is no
-    figure. `words` is the excerpt's text before and after IDMC's "(not rounded)".
-    """
-    exact, rounded = row.get(column), row.get(f"{column}_rounded")
-    out = []
-    if exact is not None:
-        out.append(_common(
-            ctx, pcode, exact, **fields, publisher=publisher,
-            source_record_id=f"{record_id}/{column}", qualifier=Qualifier.EXACT.value,
-            role=Role.RECOMMENDED.value, excerpt=f"{words[0]} (not rounded){words[1]}",
-        ))  # fmt: skip
-    if rounded is not None:
-        out.append(_common(
-            ctx, pcode, rounded, **fields, publisher=publisher + ROUNDED,
-            source_record_id=f"{record_id}/{column}_rounded",
-            qualifier=Qualifier.APPROXIMATELY.value,
-            role=(Role.TRIANGULATION if exact is not None else Role.RECOMMENDED).value,
-            excerpt=f"{words[0]} (rounded figures at national level){words[1]}",
-        ))  # fmt: skip
-    return out
-
-
-def _year_cells(
-    row: Record, ctx: MapContext, pcode: str, cells: dict[str, tuple[Metric, Cause]]
-) -> list[Record]:
-    """A country-year's flows over the year and stocks at its end, exact and rounded."""
-    year = int(row["year"])  # type: ignore[call-overload]
-    end = pd.Timestamp(year, 12, 31)
-    out = []
-    for column, (metric, cause) in cells.items():
-        flow = metric == Metric.NEW_DISPLACEMENTS
-        words = DEFINITIONS[metric].format(CAUSE_WORDS[cause], year)
-        out += _exact_and_rounded(
-            ctx, pcode, row, column, published_pcode=row["iso3"],
-            record_id=f"{row['iso3']}/{year}", publisher=GIDD_PUBLISHER.format(CAUSE_WORDS[cause]),
-            metric=metric.value, period_start=pd.Timestamp(year, 1, 1) if flow else end,
-            period_end=end, cause=cause.value,
-            words=(words, f", {row['country_name']}"),
-        )  # fmt: skip
-    return out
-
-
-def _gidd(row: Record, ctx: MapContext, countries: _Countries) -> list[Record]:
-    """A `gidd/displacements/` row: both causes of one country-year."""
-    pcode = countries.pcode(row["iso3"], row["country_name"])
-    return _year_cells(row, ctx, pcode, GIDD_CELLS)
-
-
-def _gidd_conflicts(row: Record, ctx: MapContext, countries: _Countries) -> list[Record]:
-    """A `gidd/conflicts/` row: one country-year of conflict and violence."""
-    pcode = countries.pcode(row["iso3"], row["country_name"])
-    return _year_cells(row, ctx, pcode, CONFLICT_CELLS)
 
 
 def _event_date(value: object) -> pd.Timestamp | None:
@@ -440,174 +687,207 @@ def _event_date(value: object) -> pd.Timestamp | None:
     return pd.Timestamp(dt.date.fromisoformat(value)) if isinstance(value, str) else None
 
 
-def _event_period(row: Record, year: int) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """The days of the reporting year the event spans: its figure counts displacements over
-    that year, so an event running over New Year gives each year its own part."""
-    start, end = _event_date(row["start_date"]), _event_date(row["end_date"])
+def _event_period(start_date: object, end_date: object, year: int) -> tuple[object, ...]:
+    """The first and last day of the reporting year the event spans (its figure counts
+    displacements over that year, so an event running over New Year gives each year its own
+    part), or the check its dates fail: PERIOD, EVENT_DATES."""
+    start, end = _event_date(start_date), _event_date(end_date)
     if start is not None and end is not None and end < start:
-        raise Refused(
-            "end_date", RejectionCode.PERIOD, "the event ends before it starts", row["end_date"]
-        )
+        return None, None, RejectionCode.PERIOD  # it ends before it starts
     first = max(start, pd.Timestamp(year, 1, 1)) if start else pd.Timestamp(year, 1, 1)
     last = min(end, pd.Timestamp(year, 12, 31)) if end else pd.Timestamp(year, 12, 31)
     if last < first:
-        reason = f"the event's dates lie outside its reporting year {year}"
-        raise Refused("start_date", RejectionCode.EVENT_DATES, reason, row["start_date"])
+        return None, None, RejectionCode.EVENT_DATES
+    return first, last, None
+
+
+def _event_periods(
+    raw: pd.DataFrame, years: np.ndarray, reading: Reading
+) -> tuple[np.ndarray, np.ndarray]:
+    """The days of each event's reporting year it spans, refusing an event that ends before
+    it starts or whose dates lie outside its year."""
+    starts, ends = cells(raw, "start_date"), cells(raw, "end_date")
+    key, firsts = _distinct(starts, ends, years)
+    periods = [_event_period(starts[p], ends[p], years[p]) for p in firsts]
+    failed = np.array([check for _, _, check in periods], dtype=object)[key]
+
+    def backwards(position: int) -> Refused:
+        reason = "the event ends before it starts"
+        return Refused("end_date", RejectionCode.PERIOD, reason, ends[position])
+
+    def outside(position: int) -> Refused:
+        reason = f"the event's dates lie outside its reporting year {years[position]}"
+        return Refused("start_date", RejectionCode.EVENT_DATES, reason, starts[position])
+
+    reading.check(failed == RejectionCode.PERIOD, backwards)
+    reading.check(failed == RejectionCode.EVENT_DATES, outside)
+    first = np.array([day for day, _, _ in periods], dtype="datetime64[us]")[key]
+    last = np.array([day for _, day, _ in periods], dtype="datetime64[us]")[key]
     return first, last
 
 
-def _event_label(row: Record) -> str:
+def _codes_text(codes: object) -> str | None:
+    return ", ".join(codes) if isinstance(codes, list) and codes else None
+
+
+def _event_label(name: object, start: object, end: object, codes: object) -> str:
     """The event as IDMC names it, with its dates and codes: several events of a country and
     year may share a name, and the label keeps their figures apart."""
-    label = str(row["event_name"]).strip()
-    label += f" ({row['start_date'] or '?'} to {row['end_date'] or '?'})"
-    codes = row.get("event_codes")
-    if isinstance(codes, list) and codes:
-        label += " [" + ", ".join(codes) + "]"
-    return label
+    label = f"{str(name).strip()} ({start or '?'} to {end or '?'})"
+    return f"{label} [{codes}]" if codes is not None else label
 
 
-def _hazard(row: Record) -> str:
-    names = [row.get(f"hazard_{k}_name") for k in ("category", "sub_category", "type", "sub_type")]
+def _hazard(*names: object) -> str:
     return " / ".join(dict.fromkeys(str(n).strip() for n in names if n)) or "hazard not given"
 
 
-def _gidd_disaster(row: Record, ctx: MapContext, countries: _Countries) -> list[Record]:
-    """A `gidd/disasters/` row: one event's displacements over the year (a flow over the
-    days of the year it spans) and its IDPs at the end of the year."""
-    year = int(row["year"])  # type: ignore[call-overload]
-    pcode = countries.pcode(row["iso3"], row["country_name"])
-    first, last = _event_period(row, year)
-    label, end = _event_label(row), pd.Timestamp(year, 12, 31)
-    out = []
-    for column, metric in DISASTER_CELLS.items():
-        flow = metric == Metric.NEW_DISPLACEMENTS
-        words = DEFINITIONS[metric].format(CAUSE_WORDS[Cause.DISASTER], year)
-        out += _exact_and_rounded(
-            ctx, pcode, row, column, published_pcode=row["iso3"],
-            record_id=f"{row['iso3']}/{year}/{label}",
-            publisher=f"{GIDD_PUBLISHER.format(CAUSE_WORDS[Cause.DISASTER])}, event {label}",
-            metric=metric.value, period_start=first if flow else end,
-            period_end=last if flow else end, cause=Cause.DISASTER.value,
-            words=(words, f", {row['country_name']}: {label}; {_hazard(row)}"),
-        )  # fmt: skip
-    return out
+def _events(raw: pd.DataFrame, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The label and hazard of the event of each row read (`rows`)."""
+    codes = cells(raw, "event_codes")[rows]
+    texts = np.fromiter(map(_codes_text, codes), dtype=object, count=len(rows))
+    served = (cells(raw, c)[rows] for c in ("event_name", "start_date", "end_date"))
+    labels = on_distinct(_event_label, *served, texts)
+    kinds = ("category", "sub_category", "type", "sub_type")
+    hazards = on_distinct(_hazard, *(cells(raw, f"hazard_{k}_name")[rows] for k in kinds))
+    return labels, hazards
 
 
-IDU_PUBLISHER = "IDMC, Internal Displacement Updates"
+def _year_days(years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """1 January and 31 December of each year."""
+    first = (years - 1970).astype("datetime64[Y]").astype("datetime64[D]")
+    last = (years - 1969).astype("datetime64[Y]").astype("datetime64[D]") - np.timedelta64(1, "D")
+    return first.astype("datetime64[us]"), last.astype("datetime64[us]")
 
 
-def _idu_sum(parts: list[Record]) -> Record | None:
-    """One figure for the IDU entries of one country, period and cause: their sum, with
-    every entry's id; None when their qualifiers pull both ways (no sum is true)."""
-    qualifier = sum_qualifier(str(p["qualifier"]) for p in parts)
-    if qualifier is None:
-        return None
-    ids = [str(p["source_record_id"]) for p in parts]
-    events = list(dict.fromkeys(str(p["event"]) for p in parts))
-    record = dict(parts[0])
-    record.update(
-        value=sum(int(p["value"]) for p in parts),  # type: ignore[call-overload]
-        qualifier=qualifier,
-        source_record_id=";".join(ids),
-        publisher=f"{IDU_PUBLISHER}, sum of the entries of the period",
-        excerpt=f"sum of {len(parts)} IDU entries ({', '.join(ids)}) of this country, period "
-        f"and cause: {'; '.join(events)}",
-    )
-    record["figure_id"] = None  # the sum's own key, hashed by to_figure_frame
-    return record
+@dataclass(frozen=True)
+class _GiddFigures:
+    """The figures of the rows read of a GIDD page (a null is no figure), row by row and each
+    row's in the order of its counts: of each, its row (in `rows`) and count (in `counts`)."""
+
+    raw: pd.DataFrame
+    counts: list[_Count]
+    rows: np.ndarray  # the rows read, positions in `raw`
+    at: np.ndarray  # each figure's row, a position in `rows`
+    kind: np.ndarray  # each figure's count, a position in `counts`
+    values: np.ndarray
+    beside_exact: np.ndarray  # whether it is a rounding whose exact count is given too
+
+    @classmethod
+    def of(cls, raw: pd.DataFrame, dataset: str, rows: np.ndarray) -> "_GiddFigures":
+        """The figures of the rows `rows` of `raw`, a `dataset` page."""
+        counts = _counts(dataset)
+        table = np.column_stack([cells(raw, count.served)[rows] for count in counts])
+        given = ~pd.isna(table)
+        at, kind = np.nonzero(given)  # row by row
+        rounded = np.array([count.rounded for count in counts])[kind]
+        beside_exact = rounded & given[at, kind - rounded]
+        return cls(raw, counts, rows, at, kind, table[at, kind], beside_exact)
+
+    def of_count(self, values: list[object]) -> np.ndarray:
+        """What each figure's count has among `values`, one per count."""
+        table = np.empty(len(values), dtype=object)
+        table[:] = values
+        return table[self.kind]
+
+    def of_row(self, column: str) -> np.ndarray:
+        """Each figure's row's `column`."""
+        return cells(self.raw, column)[self.rows[self.at]]
+
+    def fields(self, spans: tuple[np.ndarray, np.ndarray] | None) -> dict[str, np.ndarray]:
+        """The fields of every figure but its place; an event's (`spans`, per row of `raw`,
+        for a disasters page) named and dated as the event."""
+        rounded = self.of_count([count.rounded for count in self.counts]).astype(bool)
+        return {
+            "value": self.values,
+            "metric": self.of_count([count.metric.value for count in self.counts]),
+            "cause": self.of_count([count.cause.value for count in self.counts]),
+            "qualifier": _either(rounded, Qualifier.APPROXIMATELY.value, Qualifier.EXACT.value),
+            "role": _either(self.beside_exact, Role.TRIANGULATION.value, Role.RECOMMENDED.value),
+            **self._periods(spans),
+            **self._texts(events=spans is not None),
+        }
+
+    def _periods(self, spans: tuple[np.ndarray, np.ndarray] | None) -> dict[str, np.ndarray]:
+        """A flow's days: the year, or the days of it an event spans; a stock's: the year's
+        last."""
+        first, last = _year_days(self.of_row("year").astype(np.int64))
+        flow = self.of_count([count.flow for count in self.counts]).astype(bool)
+        if spans is not None:
+            where = self.rows[self.at]
+            first, last = spans[0][where], np.where(flow, spans[1][where], last)
+        return {"period_start": np.where(flow, first, last), "period_end": last}
+
+    def _texts(self, events: bool) -> dict[str, np.ndarray]:
+        """Each figure's record id, publisher and excerpt; an event's naming the event."""
+        rows, raw, at = self.rows, self.raw, self.at
+        ids = cells(raw, "iso3")[rows] + "/" + on_distinct(str, cells(raw, "year")[rows])
+        publishers = self.of_count([count.publisher for count in self.counts])
+        tails = ", " + cells(raw, "country_name")[rows]
+        if events:
+            labels, hazards = _events(raw, rows)
+            ids = ids + "/" + labels
+            publishers = publishers + ", event " + labels[at]
+            tails = tails + ": " + labels + "; " + hazards
+        heads = on_distinct(self._head, self.kind, self.of_row("year"))
+        rounded = [ROUNDED if count.rounded else "" for count in self.counts]
+        return {
+            "source_record_id": ids[at] + self.of_count(["/" + c.served for c in self.counts]),
+            "publisher": publishers + self.of_count(rounded),
+            "excerpt": heads + tails[at],
+        }
+
+    def _head(self, kind: int, year: int) -> str:
+        return self.counts[kind].head(int(year))
 
 
-def _add_up_idu(
-    records: list[Record], rows: list[int], entries: dict[int, Record], rejections: list[Rejection]
-) -> tuple[list[Record], list[int]]:
-    """The recommended IDU entries of one country, period and cause as one figure (their
-    sum); a figure stays where the first entry it sums was. An entry IDMC marks as
-    triangulation stays as it is."""
-    groups: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    for position, record in enumerate(records):
-        if record["role"] == Role.RECOMMENDED.value:
-            groups[tuple(str(record[k]) for k in RECOMMENDED_KEY)].append(position)
-    replaced: dict[int, Record | None] = {}
-    for members in groups.values():
-        if len(members) < 2:
-            continue
-        summed = _idu_sum([records[m] for m in members])
-        if summed is None:
-            reason = "the entries of this period mix 'more than' and 'less than': no sum"
-            rejections += [
-                Rejection(rows[m], "qualifier", RejectionCode.SUM_QUALIFIER, reason,
-                          records[m]["qualifier"], entries[rows[m]])
-                for m in members
-            ]  # fmt: skip
-        replaced.update(dict.fromkeys(members[1:]))  # None: summed into the first
-        replaced[members[0]] = summed
-    out: list[tuple[Record, int]] = []
-    for position, record in enumerate(records):
-        figure = replaced.get(position, record)
-        if figure is not None:
-            out.append((figure, rows[position]))
-    return [figure for figure, _ in out], [number for _, number in out]
+def _gidd_figures(served: Records, ctx: MapContext, places: pd.DataFrame) -> MappedFigures:
+    """A country-year's (or an event's) flows over the year and stocks at its end, each
+    count exact (the figure) and as IDMC rounds it (triangulation beside it)."""
+    raw = served.frame
+    reading = Reading(len(raw))
+    _wanted(served, reading)
+    rows_read = int(reading.open.sum())
+    iso3 = cells(raw, "iso3")
+    pcodes, new_places = _countries(iso3, cells(raw, "country_name"), reading, places)
+    events = served.dataset == GIDD_DISASTERS
+    spans = _event_periods(raw, cells(raw, "year"), reading) if events else None
+    rejections = reading.rejections(raw)
+    figures = _GiddFigures.of(raw, served.dataset, np.flatnonzero(reading.open))
+    if not len(figures.at):
+        return _mapped(None, [], rejections, rows_read, new_places)
+    rows = figures.rows[figures.at]
+    fields = {"pcode": pcodes[rows], "published_pcode": iso3[rows], **figures.fields(spans)}
+    columns = _columns(ctx, len(rows), fields)
+    _one_recommended(columns)
+    numbers = raw.index.to_numpy()[rows].tolist()
+    return _mapped(columns, numbers, rejections, rows_read, new_places)
 
 
-def _rank(record: Record) -> tuple[bool, int, str]:
-    value = int(record["value"])  # type: ignore[call-overload]
-    return record["cause"] != Cause.CONFLICT.value, -value, str(record["source_record_id"])
-
-
-def _one_recommended(records: list[Record]) -> None:
-    """Of recommended figures of one place, metric and period, conflict then the largest counts."""
-    groups: dict[tuple[str, ...], list[Record]] = defaultdict(list)
-    for record in records:
-        if record["role"] == Role.RECOMMENDED.value:
-            groups[tuple(str(record[k]) for k in RECOMMENDED_KEY)].append(record)
-    for group in groups.values():
-        for record in sorted(group, key=_rank)[1:]:
-            record["role"] = Role.TRIANGULATION.value
-
-
-Mapper = Callable[[Record, MapContext, _Countries], list[Record]]
-MAPPERS: dict[str, Mapper] = {
-    GIDD: _gidd,
-    GIDD_CONFLICTS: _gidd_conflicts,
-    GIDD_DISASTERS: _gidd_disaster,
-}
+def _one_recommended(columns: dict[str, object]) -> None:
+    """Of recommended figures of one place, metric and period, the largest counts (the first
+    of equals; then by record id); the others triangulate."""
+    role = columns["role"]
+    recommended = np.flatnonzero(role == Role.RECOMMENDED.value)
+    if not len(recommended):
+        return
+    group = _group_ids(*(np.asarray(columns[k])[recommended] for k in KEY_FIELDS))
+    several = np.bincount(group)[group] > 1
+    members, group = recommended[several], group[several]
+    if not len(members):
+        return
+    values = np.asarray(columns["value"])[members].astype(np.int64)
+    ids = pd.factorize(np.asarray(columns["source_record_id"])[members], sort=True)[0]
+    order = np.lexsort((members, ids, -values, group))
+    ranked = group[order]
+    first = np.concatenate([[True], ranked[1:] != ranked[:-1]])
+    role[members[order][~first]] = Role.TRIANGULATION.value
 
 
 def to_figures(served: Records, ctx: MapContext, places: pd.DataFrame) -> MappedFigures:
     """Country-level flows and stocks (and the countries they need) from one response."""
-    raw, mapper = served.frame, MAPPERS.get(served.dataset, _idu)
-    gidd = mapper is not _idu
-    wanted = set(served.countries)
-    since = pd.Timestamp(served.since) if served.since else None
-    countries = _Countries(places)
-    records: list[Record] = []
-    rows: list[int] = []
-    rejections: list[Rejection] = []
-    read = 0
-    entries: dict[int, Record] = {}  # IDU entries by number, for a refused sum to name
-    for number, row in numbered_records(raw):
-        if wanted and row["iso3"] not in wanted:
-            continue  # the IDU dump holds every country: only the configured ones are read
-        try:
-            made = mapper(row, ctx, countries)
-        except Refused as refused:
-            rejections.append(refused.rejection(number, row))
-            read += 1
-            continue
-        if since is not None and not gidd and made[0]["period_end"] < since:  # type: ignore[operator]
-            continue  # before the configured window
-        read += 1
-        records += made
-        rows += [number] * len(made)
-        entries[number] = row
-    if not gidd:
-        records, rows = _add_up_idu(records, rows, entries, rejections)
-    for record in records:
-        record.pop("event", None)
-    _one_recommended(records)
-    figures = to_figure_frame(records)
-    return MappedFigures(figures, rows, rejections, [], read, countries.frame())
+    if served.dataset in GIDD_MODELS:
+        return _gidd_figures(served, ctx, places)
+    return _idu_figures(served, ctx, places)
 
 
 CONNECTOR = Connector(

@@ -61,6 +61,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -81,7 +82,8 @@ from etl.sources.base import (
     Refused,
     SourceConfig,
 )
-from etl.sources.hxl_files import Grid, csv_grid, read_grid
+from etl.sources.columnwise import on_distinct, same, same_time
+from etl.sources.hxl_files import Grid, body_rows, csv_grid, read_grid
 from etl.transport import HttpClient
 from etl.values import MAX_COUNT, CellError, parse_iso_date, parse_number, parse_qualifier
 from schemas.countries import ISO3_TO_PCODE
@@ -248,16 +250,27 @@ def table_of(grid: Grid) -> HxlTable:
     A hashtag row the import cannot use fails here, before the rows are read.
     """
     keep = used_columns(locate_columns(grid.tags))
-    body = []
-    numbers = []
-    for number, record in grid.body:
-        if not "".join(record).strip():  # blank: no cell holds anything but spaces
-            continue
-        width = len(record)
-        body.append([record[i] if i < width else "" for i in keep])
-        numbers.append(number)
+    numbers, records = _filled_rows(*body_rows(grid))
+    if not records:
+        return HxlTable(tags=grid.tags, rows=pd.DataFrame([], columns=keep, index=[], dtype="str"))
+    width = max(keep) + 1
+    for i in np.flatnonzero(np.fromiter(map(len, records), int, len(records)) < width):
+        records[i] = records[i] + [""] * (width - len(records[i]))  # a short row: empty cells
+    pick = itemgetter(*keep) if len(keep) > 1 else lambda record: (record[keep[0]],)
+    body = list(map(pick, records))
     rows = pd.DataFrame(body, columns=keep, index=numbers, dtype="str")
     return HxlTable(tags=grid.tags, rows=rows)
+
+
+def _filled_rows(
+    numbers: list[int], records: list[list[str]]
+) -> tuple[list[int], list[list[str]]]:
+    """The row numbers and cells of the rows that hold something (not only spaces)."""
+    filled = list(map(str.strip, map("".join, records)))
+    if all(filled):
+        return numbers, records
+    kept = [i for i, text in enumerate(filled) if text]
+    return [numbers[i] for i in kept], [records[i] for i in kept]
 
 
 def used_columns(cols: "HxlColumns") -> list[int]:
@@ -475,12 +488,12 @@ def _code_shaped(text: str, level: str) -> bool:
     return bool(re.fullmatch(r"[A-Za-z]{2,3}\d+", cell.replace(" ", "")))
 
 
-def _filled(frame: pd.DataFrame, col: int) -> list[str]:
-    cells = frame.iloc[:, col].to_numpy(dtype=object)
-    return [c.strip() for c in cells if c.strip() and c.strip().lower() not in _MISSING]
+def _filled(distinct: np.ndarray) -> list[str]:
+    """A column's distinct cells that hold something, trimmed, in the order they appear."""
+    return [c.strip() for c in distinct if c.strip() and c.strip().lower() not in _MISSING]
 
 
-def _fix_swapped(cols: HxlColumns, frame: pd.DataFrame, tags: list[str]) -> list[str]:
+def _fix_swapped(cols: HxlColumns, distinct: list[np.ndarray], tags: list[str]) -> list[str]:
     """Swap a level's +code and +name columns when the publisher swapped them; the notes.
 
     A +code column none of whose cells looks like a code is names: when that level's +name
@@ -492,11 +505,11 @@ def _fix_swapped(cols: HxlColumns, frame: pd.DataFrame, tags: list[str]) -> list
         code_col = cols.place.get(level)
         if code_col is None:
             continue
-        codes = _filled(frame, code_col)
+        codes = _filled(distinct[code_col])
         if not codes or any(_code_shaped(c, level) for c in codes):
             continue
         name_col = cols.names.get(level)
-        names = _filled(frame, name_col) if name_col is not None else []
+        names = _filled(distinct[name_col]) if name_col is not None else []
         code_tag, example = tags[code_col], codes[0]
         if names and all(_code_shaped(n, level) for n in names):
             cols.place[level], cols.names[level] = name_col, code_col  # type: ignore[assignment]
@@ -538,12 +551,14 @@ def publisher_zone(cells: Iterable[str]) -> ZoneInfo | None:
     return None
 
 
-def _zones(cols: HxlColumns, frame: pd.DataFrame) -> dict[str, ZoneInfo]:
+def _zones(
+    cols: HxlColumns, cells: list[tuple[np.ndarray, np.ndarray]]
+) -> dict[str, ZoneInfo]:
     """The publisher's time zone of each date column whose timestamps need one."""
     found = {}
     for kind, col in cols.dates.items():
         # Distinct cells say what all of them say: each is read once.
-        zone = publisher_zone(pd.unique(frame.iloc[:, col].to_numpy(dtype=object)).tolist())
+        zone = publisher_zone(list(cells[col][1]))
         if zone is not None:
             found[kind] = zone
     return found
@@ -565,6 +580,8 @@ class _Context:
     notes: list[str] = field(default_factory=list)
     # Each frame row's number in the file, by position.
     row_numbers: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))
+    # Each frame column's distinct cells and, for each row, the number of its cell among them.
+    cells: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
 
 
 def map_hxl(
@@ -580,10 +597,15 @@ def map_hxl(
     labels = [int(label) for label in table.rows.columns]
     tags = [str(Tag.parse(t)) if Tag.parse(t) else t for t in (table.tags[i] for i in labels)]
     cols = _rebased(locate_columns(table.tags), labels)
-    notes = _fix_swapped(cols, table.rows, tags)
+    frame = table.rows
+    columns = [frame.iloc[:, i].to_numpy(dtype=object, na_value="") for i in range(len(labels))]
+    # Each column's distinct cells, in the order they first appear: what each means is read
+    # once per distinct cell.
+    cells = [pd.factorize(column) for column in columns]  # text, never missing
+    notes = _fix_swapped(cols, [uniques for _, uniques in cells], tags)
     gazetteer = places if places is not None else pd.DataFrame(columns=["pcode"])
     known = set(gazetteer["pcode"]) if places is not None else None
-    run = _Context(cols, tags, _zones(cols, table.rows), known, NewPlaces(gazetteer))
+    run = _Context(cols, tags, _zones(cols, cells), known, NewPlaces(gazetteer), cells=cells)
     if places is not None and "name" in places:
         run.names = dict(zip(places["pcode"], places["name"].astype(str), strict=True))
     notes += [
@@ -591,16 +613,14 @@ def map_hxl(
         for kind, zone in run.zones.items()
     ]
     del progress  # the rows are mapped column by column, in one pass
-    frame = table.rows
     run.row_numbers = frame.index.to_numpy()
-    columns = [frame.iloc[:, i].to_numpy(dtype=object, na_value="") for i in range(len(labels))]
     common, row_errors = _common_columns(columns, run)
     records, rejections, row_numbers = _figure_columns(columns, common, row_errors, run, ctx)
     notes += run.notes
     records, row_numbers, extra, merged = _combined(records, row_numbers, columns, run)
     rejections += extra
     if records:
-        records["retrieved_at"] = np.full(len(row_numbers), pd.Timestamp(ctx.retrieved_at))
+        records["retrieved_at"] = same_time(ctx.retrieved_at, len(row_numbers))
     if merged:
         notes.append(f"{merged:,} rows were added up into the figures of their place and date")
     new = run.new_places.frame()
@@ -620,6 +640,7 @@ def map_hxl(
 # --- whole columns of rows ---------------------------------------------------------------------
 
 _Errors = (Refused, CellError)
+_NAT = np.datetime64("NaT", "D")
 
 
 def _objects(values: Iterable[object], count: int) -> np.ndarray:
@@ -648,50 +669,130 @@ def _each(values: np.ndarray, fn: Callable[[object], object]) -> tuple[np.ndarra
     )
 
 
-def _clean(values: np.ndarray) -> np.ndarray:
-    """Cells as `_cell` reads them: trimmed, with the words of a missing cell as empty."""
-
-    def one(cell: object) -> str:
-        text = str(cell).strip()
-        return "" if text.lower() in _MISSING else text
-
-    return _each(values, one)[0]
+def _clean(run: _Context, index: int, empty: object = "") -> np.ndarray:
+    """A column's cells as `_cell` reads them: trimmed, with the words of a missing cell as
+    `empty`."""
+    codes, uniques = run.cells[index]
+    texts = [_clean_text(cell) or empty for cell in uniques]
+    return _objects(texts, len(texts))[codes]
 
 
-def _first_error(errors: np.ndarray, found: np.ndarray) -> None:
-    """Record each refusal of `found` for the rows that have none yet (the first one wins)."""
-    take = ~pd.isna(found) & pd.isna(errors)
-    errors[take] = found[take]
+def _clean_text(cell: object) -> str:
+    text = str(cell).strip()
+    return "" if text.lower() in _MISSING else text
+
+
+def _each_cell(
+    run: _Context, index: int, fn: Callable[[object], object]
+) -> tuple[np.ndarray, np.ndarray]:
+    """`_each` over a frame column, whose distinct cells are known already."""
+    codes, uniques = run.cells[index]
+    results, errors = _each(np.asarray(uniques, dtype=object), fn)
+    return results[codes], errors[codes]
+
+
+def _per_combination(
+    run: _Context, indexes: list[int], fn: Callable[..., tuple[object, ...]], dtypes: str
+) -> list[np.ndarray]:
+    """`fn` of the cells of each row (one per column of `indexes`), called once per distinct
+    combination of cells; its results, each as a column over the rows.
+
+    `dtypes` has a letter for each result: `O` an object, `b` a bool, `M` a day (a date, or
+    NaT for anything else) as datetime64[us].
+    """
+    combination, distinct = _combinations(run, indexes)
+    results = [fn(*cells) for cells in distinct]
+    return [
+        _typed([result[k] for result in results], kind)[combination]
+        for k, kind in enumerate(dtypes)
+    ]
+
+
+def _combinations(run: _Context, indexes: list[int]) -> tuple[np.ndarray, list[tuple[object, ...]]]:
+    """Each row's number among the distinct combinations of its cells in the columns
+    `indexes` (numbered as they first appear), and the cells of each combination."""
+    if len(indexes) == 1:
+        codes, uniques = run.cells[indexes[0]]
+        return codes, [(cell,) for cell in uniques]
+    n = len(run.row_numbers)
+    if not indexes:
+        return np.zeros(n, dtype=np.int64), [()] if n else []
+    combination = _codes([run.cells[i][0] for i in indexes])
+    firsts = _firsts(combination)
+    cells = [run.cells[i][1][run.cells[i][0][firsts]] for i in indexes]
+    return combination, list(zip(*cells, strict=True))
+
+
+def _firsts(numbers: np.ndarray) -> np.ndarray:
+    """The position of each number's first row, for numbers given in the order they appear."""
+    if not len(numbers):
+        return np.array([], dtype=np.int64)
+    highest = np.maximum.accumulate(numbers)
+    return np.flatnonzero(np.concatenate([[True], highest[1:] > highest[:-1]]))
+
+
+def _typed(values: list[object], kind: str) -> np.ndarray:
+    """`values` as an array of the kind `_per_combination` names."""
+    if kind == "b":
+        return np.array(values, dtype=bool)
+    if kind == "M":
+        days = [np.datetime64(v, "D") if isinstance(v, dt.date) else _NAT for v in values]
+        return np.array(days, dtype="datetime64[D]").astype("datetime64[us]")
+    return _objects(values, len(values))
+
+
+def _checked(
+    run: _Context, indexes: list[int], fn: Callable[..., object]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`fn` of each row's cells of `indexes`, once per distinct combination: (its result or
+    None, the refusal or None, whether refused)."""
+
+    def one(*cells: object) -> tuple[object, object, bool]:
+        try:
+            return fn(*cells), None, False
+        except _Errors as err:
+            return None, err, True
+
+    result, refusal, refused = _per_combination(run, indexes, one, "OOb")
+    return result, refusal, refused
+
+
+class _Refusals:
+    """Each row's first refusal (None for a row that maps so far)."""
+
+    def __init__(self, count: int) -> None:
+        self.errors = np.full(count, None, dtype=object)
+        self.failed = np.zeros(count, dtype=bool)
+
+    def add(self, found: np.ndarray, refused: np.ndarray) -> None:
+        """Record the refusals of `found` (where `refused`) for the rows that have none yet."""
+        take = refused & ~self.failed
+        self.errors[take] = found[take]
+        self.failed |= take
 
 
 def _place_columns(
-    columns: list[np.ndarray], where: dict[str, int], label: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The most specific place code of every row, column by column.
+    run: _Context, where: dict[str, int], label: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The most specific place code of every row, once per distinct combination of its cells.
 
     Returns the stored P-code (None when the row has none), its level's name, the cell as
-    published, and the refusal of a code that cannot be read (an unknown ISO3 code).
+    published, the refusal of a code that cannot be read (an unknown ISO3 code) and whether
+    there is one.
     """
-    n = len(columns[0]) if columns else 0
-    level = np.full(n, None, dtype=object)
-    text = np.full(n, "", dtype=object)
-    for name in PLACE_LEVELS:
-        if name not in where:
-            continue
-        cells = _clean(columns[where[name]])
-        take = pd.isna(level) & (cells != "")
-        level[take] = name
-        text[take] = cells[take]
-    pcode = np.full(n, None, dtype=object)
-    errors = np.full(n, None, dtype=object)
-    for name in PLACE_LEVELS:
-        rows = level == name
-        if not rows.any():
-            continue
-        codes, refused = _each(text[rows], lambda code, lv=name: _place_code(str(code), lv, label))
-        pcode[rows] = codes
-        errors[rows] = refused
-    return pcode, level, text, errors
+    levels = [name for name in PLACE_LEVELS if name in where]
+
+    def place(*cells: object) -> tuple[object, ...]:
+        for name, cell in zip(levels, cells, strict=True):
+            text = _clean_text(cell)
+            if text:
+                try:
+                    return _place_code(text, name, label), name, text, None, False
+                except _Errors as err:
+                    return None, name, text, err, True
+        return None, None, "", None, False
+
+    return _per_combination(run, [where[name] for name in levels], place, "OOOOb")  # type: ignore[return-value]
 
 
 def _place_code(code: str, level: str, label: str) -> str:
@@ -724,38 +825,35 @@ def _common_columns(
     unit, origin, role, each date column, cause, qualifier.
     """
     cols = run.cols
-    n = len(columns[0]) if columns else 0
-    errors = np.full(n, None, dtype=object)
-    pcode, level, published, refused = _place_columns(columns, cols.place, "")
+    n = len(run.row_numbers)
+    refusals = _Refusals(n)
+    pcode, level, published, found, refused = _place_columns(run, cols.place, "")
     missing = Refused("#adm1+code", RejectionCode.PLACE_MISSING, "no place code in this row", "")
-    _first_error(errors, np.where(pd.isna(level), missing, None))
-    _first_error(errors, refused)
+    nowhere = np.equal(level, None)
+    refusals.add(same(missing, n), nowhere)
+    refusals.add(found, refused)
     if run.known is not None:
-        _new_places(columns, pcode, level, errors, run)
-    origin, _level, _text, refused = _place_columns(columns, cols.origin, "+origin")
-    _first_error(errors, refused)
-    meta = {key: _clean(columns[index]) for key, index in cols.meta.items()}
-    role, refused = _each(meta.get("role", np.full(n, "", dtype=object)), _role)
-    _first_error(errors, refused)
+        _new_places(columns, pcode, level, refusals, run)
+    origin, _level, _text, found, refused = _place_columns(run, cols.origin, "+origin")
+    refusals.add(found, refused)
+    role, found, refused = _checked(run, _meta_columns(cols, "role"), _clean_as(_role))
+    refusals.add(found, refused)
     dates: dict[str, np.ndarray] = {}
     for kind, index in cols.dates.items():
         zone = run.zones.get(kind)
-        dates[kind], refused = _each(
-            _clean(columns[index]), lambda text, k=kind, z=zone: _date_or_refused(str(text), k, z)
+        dates[kind], dates[f"{kind}_day"], found, refused = _per_combination(
+            run, [index], lambda cell, k=kind, z=zone: _date_of(cell, k, z), "OMOb"
         )
-        _first_error(errors, refused)
-    words = [meta.get("cause"), meta.get("cause_word")]
-    pairs = _objects(
-        zip(*(w if w is not None else np.full(n, None, dtype=object) for w in words), strict=True),
-        n,
+        refusals.add(found, refused)
+    words = [key for key in ("cause", "cause_word") if key in cols.meta]
+    cause, found, refused = _checked(run, _meta_columns(cols, *words), _cause_of(words))
+    refusals.add(found, refused)
+    qualifier, found, refused = _checked(
+        run,
+        _meta_columns(cols, "qualifier"),
+        _clean_as(lambda text: _qualifier({"qualifier": str(text)}, run)),
     )
-    cause, refused = _each(pairs, _cause_of)
-    _first_error(errors, refused)
-    qualifier, refused = _each(
-        meta.get("qualifier", np.full(n, "", dtype=object)),
-        lambda text: _qualifier({"qualifier": str(text)}, run),
-    )
-    _first_error(errors, refused)
+    refusals.add(found, refused)
     published = np.where(published == pcode, None, published)
     common = {
         "pcode": pcode,
@@ -765,7 +863,7 @@ def _common_columns(
         "role": role,
         "qualifier": qualifier,
         **{
-            field: _or_none(meta.get(key), n)
+            field: _clean(run, cols.meta[key], None) if key in cols.meta else same(None, n)
             for field, key in (
                 ("publisher", "source"),
                 ("source_url", "url"),
@@ -776,13 +874,17 @@ def _common_columns(
     }
     for kind, values in dates.items():
         common[f"date_{kind}"] = values
-    return common, errors
+    return common, refusals.errors
 
 
-def _or_none(cells: np.ndarray | None, n: int) -> np.ndarray:
-    if cells is None:
-        return np.full(n, None, dtype=object)
-    return np.where(cells == "", None, cells)
+def _meta_columns(cols: HxlColumns, *keys: str) -> list[int]:
+    """The columns of these `#meta` keys that the file has."""
+    return [cols.meta[key] for key in keys if key in cols.meta]
+
+
+def _clean_as(fn: Callable[[str], object]) -> Callable[..., object]:
+    """`fn` of a column's cleaned cell, or of an empty cell when the file lacks the column."""
+    return lambda cell="": fn(_clean_text(cell))
 
 
 def _role(text: object) -> str:
@@ -797,14 +899,21 @@ def _role(text: object) -> str:
     return role
 
 
-def _cause_of(pair: object) -> str | None:
-    cause, word = pair  # type: ignore[misc]
-    meta = {}
-    if cause is not None:
-        meta["cause"] = str(cause)
-    if word is not None:
-        meta["cause_word"] = str(word)
-    return _cause(meta)
+def _cause_of(keys: list[str]) -> Callable[..., str | None]:
+    """The cause of a row from its cells of the `#meta` keys `keys` (`cause`, `cause_word`)."""
+    return lambda *cells: _cause(
+        {key: _clean_text(cell) for key, cell in zip(keys, cells, strict=True)}
+    )
+
+
+def _date_of(cell: object, kind: str, zone: ZoneInfo | None) -> tuple[object, ...]:
+    """A date cell as (its date, or for a year column its year; the same as a day; its
+    refusal; whether refused)."""
+    try:
+        value = _date_or_refused(_clean_text(cell), kind, zone)
+    except _Errors as err:
+        return None, None, err, True
+    return value, value, None, False
 
 
 def _date_or_refused(text: str, kind: str, zone: ZoneInfo | None) -> object:
@@ -818,18 +927,43 @@ def _new_places(
     columns: list[np.ndarray],
     pcode: np.ndarray,
     level: np.ndarray,
-    errors: np.ndarray,
+    refusals: _Refusals,
     run: _Context,
 ) -> None:
-    """`_new_place` for the rows whose unit might be one the gazetteer lacks, in row order."""
+    """`_new_place` for the rows whose unit might be one the gazetteer lacks, in row order.
+
+    A row whose code is no admin 3 code, or whose parent is neither known nor contradicted by
+    the row's admin 2 code, is one `_new_place` leaves alone: it is not called for it.
+    """
     known = run.known or set()
-    maybe = (level == "adm3") & pd.isna(errors)
+    maybe = (level == "adm3") & ~refusals.failed
     maybe &= ~pd.Series(pcode, dtype=object).isin(known).to_numpy()
-    for position in np.flatnonzero(maybe):
+    if not maybe.any():
+        return
+    at = np.flatnonzero(maybe)
+    parent_level = run.cols.place.get("adm2")
+    written = (
+        _clean(run, parent_level)[at] if parent_level is not None else same("", len(at))
+    )
+    acts = on_distinct(
+        lambda code, cell: _may_act(str(code), str(cell), known), pcode[at], written
+    ).astype(bool)
+    for position in at[acts]:
         try:
             _new_place(_row_cells(columns, position), str(pcode[position]), "adm3", run)
         except Refused as err:
-            errors[position] = err
+            refusals.errors[position] = err
+            refusals.failed[position] = True
+
+
+def _may_act(pcode: str, written_parent: str, known: set[str]) -> bool:
+    """False when `_new_place` would leave a row of this admin 3 code (and this admin 2 cell)
+    alone: the code is no admin 3 code, or its parent is unknown and the row agrees with it."""
+    if admin_level_of(pcode) != 3:
+        return False
+    published = normalise_pcode(written_parent)
+    parent = parent_of(pcode)
+    return parent in known or (published is not None and published != parent)
 
 
 # A count as most tables write it: digits, grouped by commas or not, one qualifier mark.
@@ -840,47 +974,44 @@ _MARKS = {"~": Qualifier.APPROXIMATELY, "<": Qualifier.LESS_THAN, ">": Qualifier
 def _numbers(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`parse_number` over a column: (value, the cell's qualifier or None, the CellError).
 
-    Plain and comma-grouped counts are read at once; every other cell is read by
-    `parse_number` itself, once per distinct cell.
+    Each distinct cell is read once: plain and comma-grouped counts at once, every other cell
+    by `parse_number` itself.
     """
-    n = len(cells)
-    values = np.full(n, None, dtype=object)
-    qualifiers = np.full(n, None, dtype=object)
-    errors = np.full(n, None, dtype=object)
-    if n == 0:
-        return values, qualifiers, errors
-    parts = pd.Series(cells, dtype=object).str.extract(_SIMPLE_NUMBER)
-    simple = np.array(parts[1].notna(), dtype=bool)
-    mark, plus = parts[0].to_numpy(dtype=object), parts[2].to_numpy(dtype=object)
-    # "~5+" and "<5+" contradict themselves: parse_number says so.
-    simple &= ~(np.isin(mark, ["~", "<"]) & (plus == "+"))
-    if simple.any():
-        number = parts[1][simple].str.replace(",", "", regex=False).astype("int64").to_numpy()
-        fits = number <= MAX_COUNT
-        at = np.flatnonzero(simple)[fits]
-        simple[np.flatnonzero(simple)[~fits]] = False
-        values[at] = number[fits].tolist()
-        quals = [
-            _MARKS[m] if m else (Qualifier.MORE_THAN if p else None)
-            for m, p in zip(mark[at], plus[at], strict=True)
-        ]
-        qualifiers[at] = _objects(quals, len(quals))
-    rest = ~simple
-    if rest.any():
-        parsed, refused = _each(cells[rest], lambda text: parse_number(str(text)))
-        values[rest] = [p.value if p is not None else None for p in parsed]
-        qualifiers[rest] = [p.qualifier if p is not None else None for p in parsed]
-        errors[rest] = refused
-    return values, qualifiers, errors
+    codes, uniques = pd.factorize(cells)  # value cells: text, never missing
+    read = [_number_of(str(cell)) for cell in uniques]
+    values, qualifiers, errors = (_objects((r[i] for r in read), len(read)) for i in range(3))
+    return values[codes], qualifiers[codes], errors[codes]
 
 
-def _dates64(values: np.ndarray) -> np.ndarray:
-    """Dates (or None) as datetime64[us], NaT for None."""
-    out, _ = _each(
-        values,
-        lambda d: np.datetime64(d, "D") if isinstance(d, dt.date) else np.datetime64("NaT", "D"),
-    )
-    return out.astype("datetime64[D]").astype("datetime64[us]")
+def _number_of(text: str) -> tuple[object, object, object]:
+    """A value cell as (number, qualifier or None, None), or (None, None, the refusal)."""
+    simple = _simple_number(text)
+    if simple is not None:
+        return simple[0], simple[1], None
+    try:
+        number = parse_number(text)
+    except _Errors as err:
+        return None, None, err
+    return number.value, number.qualifier, None
+
+
+def _simple_number(text: str) -> tuple[int, Qualifier | None] | None:
+    """A count as most tables write it (digits, comma groups, one mark); None for the rest."""
+    found = _SIMPLE_NUMBER.match(text)
+    if found is None:
+        return None
+    mark, digits, plus = found.groups()
+    if plus and mark in ("~", "<"):
+        return None  # "~5+" and "<5+" contradict themselves: parse_number says so
+    number = int(digits.replace(",", ""))
+    if number > MAX_COUNT:
+        return None
+    return number, _MARKS[mark] if mark else (Qualifier.MORE_THAN if plus else None)
+
+
+def _qualifier_text(cell: object, column: object) -> str:
+    """A figure's qualifier: its cell's, else its row's, else exact."""
+    return Qualifier(cell or column or Qualifier.EXACT).value
 
 
 def _periods(
@@ -888,16 +1019,9 @@ def _periods(
 ) -> dict[bool, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """`_period` over whole columns, for flows (True) and stocks (False): start, end, missing."""
     nat = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
-    start, end, reported = (
-        _dates64(common[f"date_{k}"]) if f"date_{k}" in common else nat
-        for k in ("start", "end", "reported")
-    )
+    start, end, reported = (common.get(f"date_{k}_day", nat) for k in ("start", "end", "reported"))
     year = common.get("date_year")
-    has_year = (
-        np.array([isinstance(y, int) for y in year], dtype=bool)
-        if year is not None
-        else np.zeros(n, dtype=bool)
-    )
+    has_year = ~np.equal(year, None) if year is not None else np.zeros(n, dtype=bool)
     first = last = nat
     if has_year.any():
         years = np.where(has_year, year, 1970).astype("int64") - 1970  # type: ignore[call-overload]
@@ -929,6 +1053,35 @@ _NO_STOCK_DATE = CellError(
 )
 
 
+# The fields of a figure's key that a row gives all its figures, and the columns they come from.
+_ROW_KEY_SOURCES: dict[str, Callable[[HxlColumns], list[int]]] = {
+    "publisher": lambda cols: [cols.meta[k] for k in ("source",) if k in cols.meta],
+    "pcode": lambda cols: list(cols.place.values()),
+    "origin_pcode": lambda cols: list(cols.origin.values()),
+    "role": lambda cols: [cols.meta[k] for k in ("role",) if k in cols.meta],
+    "cause": lambda cols: [cols.meta[k] for k in ("cause", "cause_word") if k in cols.meta],
+}
+
+
+def _row_keys(
+    common: dict[str, np.ndarray], run: _Context, causes: dict[str, int]
+) -> dict[str, np.ndarray]:
+    """For each field of `_ROW_KEY_SOURCES`, a number per row, equal where the field's text is.
+
+    A field is worked out from its columns' cells, so its text is read once per distinct
+    combination of those cells.
+    """
+    out = {}
+    for name, sources in _ROW_KEY_SOURCES.items():
+        combination, _ = _combinations(run, sources(run.cols))
+        firsts = _firsts(combination)
+        numbers = causes if name == "cause" else {}
+        texts = [str(value) for value in common[name][firsts]]
+        number = [numbers.setdefault(text, len(numbers)) for text in texts]
+        out[name] = np.array(number, dtype=np.int64)[combination]
+    return out
+
+
 def _figure_columns(
     columns: list[np.ndarray],
     common: dict[str, np.ndarray],
@@ -950,14 +1103,13 @@ def _figure_columns(
         (int(p), -1, row_errors[p].rejection(int(numbers[p]), _raw_record(columns, p, run.tags)))
         for p in np.flatnonzero(~ok)
     ]
-    parts: list[dict[str, np.ndarray]] = []
+    cells: dict[str, list[np.ndarray]] = defaultdict(list)
     for order, vcol in enumerate(run.cols.values):
-        text, _ = _each(columns[vcol.index], _value_text)
+        text, _ = _each_cell(run, vcol.index, _value_text)
         rows = np.flatnonzero(ok & ~pd.isna(text))
         if not len(rows):
             continue
-        cells = text[rows]
-        values, qualifiers, errors = _numbers(cells)
+        values, qualifiers, errors = _numbers(text[rows])
         start, end, undated = (p[rows] for p in periods[vcol.metric in FLOW_METRICS])
         missing = _NO_FLOW_DATE if vcol.metric in FLOW_METRICS else _NO_STOCK_DATE
         errors = np.where(pd.isna(errors) & undated, missing, errors)
@@ -966,59 +1118,96 @@ def _figure_columns(
             p, err = int(rows[i]), errors[i]
             raw = _raw_record(columns, p, run.tags)
             rejection = Rejection(
-                int(numbers[p]), str(vcol.tag), err.check, err.reason, cells[i], raw
+                int(numbers[p]), str(vcol.tag), err.check, err.reason, text[rows[i]], raw
             )
             found.append((p, order, rejection))
         keep = ~bad
-        at = rows[keep]
-        qualifier = [
-            Qualifier(q or c or Qualifier.EXACT).value
-            for q, c in zip(qualifiers[keep], common["qualifier"][at], strict=True)
-        ]
-        cause = (
-            np.full(len(at), vcol.cause.value, dtype=object) if vcol.cause else common["cause"][at]
-        )
-        parts.append(
-            {
-                "_position": at,
-                "_order": np.full(len(at), order),
-                "source_record_id": common["source_record_id"][at],
-                "publisher": common["publisher"][at],
-                "metric": np.full(len(at), vcol.metric.value, dtype=object),
-                "pcode": common["pcode"][at],
-                "published_pcode": common["published_pcode"][at],
-                "origin_pcode": common["origin_pcode"][at],
-                "period_start": start[keep],
-                "period_end": end[keep],
-                "value": values[keep],
-                "qualifier": _objects(qualifier, len(qualifier)),
-                "cause": cause,
-                "sex": np.full(len(at), vcol.sex.value if vcol.sex else None, dtype=object),
-                "age_group": np.full(
-                    len(at), vcol.age_group.value if vcol.age_group else None, dtype=object
-                ),
-                "unit": np.full(len(at), vcol.unit.value, dtype=object),
-                "role": common["role"][at],
-                "excerpt": common["excerpt"][at],
-                "source_url": np.where(
-                    pd.isna(common["source_url"][at]), ctx.source_url, common["source_url"][at]
-                ),
-            }
-        )
+        for name, part in (
+            ("_position", rows[keep]),
+            ("_order", np.full(int(keep.sum()), order)),
+            ("value", values[keep]),
+            ("_qualifier", qualifiers[keep]),
+            ("period_start", start[keep]),
+            ("period_end", end[keep]),
+        ):
+            cells[name].append(part)
     found.sort(key=lambda item: (item[0], item[1]))
     rejections = [r for _, _, r in found]
-    if not parts:
+    if not cells:
         return {}, rejections, np.array([], dtype=np.int64)
-    merged = {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
-    order = np.lexsort((merged.pop("_order"), merged["_position"]))
-    merged = {k: v[order] for k, v in merged.items()}
-    size = len(order)
-    merged["source"] = np.full(size, ctx.source, dtype=object)
-    merged["dataset"] = np.full(size, ctx.dataset, dtype=object)
-    merged["run_id"] = np.full(size, ctx.run_id, dtype=object)
-    merged["admin_level"] = _each(merged["pcode"], lambda p: admin_level_of(str(p)))[0]
-    merged["figure_id"] = figure_ids(merged)
-    return merged, rejections, np.asarray(numbers)[merged["_position"]]
+    merged = {name: np.concatenate(parts) for name, parts in cells.items()}
+    order = np.lexsort((merged["_order"], merged["_position"]))
+    merged = {name: column[order] for name, column in merged.items()}
+    figure_rows = numbers[merged["_position"]]
+    return _with_row_fields(merged, common, run, ctx), rejections, figure_rows
+
+
+def _with_row_fields(
+    merged: dict[str, np.ndarray], common: dict[str, np.ndarray], run: _Context, ctx: MapContext
+) -> dict[str, np.ndarray]:
+    """The figures' own cells (`_position`, `_order`, `value`, `_qualifier`, period) with what
+    their rows and their value columns give them, and the numbers `_combined` groups them by."""
+    at, column = merged["_position"], merged.pop("_order")
+    size = len(at)
+    causes: dict[str, int] = {}  # a cause's text -> its number, for rows and columns alike
+    keys = _row_keys(common, run, causes)
+    given = _column_fields(run.cols.values, causes)
+    stated = given.pop("_stated")[column]
+    fields = {name: values[column] for name, values in given.items()}
+    url = np.where(pd.isna(common["source_url"]), ctx.source_url, common["source_url"])
+    levels = _each(common["pcode"], lambda p: admin_level_of(str(p)))[0]
+    row_cause = keys.pop("cause")[at]
+    return {
+        **{name: fields[name] for name in ("metric", "sex", "age_group", "unit")},
+        **{name: common[name][at] for name in _ROW_FIELDS},
+        "source_url": url[at],
+        "admin_level": levels[at],
+        "cause": np.where(stated, fields["cause"], common["cause"][at]),
+        "qualifier": on_distinct(
+            _qualifier_text, merged.pop("_qualifier"), common["qualifier"][at]
+        ),
+        **merged,
+        "source": same(ctx.source, size),
+        "dataset": same(ctx.dataset, size),
+        "run_id": same(ctx.run_id, size),
+        "_slot": fields["_slot"].astype(np.int64),
+        "_cause": np.where(stated, fields["_cause"].astype(np.int64), row_cause),
+        **{f"_{name}": key[at] for name, key in keys.items()},
+    }
+
+
+# The fields a figure takes from its row as they are.
+_ROW_FIELDS = (
+    "source_record_id",
+    "publisher",
+    "pcode",
+    "published_pcode",
+    "origin_pcode",
+    "role",
+    "excerpt",
+)
+
+
+def _column_fields(vcols: list[ValueColumn], causes: dict[str, int]) -> dict[str, np.ndarray]:
+    """What each value column gives its figures, one entry per column; with `_slot`, a number
+    per distinct (metric, sex, age group, unit), and `_cause`, the number of a stated cause."""
+    slots: dict[str, int] = {}
+    fields: dict[str, list[object]] = defaultdict(list)
+    for v in vcols:
+        sex = v.sex.value if v.sex else None
+        age = v.age_group.value if v.age_group else None
+        slot = repr((v.metric.value, str(sex), str(age), v.unit.value))
+        fields["metric"].append(v.metric.value)
+        fields["sex"].append(sex)
+        fields["age_group"].append(age)
+        fields["unit"].append(v.unit.value)
+        fields["cause"].append(v.cause.value if v.cause else None)
+        fields["_stated"].append(v.cause is not None)
+        fields["_slot"].append(slots.setdefault(slot, len(slots)))
+        fields["_cause"].append(causes.setdefault(v.cause.value, len(causes)) if v.cause else -1)
+    out = {name: _objects(values, len(values)) for name, values in fields.items()}
+    out["_stated"] = out["_stated"].astype(bool)
+    return out
 
 
 def _combined(
@@ -1027,55 +1216,94 @@ def _combined(
     columns: list[np.ndarray],
     run: _Context,
 ) -> tuple[dict[str, np.ndarray], np.ndarray, list[Rejection], int]:
-    """`combine_units` over the figures: only the rows that share a key go through it.
+    """`combine_units` over the figures: only the rows that share a key and differ go through it.
 
-    The figures keep `combine_units`' order: by row, then by the first row of their key.
+    A key whose rows are one figure published again (the same value, the same cells) is that
+    figure once, as `combine_units` keeps it. The figures keep `combine_units`' order: by row,
+    then by the first row of their key.
     """
     if not records:
         return records, row_numbers, [], 0
     positions = records.pop("_position")
     size = len(positions)
-    keys = pd.DataFrame(
-        {k: (records[k] if k.startswith("period_") else _keyed(records[k])) for k in _GROUP_KEY}
+    key = _codes(
+        [records.pop(f"_{name}") for name in ("slot", *_ROW_KEY_SOURCES)]
+        + [records[k].view(np.int64) for k in ("period_start", "period_end")]
     )
-    first = np.arange(size)
-    shared = keys.duplicated(keep=False).to_numpy()
+    counts = np.bincount(key)
+    shared = counts[key] > 1
+    if not shared.any():
+        records["figure_id"] = _ids(records)
+        return records, row_numbers, [], 0
+    first = np.unique(key, return_index=True)[1][key]  # each figure's first of its key
+    repeated = shared & _published_again(records["value"], positions, run.cells, key, first)
+    own = np.arange(size)
+    take = ~repeated | (first == own)  # of a figure published again, its first row
+    records = {k: v[take] for k, v in records.items()}
+    records["figure_id"] = _ids(records)
+    positions, row_numbers, first = positions[take], row_numbers[take], first[take]
+    apart = (shared & ~repeated)[take]
     rejections: list[Rejection] = []
-    merged = 0
-    if shared.any():
-        group = keys[shared].groupby(list(keys.columns), sort=False, dropna=False).ngroup()
-        lead = pd.Series(np.flatnonzero(shared)).groupby(group.to_numpy()).transform("min")
-        first[shared] = lead.to_numpy()
-        parts = []
-        for i in np.flatnonzero(shared):
-            record: dict[str, object] = {k: v[i] for k, v in records.items()}
-            record["period_start"] = pd.Timestamp(record["period_start"])
-            record["period_end"] = pd.Timestamp(record["period_end"])
-            record["retrieved_at"] = None
-            record["row"] = int(row_numbers[i])
-            record["_raw"] = _raw_record(columns, int(positions[i]), run.tags)
-            record["_first"] = int(first[i])
-            parts.append(record)
-        combined, merged = combine_units(parts, rejections)
-        singles = ~shared
-        rows_all = np.concatenate([row_numbers[singles], [int(r["row"]) for r in combined]])
-        lead_all = np.concatenate([first[singles], [int(r["_first"]) for r in combined]])  # type: ignore[call-overload]
-        order = np.lexsort((lead_all, rows_all))
-        out = {}
-        for k, v in records.items():
-            extra = [r[k] for r in combined]
-            if k.startswith("period_"):
-                extra = [np.datetime64(pd.Timestamp(x).to_datetime64(), "us") for x in extra]
-            out[k] = np.concatenate([v[singles], _objects(extra, len(extra)).astype(v.dtype)])[
-                order
-            ]
-        records, row_numbers = out, rows_all[order]
-    return records, row_numbers, rejections, merged
+    if not apart.any():
+        return records, row_numbers, rejections, 0
+    parts = []
+    for i in np.flatnonzero(apart):
+        record: dict[str, object] = {k: v[i] for k, v in records.items()}
+        record["period_start"] = pd.Timestamp(record["period_start"])
+        record["period_end"] = pd.Timestamp(record["period_end"])
+        record["retrieved_at"] = None
+        record["row"] = int(row_numbers[i])
+        record["_raw"] = _raw_record(columns, int(positions[i]), run.tags)
+        record["_first"] = int(first[i])
+        parts.append(record)
+    combined, merged = combine_units(parts, rejections)
+    singles = ~apart
+    rows_all = np.concatenate([row_numbers[singles], [int(r["row"]) for r in combined]])
+    lead_all = np.concatenate([first[singles], [int(r["_first"]) for r in combined]])  # type: ignore[call-overload]
+    order = np.lexsort((lead_all, rows_all))
+    out = {}
+    for k, v in records.items():
+        extra = [r[k] for r in combined]
+        if k.startswith("period_"):
+            extra = [np.datetime64(pd.Timestamp(x).to_datetime64(), "us") for x in extra]
+        out[k] = np.concatenate([v[singles], _objects(extra, len(extra)).astype(v.dtype)])[order]
+    return out, rows_all[order], rejections, merged
 
 
-def _keyed(values: np.ndarray) -> np.ndarray:
-    """A key column as `combine_units` compares it: the text of each value (None as 'None')."""
-    return pd.Series(values, dtype=object).map(str).to_numpy(dtype=object)
+def _ids(records: dict[str, np.ndarray]) -> np.ndarray:
+    """`figure_ids` of the figures; text columns given as object series, which pandas would
+    otherwise turn into its string type, slower to walk."""
+    return figure_ids(
+        {
+            name: pd.Series(column, dtype=object, copy=False) if column.dtype == object else column
+            for name, column in records.items()
+        }
+    )
+
+
+def _codes(columns: list[np.ndarray]) -> np.ndarray:
+    """One integer per distinct combination of the columns' numbers (never missing), numbered
+    as they first appear."""
+    key = pd.factorize(columns[0])[0]
+    for column in columns[1:]:
+        codes, uniques = pd.factorize(column)
+        key = pd.factorize(key * len(uniques) + codes)[0]
+    return key
+
+
+def _published_again(
+    values: np.ndarray,
+    positions: np.ndarray,
+    cells: list[tuple[np.ndarray, np.ndarray]],
+    key: np.ndarray,
+    first: np.ndarray,
+) -> np.ndarray:
+    """True for the figures whose key's figures all have one value and come from rows with
+    the same cells: one figure published more than once."""
+    same = _codes([values.astype(np.int64), *(codes[positions] for codes, _ in cells)])
+    differs = np.zeros(len(key), dtype=bool)
+    differs[key[same != same[first]]] = True
+    return ~differs[key]
 
 
 def _value_text(cell: str) -> str | None:

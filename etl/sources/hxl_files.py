@@ -23,6 +23,7 @@ import io
 import itertools
 import json
 import math
+import operator
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -57,6 +58,17 @@ class Grid:
 
     tags: list[str]
     body: Iterator[Row]
+    # The body all at once, as its row numbers and their cells (read without pairing each
+    # row with its number); None to read `body`. Either is read, never both.
+    whole: Callable[[], tuple[list[int], list[list[str]]]] | None = None
+
+
+def body_rows(grid: Grid) -> tuple[list[int], list[list[str]]]:
+    """The row numbers and cells of a grid's body, all read."""
+    if grid.whole is not None:
+        return grid.whole()
+    rows = list(grid.body)
+    return [number for number, _ in rows], [cells for _, cells in rows]
 
 
 def find_hashtag_row(records: list[list[str]]) -> int | None:
@@ -75,8 +87,13 @@ def _no_hashtag_row(name: str) -> HxlError:
     )
 
 
-def _split(rows: Iterable[Row], name: str) -> Grid:
-    """Find the hashtag row among the first rows; the rest is the body."""
+def _split(
+    rows: Iterable[Row], name: str, rest: Callable[[], list[list[str]]] | None = None
+) -> Grid:
+    """Find the hashtag row among the first rows; the rest is the body.
+
+    `rest` reads the cells of the rows after the first ones at once, numbered on from them.
+    """
     rows = iter(rows)
     head = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
     if not any(any(c.strip() for c in cells) for _, cells in head):
@@ -84,7 +101,17 @@ def _split(rows: Iterable[Row], name: str) -> Grid:
     found = find_hashtag_row([cells for _, cells in head])
     if found is None:
         raise _no_hashtag_row(name)
-    return Grid(head[found][1], itertools.chain(head[found + 1 :], rows))
+    first = head[found + 1 :]
+    if rest is None:
+        return Grid(head[found][1], itertools.chain(first, rows))
+
+    def whole() -> tuple[list[int], list[list[str]]]:
+        following = rest()
+        start = head[-1][0] + 1
+        numbers = [number for number, _ in first] + list(range(start, start + len(following)))
+        return numbers, [cells for _, cells in first] + following
+
+    return Grid(head[found][1], itertools.chain(first, rows), whole)
 
 
 def read_grid(raw: bytes, name: str, usable: Callable[[list[str]], bool] | None = None) -> Grid:
@@ -142,8 +169,18 @@ def decode_text(raw: bytes, name: str) -> str:
         ) from exc
 
 
-def _lines(text: str, name: str) -> Iterator[str]:
+def _lines(text: str, name: str) -> Iterable[str]:
     """Physical lines, each with its newline; a line over MAX_LINE_CHARS is refused."""
+    lines = text.split("\n")
+    last = lines.pop()
+    if max(map(len, lines), default=0) >= MAX_LINE_CHARS or len(last) > MAX_LINE_CHARS:
+        return _checked_lines(text, name)
+    # No line is too long: each line gets its newline back as the reader takes it.
+    return itertools.chain(map(operator.add, lines, itertools.repeat("\n")), [last] if last else [])
+
+
+def _checked_lines(text: str, name: str) -> Iterator[str]:
+    """Physical lines, each with its newline, refusing the first over MAX_LINE_CHARS there."""
     start, size, number = 0, len(text), 0
     while start < size:
         end = text.find("\n", start)
@@ -165,7 +202,8 @@ def sniff_delimiter(text: str) -> str:
         try:
             head = list(
                 itertools.islice(
-                    csv.reader(_lines(text, "input"), delimiter=delimiter), HEADER_SEARCH_ROWS
+                    csv.reader(_checked_lines(text, "input"), delimiter=delimiter),
+                    HEADER_SEARCH_ROWS,
                 )
             )
         except (csv.Error, InputError):
@@ -192,19 +230,39 @@ def csv_grid(text: str, name: str = "input") -> Grid:
     # The csv module's cell limit is process-wide and other libraries raise it (libhxl sets
     # it to sys.maxsize on import): a file's cells are held to ours whatever ran before.
     csv.field_size_limit(MAX_CSV_CELL)
-    reader = csv.reader(_lines(text, name), delimiter=sniff_delimiter(text))
+    delimiter = sniff_delimiter(text)
+    reader = csv.reader(_lines(text, name), delimiter=delimiter)
 
     def rows() -> Iterator[Row]:
-        number = 0
+        numbers = itertools.count(1)
         try:
-            for number, record in enumerate(reader, start=1):
-                yield number, record
+            yield from zip(numbers, reader, strict=False)
         except csv.Error as exc:
-            raise InputError(
-                f"{name}: row {number + 1}: not readable as CSV ({exc}); not a table of figures"
-            ) from exc
+            # zip takes the row's number before the reader fails on the row.
+            raise _unreadable(name, next(numbers) - 1, exc) from exc
 
-    return _split(rows(), name)
+    def rest() -> list[list[str]]:
+        try:
+            return list(reader)
+        except csv.Error as exc:
+            raise _unreadable(name, _failing_row(text, name, delimiter), exc) from exc
+
+    return _split(rows(), name, rest)
+
+
+def _unreadable(name: str, number: int, exc: csv.Error) -> InputError:
+    return InputError(f"{name}: row {number}: not readable as CSV ({exc}); not a table of figures")
+
+
+def _failing_row(text: str, name: str, delimiter: str) -> int:
+    """The number of the first row of `text` the csv module cannot read (read again)."""
+    number = 0
+    try:
+        for _record in csv.reader(_lines(text, name), delimiter=delimiter):
+            number += 1
+    except csv.Error:
+        return number + 1
+    return number
 
 
 # --- Excel ------------------------------------------------------------------------------------

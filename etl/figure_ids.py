@@ -52,5 +52,5 @@ def figure_ids(columns: Mapping[str, Sequence[object]]) -> np.ndarray:
 def _texts(values: Sequence[object]) -> list[str]:
     """`_part` of a column: dates as ISO dates, missing as empty, the rest as text."""
     codes, uniques = pd.factorize(pd.Series(values), use_na_sentinel=False)
-    parts = [_part(u) for u in uniques]
-    return [parts[c] for c in codes]
+    parts = np.array([_part(u) for u in uniques], dtype=object)
+    return parts[codes].tolist()

@@ -223,12 +223,13 @@ def replace_figures(
             if conn.dialect.name != "postgresql":
                 fresh = _bound(conn, f, fresh)
             rows = list(zip(*fresh, strict=True))
-            with _indexes_set_aside(conn, len(rows)):
-                for chunk in _chunks(rows, CHUNK):
-                    _insert_chunk(conn, chunk)
-            if stale or rows:
-                touched = set(old[1 + PCODE][~kept]) | set(pcodes[is_fresh])
-                disputes.refresh(conn, touched)
+            with _bulk_cache(conn, len(rows)):
+                with _indexes_set_aside(conn, len(rows)):
+                    for chunk in _chunks(rows, CHUNK):
+                        _insert_chunk(conn, chunk)
+                if stale or rows:
+                    touched = set(old[1 + PCODE][~kept]) | set(pcodes[is_fresh])
+                    disputes.refresh(conn, touched)
             changes = Changes(
                 added=len(rows) - len(changed),
                 changed=len(changed),
@@ -247,6 +248,30 @@ def replace_figures(
 # costs less than updating it row by row (measured, see the README's benchmarks). A small
 # refresh of a big store keeps them: rebuilding would cost the whole table.
 REBUILD_INDEXES_AT = 50_000
+
+
+# SQLite's page cache for a bulk load: inserting a million random primary keys and grouping
+# them for the disputes touch far more pages than the default 2 MB holds (measured at 1M
+# figures: the insert 9.7 s against 7.5 s, the disputes 4.1 s against 3.3 s with 256 MB).
+# About a quarter of a KiB per figure loaded, so a smaller load costs less memory.
+BULK_CACHE_KIB_PER_FIGURE = 0.25
+BULK_CACHE_KIB_MAX = 256 * 1024
+
+
+@contextlib.contextmanager
+def _bulk_cache(conn: sa.Connection, inserting: int) -> Iterator[None]:
+    """On SQLite, for a bulk load: a bigger page cache for the load, the usual one after."""
+    if conn.dialect.name != "sqlite" or inserting < REBUILD_INDEXES_AT:
+        yield
+        return
+    usual = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+    kib = min(BULK_CACHE_KIB_MAX, int(inserting * BULK_CACHE_KIB_PER_FIGURE))
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{kib}")
+    try:
+        yield
+    finally:
+        # The connection goes back to the pool: the next user gets the usual cache.
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(usual)}")
 
 
 @contextlib.contextmanager

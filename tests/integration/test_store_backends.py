@@ -171,3 +171,45 @@ def test_a_refused_row_is_a_store_error_and_nothing_loads(store: Store) -> None:
         writes.replace_figures(store.engine, "hxl", "test.csv", frame)
     assert isinstance(caught.value, sa.exc.IntegrityError)
     assert stored_figures(store) == []
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_bulk_load_on_sqlite_rebuilds_indexes_and_gives_the_cache_back(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[int, list[str]]] = []
+    real = writes._insert_chunk
+
+    def watch(conn, rows):  # type: ignore[no-untyped-def]
+        cache = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+        indexes = conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'figures' "
+            "AND sql IS NOT NULL"
+        ).scalars()
+        seen.append((cache, list(indexes)))
+        real(conn, rows)
+
+    with store.engine.connect() as conn:
+        usual = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+        indexes = sorted(
+            conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'figures' "
+                "AND sql IS NOT NULL"
+            ).scalars()
+        )
+    monkeypatch.setattr(writes, "REBUILD_INDEXES_AT", 3)
+    monkeypatch.setattr(writes, "BULK_CACHE_KIB_PER_FIGURE", 1000)
+    monkeypatch.setattr(writes, "_insert_chunk", watch)
+
+    assert writes.replace_figures(store.engine, "hxl", "test.csv", _five()) == Changes(added=5)
+
+    # During the load: the bigger cache (5 figures x 1000 KiB), no secondary index to update.
+    assert seen == [(-5000, [])]
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar_one() == usual
+        after = conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'figures' "
+            "AND sql IS NOT NULL"
+        ).scalars()
+        assert sorted(after) == indexes
+    assert indexes and len(stored_figures(store)) == 5

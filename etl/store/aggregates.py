@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import pandas as pd
 import sqlalchemy as sa
 
-from etl.store.expressions import counted, overlapping
+from etl.store.expressions import counted, overlapping, starts_with
 from etl.store.reads import VIEW_COLUMNS, figure_frame, figure_select, query_frame
 from schemas import tables
 from schemas.enums import Qualifier
@@ -175,7 +175,7 @@ def unit_sums(
         f.c.admin_level,
     ]
     where = [
-        f.c.pcode.startswith(pcode, autoescape=True),
+        *starts_with(f.c.pcode, pcode, as_range=level > 0 and engine.dialect.name == "sqlite"),
         f.c.admin_level > level,
         f.c.metric.in_(list(metrics)),
         f.c.origin_pcode.is_(None),

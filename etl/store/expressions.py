@@ -71,3 +71,24 @@ def _bytewise_sqlite(element: bytewise, compiler: sa.sql.compiler.SQLCompiler, *
 @compiles(bytewise, "postgresql")
 def _bytewise_postgresql(element: bytewise, compiler: sa.sql.compiler.SQLCompiler, **kw) -> str:
     return f'({compiler.process(element.clauses, **kw)} COLLATE "C")'
+
+
+# Above every character a P-code holds, in SQLite's byte order (UTF-8 compared as bytes).
+_LAST_CHARACTER = "\U0010ffff"
+
+
+def starts_with(
+    column: sa.ColumnElement[str], prefix: str, *, as_range: bool
+) -> list[sa.ColumnElement[bool]]:
+    """Text that begins with `prefix`; with `as_range`, also as a range an index can search.
+
+    SQLite never uses an index for LIKE ... ESCAPE, so a prefix alone scans the table; the
+    range narrows it through the index and LIKE keeps the meaning exact. Only for SQLite
+    (PostgreSQL orders text by its collation, which may differ from bytes) and only where
+    the prefix picks a small part of the table (a country's is most of it, read faster by
+    a scan).
+    """
+    like = column.startswith(prefix, autoescape=True)
+    if not as_range:
+        return [like]
+    return [column >= prefix, column < prefix + _LAST_CHARACTER, like]

@@ -175,7 +175,7 @@ def unit_sums(
         f.c.admin_level,
     ]
     where = [
-        *starts_with(f.c.pcode, pcode, as_range=level > 0 and engine.dialect.name == "sqlite"),
+        *starts_with(f.c.pcode, pcode, narrow=level > 0),
         f.c.admin_level > level,
         f.c.metric.in_(list(metrics)),
         f.c.origin_pcode.is_(None),

@@ -73,22 +73,22 @@ def _bytewise_postgresql(element: bytewise, compiler: sa.sql.compiler.SQLCompile
     return f'({compiler.process(element.clauses, **kw)} COLLATE "C")'
 
 
-# Above every character a P-code holds, in SQLite's byte order (UTF-8 compared as bytes).
+# Above every character a P-code holds, in code point order (`bytewise`).
 _LAST_CHARACTER = "\U0010ffff"
 
 
 def starts_with(
-    column: sa.ColumnElement[str], prefix: str, *, as_range: bool
+    column: sa.ColumnElement[str], prefix: str, *, narrow: bool
 ) -> list[sa.ColumnElement[bool]]:
-    """Text that begins with `prefix`; with `as_range`, also as a range an index can search.
+    """Text that begins with `prefix`; when the prefix is `narrow`, also as a range.
 
     SQLite never uses an index for LIKE ... ESCAPE, so a prefix alone scans the table; the
-    range narrows it through the index and LIKE keeps the meaning exact. Only for SQLite
-    (PostgreSQL orders text by its collation, which may differ from bytes) and only where
-    the prefix picks a small part of the table (a country's is most of it, read faster by
-    a scan).
+    range, in code point order on either backend, narrows it through the index and LIKE
+    keeps the meaning exact. A prefix that picks most of the table (a country's) is read
+    faster by the scan.
     """
     like = column.startswith(prefix, autoescape=True)
-    if not as_range:
+    if not narrow:
         return [like]
-    return [column >= prefix, column < prefix + _LAST_CHARACTER, like]
+    key = bytewise(column)
+    return [key >= prefix, key < prefix + _LAST_CHARACTER, like]

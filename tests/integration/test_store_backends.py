@@ -173,6 +173,16 @@ def test_a_refused_row_is_a_store_error_and_nothing_loads(store: Store) -> None:
     assert stored_figures(store) == []
 
 
+def _secondary_indexes(conn: sa.Connection) -> list[str]:
+    """The names of the figures table's secondary indexes on SQLite, sorted."""
+    return sorted(
+        conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'figures' "
+            "AND sql IS NOT NULL"
+        ).scalars()
+    )
+
+
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_a_bulk_load_on_sqlite_rebuilds_indexes_and_gives_the_cache_back(
     store: Store, monkeypatch: pytest.MonkeyPatch
@@ -182,21 +192,12 @@ def test_a_bulk_load_on_sqlite_rebuilds_indexes_and_gives_the_cache_back(
 
     def watch(conn, rows):  # type: ignore[no-untyped-def]
         cache = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
-        indexes = conn.exec_driver_sql(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'figures' "
-            "AND sql IS NOT NULL"
-        ).scalars()
-        seen.append((cache, list(indexes)))
+        seen.append((cache, _secondary_indexes(conn)))
         real(conn, rows)
 
     with store.engine.connect() as conn:
         usual = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
-        indexes = sorted(
-            conn.exec_driver_sql(
-                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'figures' "
-                "AND sql IS NOT NULL"
-            ).scalars()
-        )
+        indexes = _secondary_indexes(conn)
     monkeypatch.setattr(writes, "REBUILD_INDEXES_AT", 3)
     monkeypatch.setattr(writes, "BULK_CACHE_KIB_PER_FIGURE", 1000)
     monkeypatch.setattr(writes, "_insert_chunk", watch)
@@ -207,9 +208,5 @@ def test_a_bulk_load_on_sqlite_rebuilds_indexes_and_gives_the_cache_back(
     assert seen == [(-5000, [])]
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA cache_size").scalar_one() == usual
-        after = conn.exec_driver_sql(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'figures' "
-            "AND sql IS NOT NULL"
-        ).scalars()
-        assert sorted(after) == indexes
+        assert _secondary_indexes(conn) == indexes
     assert indexes and len(stored_figures(store)) == 5

@@ -160,7 +160,7 @@ def draw(reader: Reader, s: ViewState, sort_by: object) -> tuple:
     loads = reader.freshness()
     stale = dt.timedelta(days=reader.settings.stale_after_days)
     place = str(v.place["name"])
-    flags = notices.quality_flags(v.own, v.stocks, v.kids, place, s.date_to)
+    flags = notices.quality_flags(v.own, v.stocks, v.kids, place, s.date_to, v.headline)
     inside = f"Within {place}"
     bars_caption = charts.caption_text(inside, s.date_from, s.date_to, below)
     return (

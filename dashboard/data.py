@@ -225,7 +225,7 @@ def view(
         missing=missing,
         headline=picked,
     )
-    drawn.parts = rules.breakdown(within(drawn), kids, start, end)
+    drawn.parts = rules.breakdown_of(drawn.stocks, drawn.flows, kids, start, end)
     return drawn
 
 
@@ -250,7 +250,7 @@ def within_view(
     figs = _figures_of(store, figures_of)(pcode, below)
     stocks = _kid_stocks(store, below, end)
     flows = ranges.inside(figs.flows, start, end)
-    parts_of = rules.breakdown(_stocks_and_flows(stocks, flows), kids, start, end)
+    parts_of = rules.breakdown_of(stocks, flows, kids, start, end)
     return Within(place, kids, stocks, flows, parts_of, ranges.reaching(figs.moves, start, end))
 
 
@@ -322,7 +322,7 @@ def table_page(
 def breakdown(v: View, state: ViewState) -> pd.DataFrame:
     """The view's parts as the bars and the map draw them, worked out once per view."""
     if v.parts is None:
-        v.parts = rules.breakdown(within(v), v.kids, state.date_from, state.date_to)
+        v.parts = rules.breakdown_of(v.stocks, v.flows, v.kids, state.date_from, state.date_to)
     return v.parts
 
 

@@ -19,13 +19,20 @@ def quality_flags(
     kids: pd.DataFrame,
     place_name: str,
     date_to: dt.date | None,
+    picked: rules.Headline | None = None,
 ) -> list[str]:
-    """Published figures that cannot all be right: said, not hidden."""
+    """Published figures that cannot all be right: said, not hidden.
+
+    `picked`: `rules.headline` of `own` for the range, when the caller has worked it out.
+    """
     flags = []
-    rows = rules.counted(own, ["idps", "population"])
-    of = rules.by_metric(rows, ["idps", "population"])
-    idps = rules.latest_counted(of["idps"], date_to)
-    population = rules.latest_counted(of["population"], date_to)
+    if picked is None:
+        rows = rules.counted(own, ["idps", "population"])
+        of = rules.by_metric(rows, ["idps", "population"])
+        idps = rules.latest_counted(of["idps"], date_to)
+        population = rules.latest_counted(of["population"], date_to)
+    else:
+        idps, population = picked.idps, picked.population
     if idps and population and idps.value > population.value:
         flags.append(
             f"People displaced in {place_name} ({idps.text}, {publisher_name(idps.publisher)}) "

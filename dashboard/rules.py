@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from dashboard import ranges
@@ -73,14 +74,16 @@ def counted(figs: pd.DataFrame, metrics: Sequence[str] | None = None) -> pd.Data
     """Recommended, undisaggregated figures in people (of `metrics`), with the rule columns."""
     if figs.empty:
         return figs
+    # On the columns' arrays: each pandas operation costs more than the few hundred rows of a
+    # view's frame, and a view asks this many times.
     keep = (
-        (figs["role"] == COUNTED_ROLE)
-        & figs["sex"].isna()
-        & figs["age_group"].isna()
-        & (figs["unit"] == COUNTED_UNIT)
+        (figs["role"].to_numpy() == COUNTED_ROLE)
+        & pd.isna(figs["sex"].to_numpy())
+        & pd.isna(figs["age_group"].to_numpy())
+        & (figs["unit"].to_numpy() == COUNTED_UNIT)
     )
     if metrics is not None:
-        keep &= figs["metric"].isin(list(metrics))
+        keep &= np.isin(figs["metric"].to_numpy(), list(metrics))
     return figs.loc[keep, [c for c in _RULE_COLUMNS if c in figs.columns]]
 
 
@@ -112,10 +115,18 @@ def latest_stocks(
     rows = counted(figs, metrics)
     if date_to is not None and not rows.empty:
         rows = rows[rows["period_end"] <= pd.Timestamp(date_to)]
-    if rows.empty:
-        return {}
-    last = rows.sort_values(["period_end", "figure_id"]).groupby(["pcode", "metric"]).tail(1)
-    return {(r["pcode"], r["metric"]): _total(r) for r in records(last)}
+    # One pass over plain records: a view's stocks are a few rows, and a sort and a group-by
+    # cost pandas far more than walking them.
+    latest: dict[tuple[str, str], dict] = {}
+    for r in records(rows) if not rows.empty else []:
+        key = (r["pcode"], r["metric"])
+        best = latest.get(key)
+        if best is None or (r["period_end"], r["figure_id"]) > (
+            best["period_end"],
+            best["figure_id"],
+        ):
+            latest[key] = r
+    return {key: _total(r) for key, r in latest.items()}
 
 
 def by_metric(rows: pd.DataFrame, metrics: Sequence[str]) -> dict[str, pd.DataFrame]:
@@ -134,7 +145,10 @@ def latest_counted(rows: pd.DataFrame, date_to: dt.date | None) -> Total | None:
         rows = rows[rows["period_end"] <= pd.Timestamp(date_to)]
     if rows.empty:
         return None
-    return _total(rows.sort_values(["period_end", "figure_id"]).iloc[-1].to_dict())
+    # The last by (period_end, figure_id): the rows of the latest day, then the highest id.
+    ends = rows["period_end"].to_numpy()
+    last_day = rows[ends == ends.max()]
+    return _total(records(last_day.iloc[[last_day["figure_id"].to_numpy().argmax()]])[0])
 
 
 def _non_overlapping(rows: list[dict]) -> list[dict]:
@@ -289,8 +303,20 @@ def breakdown(
     date_to: dt.date | None,
 ) -> pd.DataFrame:
     """Per child place: the latest people displaced and the newly displaced in the range."""
-    stocks = latest_stocks(figs, BREAKDOWN_STOCKS, date_to)
-    flows = flow_totals(figs, BREAKDOWN_FLOW, date_from, date_to)
+    return breakdown_of(figs, figs, kids, date_from, date_to)
+
+
+def breakdown_of(
+    stocks_of: pd.DataFrame,
+    flows_of: pd.DataFrame,
+    kids: pd.DataFrame,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+) -> pd.DataFrame:
+    """`breakdown` with the stocks and the flows in frames of their own (a view reads them
+    apart): the same rows as `breakdown` of the two together."""
+    stocks = latest_stocks(stocks_of, BREAKDOWN_STOCKS, date_to)
+    flows = flow_totals(flows_of, BREAKDOWN_FLOW, date_from, date_to)
     rows = []
     for kid in kids.itertuples(index=False):
         idps = stocks.get((kid.pcode, "idps"))
@@ -348,6 +374,15 @@ def change(rows: pd.DataFrame, total: Total) -> str:
 DISAGREEMENTS_SHOWN = 50
 
 
+def _missing(value: object) -> bool:
+    """True for any of the missing values a frame's records hold."""
+    return value is None or value is pd.NA or value is pd.NaT or value != value
+
+
+def _largest_first(record: dict) -> float:
+    return float("inf") if _missing(record["value"]) else -int(record["value"])
+
+
 def disagreements(
     figs: pd.DataFrame, threshold: float = 0.10, limit: int = DISAGREEMENTS_SHOWN
 ) -> pd.DataFrame:
@@ -361,26 +396,26 @@ def disagreements(
     # The figures that should agree: the store's key of one recommended figure.
     keys = RECOMMENDED_KEY
     wanted = [*keys, "value", "qualifier", "role", "publisher", "place_name", "origin_name"]
-    data = figs[wanted].assign(org=organisations(figs))
-    # One vectorised pass finds the disputed keys; strings are built for the shown ones only.
-    data["group"] = data.groupby(keys, dropna=False, sort=False).ngroup()
-    stats = data.groupby("group").agg(
-        orgs=("org", "nunique"), high=("value", "max"), low=("value", "min")
-    )
-    high = stats["high"].astype("float")
-    stats["spread"] = (high - stats["low"].astype("float")) / high.where(high > 0)
-    shown = stats[(stats["orgs"] >= 2) & (stats["spread"] > threshold)]
-    shown = shown.sort_values("spread", ascending=False).head(limit)
-    # The disputed rows as plain records, sorted once: per-group frames cost more than the rest.
-    disputed: dict[int, list[dict]] = {}
-    ordered = data[data["group"].isin(shown.index)].sort_values(
-        ["group", "value"], ascending=[True, False], kind="stable"
-    )
-    for record in records(ordered):
-        disputed.setdefault(record["group"], []).append(record)
+    # Plain records grouped in one pass: a view's disputed figures are a few hundred, and
+    # pandas' group-bys cost more than walking them.
+    groups: dict[tuple, list[dict]] = {}
+    for record in records(figs[wanted].assign(org=organisations(figs))):
+        key = tuple(None if _missing(record[k]) else record[k] for k in keys)
+        groups.setdefault(key, []).append(record)
+    spreads: list[tuple[float, list[dict]]] = []
+    for group in groups.values():
+        values = [int(r["value"]) for r in group if not _missing(r["value"])]
+        if not values:
+            continue
+        high, low = max(values), min(values)
+        spread = (high - low) / high if high > 0 else 0.0
+        if len({r["org"] for r in group}) >= 2 and spread > threshold:
+            spreads.append((spread, group))
+    # Widest first; equal spreads in the order the figures came (a stable sort).
+    spreads.sort(key=lambda pair: -pair[0])
     rows = []
-    for group_id, spread in shown["spread"].items():
-        group = disputed[group_id]
+    for spread, unordered in spreads[:limit]:
+        group = sorted(unordered, key=_largest_first)
         first = group[0]
         origin = first["origin_pcode"]
         origin_name = first["origin_name"] if isinstance(first["origin_name"], str) else None

@@ -131,7 +131,10 @@ def latest_stocks(
 
 def by_metric(rows: pd.DataFrame, metrics: Sequence[str]) -> dict[str, pd.DataFrame]:
     """Counted figures split by metric (an empty frame stays whole: it may lack columns)."""
-    return {m: rows[rows["metric"] == m] if not rows.empty else rows for m in metrics}
+    if rows.empty:
+        return dict.fromkeys(metrics, rows)
+    column = rows["metric"].to_numpy()
+    return {m: rows[column == m] for m in metrics}
 
 
 def latest_stock(figs: pd.DataFrame, metric: str, date_to: dt.date | None) -> Total | None:
@@ -351,14 +354,18 @@ def change_since_previous(figs: pd.DataFrame, metric: str, total: Total | None) 
 def previous_report(rows: pd.DataFrame, total: Total) -> tuple[int, pd.Timestamp] | None:
     """The same organisation's report before `total` among the counted figures of one metric:
     (its value, its date); None when there is none, or it is 0 (no change can be said)."""
-    same = rows[
-        (organisations(rows) == publisher_name(total.publisher)) & (rows["period_end"] < total.end)
-    ]
-    if same.empty:
+    if rows.empty:
         return None
-    prev = same.sort_values("period_end").iloc[-1]
-    before = int(prev["value"])
-    return (before, pd.Timestamp(prev["period_end"])) if before else None
+    ends = rows["period_end"].to_numpy()
+    same = (organisations(rows).to_numpy() == publisher_name(total.publisher)) & (
+        ends < pd.Timestamp(total.end).to_datetime64()
+    )
+    if not same.any():
+        return None
+    # The latest earlier report; of several that day, the last listed.
+    at = np.flatnonzero(same & (ends == ends[same].max()))[-1]
+    before = int(rows["value"].iloc[at])
+    return (before, pd.Timestamp(ends[at])) if before else None
 
 
 def change(rows: pd.DataFrame, total: Total) -> str:

@@ -26,12 +26,19 @@ def _frame(conn: sa.Connection, stmt: sa.Select, raw: bool = False) -> pd.DataFr
     # Column by column: pandas probing each Row object for named-tuple fields costs more
     # than the query itself on tens of thousands of rows. The driver's plain tuples turn
     # into columns through one object array, twice as fast as transposing them in Python.
-    if raw:
-        table = np.array(rows, dtype=object).reshape(len(rows), len(keys))
+    table = _object_table(rows) if raw else None
+    if table is not None and table.shape == (len(rows), len(keys)):
         columns = [table[:, i].tolist() for i in range(len(keys))]
-    else:
+    else:  # Row objects, or values numpy would take for nested sequences
         columns = list(map(list, zip(*rows, strict=True)))
     return pd.DataFrame(dict(zip(keys, columns, strict=True)))
+
+
+def _object_table(rows: list) -> np.ndarray | None:
+    try:
+        return np.array(rows, dtype=object)
+    except ValueError:  # sequences of several lengths among the values
+        return None
 
 
 def _dates(frame: pd.DataFrame, *cols: str) -> pd.DataFrame:

@@ -366,11 +366,16 @@ def warm_up(reader: Reader) -> None:
             draw(reader, state, layout.DEFAULT_SORT)
             draw_series(reader, state)
             draw_map(reader, state, map_figure.DEFAULT_MEASURE)
-        # The other places of the menu are read, not drawn: reading a place's figures is
-        # most of the wait of its first view, and each of its date ranges is cut from them.
-        for pcode in place_tree.menu_places(places)["pcode"].head(reader.settings.warm_places):
-            kids = place_tree.children(places, ref.members, str(pcode))
-            reader.place_figures(str(pcode), list(kids["pcode"]))
+        # The other places of the menu are read, not drawn: reading a place's figures, and a
+        # governorate's sums of its units that a card falls back on, is most of the wait of
+        # its first view, and each of its date ranges is cut from them. (A country's sums
+        # cover every figure: its own view reads them if a card needs them.)
+        menu = place_tree.menu_places(places).head(reader.settings.warm_places)
+        for _, place in menu.iterrows():
+            kids = place_tree.children(places, ref.members, str(place["pcode"]))
+            reader.place_figures(str(place["pcode"]), list(kids["pcode"]))
+            if not pd.isna(place["admin_level"]) and int(place["admin_level"]) == 1:
+                reader.place_sums(place)
     except StoreError:
         pass  # nothing to warm: the first visitor is told the data is unavailable
 

@@ -146,6 +146,24 @@ def test_a_server_reads_the_places_of_its_menu_before_its_first_visitor(
     assert read == [data.reference(store).default_view.selected, "SY"]
 
 
+def test_a_server_adds_up_the_units_of_each_governorate_of_its_menu_before_its_first_visitor(
+    store, tmp_path, monkeypatch
+):
+    assert import_hxl(store, good_file(tmp_path)).ok
+    summed = []
+    real = data.place_sums
+    monkeypatch.setattr(
+        data, "place_sums", lambda store, place: summed.append(place["pcode"]) or real(store, place)
+    )
+    create_app(DashboardSettings(database_url=store.url), store=store, warm=True)
+    places = reads.places(store.engine)
+    menu = place_tree.menu_places(places)
+    governorates = menu.loc[menu["admin_level"] == 1, "pcode"]
+    assert len(governorates) >= 2
+    # Each governorate once; a country's sums (every figure) only if its view needs them.
+    assert set(governorates) <= set(summed) and len(summed) == len(set(summed))
+
+
 def test_a_server_starts_while_its_store_is_away(tmp_path, monkeypatch):
     store = open_store(f"sqlite:///{tmp_path / 'gone.db'}")
     store.dispose()

@@ -3,6 +3,7 @@
 import datetime as dt
 import itertools
 import json
+import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,12 +168,14 @@ def checked_records(
     # of another kind answers .get its own way.
     plain = set(map(type, rows)) <= {dict}
     cells = np.empty((len(columns), size), dtype=object)
-    for place, column in enumerate(columns):
-        found = (
-            map(dict.get, rows, itertools.repeat(column))
-            if plain
-            else (r.get(column) for r in rows)
-        )
+    every = _every_key(rows, columns) if plain else None
+    for place, column in enumerate(every if every is not None else columns):
+        if every is not None:
+            found = iter(column)
+        elif plain:
+            found = map(dict.get, rows, itertools.repeat(column))
+        else:
+            found = (r.get(column) for r in rows)
         # np.fromiter keeps a list-valued cell one cell, where np.array would add a dimension.
         cells[place] = np.fromiter(found, object, size)
     index = pd.RangeIndex(1, size + 1)
@@ -183,6 +186,17 @@ def checked_records(
         except pa.errors.SchemaErrors as exc:
             raise SourceFormatError(f"{where}: {failures(exc)}") from None
     return frame
+
+
+def _every_key(rows: list[dict[str, object]], columns: list[str]) -> Iterator[tuple] | None:
+    """The columns of records that all hold every key (most responses), transposed in C: a
+    lookup per cell costs most of reading them; None when some record lacks a key."""
+    if len(columns) < 2:  # an itemgetter of one key gives the value, not a tuple
+        return None
+    try:
+        return zip(*map(operator.itemgetter(*columns), rows), strict=True)
+    except KeyError:
+        return None
 
 
 def numbered_records(raw: pd.DataFrame) -> Iterator[tuple[int, dict[str, object]]]:

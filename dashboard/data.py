@@ -175,6 +175,11 @@ def timeline(
     return Timeline(place, _own(figs, state), events)
 
 
+def timeline_of(store: Store, v: View, state: ViewState) -> Timeline:
+    """What the time series of one state draws, its own figures taken from the state's view."""
+    return Timeline(v.place, v.own, reads.events(store.engine, state.date_from, state.date_to))
+
+
 def place_sums(store: Store, place: pd.Series) -> pd.DataFrame:
     """Every sum of one publication's units below an admin unit, for the card metrics, at
     any date: each view cuts its own from them (none for an area: a figure on an area is

@@ -84,7 +84,12 @@ class Reader:
         )
 
     def timeline(self, s: ViewState) -> data.Timeline:
-        """What the time series of one state draws."""
+        """What the time series of one state draws: its own figures taken from the state's
+        view where this process has it (the cards' callback often came first)."""
+        if self.cache is not None:
+            v = peek(self.cache, self.store, f"view|{s}")
+            if v is not None:
+                return data.timeline_of(self.store, v, s)
         return data.timeline(self.store, self.reference(), s, self.place_figures)
 
     def figures(self, s: ViewState) -> pd.DataFrame:

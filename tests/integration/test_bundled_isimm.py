@@ -241,3 +241,26 @@ def test_the_map_reads_on_its_own_what_the_view_gives_it(
     for part in ("kids", "stocks", "flows", "parts", "moves"):
         pd.testing.assert_frame_equal(getattr(alone, part), getattr(taken, part))
     pd.testing.assert_series_equal(alone.place, taken.place)
+
+
+@pytest.mark.parametrize(
+    ("place", "district", "start", "end"),
+    [
+        ("SY07", None, None, None),
+        ("SY07", None, "2019-12-01", "2020-03-05"),
+        ("SY07", "SY0703", "2020-01-01", "2020-04-30"),
+        ("SY-NW", None, "2020-01-01", "2020-01-31"),
+    ],
+)
+def test_the_time_series_reads_on_its_own_what_the_view_gives_it(
+    bundled: Store, place: str, district: str | None, start: str | None, end: str | None
+) -> None:
+    day = dt.date.fromisoformat
+    state = ViewState(place, district, start and day(start), end and day(end))
+    ref = data.reference(bundled)
+    alone = data.timeline(bundled, ref, state)
+    taken = data.timeline_of(bundled, data.view(bundled, ref, state, 0.10), state)
+    assert not alone.own.empty
+    pd.testing.assert_frame_equal(alone.own, taken.own)
+    pd.testing.assert_frame_equal(alone.events, taken.events)
+    pd.testing.assert_series_equal(alone.place, taken.place)

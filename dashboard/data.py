@@ -126,17 +126,21 @@ class PlaceFigures:
     flows: pd.DataFrame
     # The place and its children: recommended figures with an origin.
     moves: pd.DataFrame
+    # `ranges.stock_order` of `own`: each range picks its earlier stocks from it.
+    order: ranges.StockOrder | None = None
 
 
 def place_figures(store: Store, pcode: str, below: list[str]) -> PlaceFigures:
     """What every view of one place cuts its dates from, in one read per place."""
     engine = store.engine
+    own = with_hovers(
+        with_organisations(reads.figures(engine, pcodes=[pcode], columns=reads.VIEW_COLUMNS))
+    )
     return PlaceFigures(
-        own=with_hovers(
-            with_organisations(reads.figures(engine, pcodes=[pcode], columns=reads.VIEW_COLUMNS))
-        ),
+        own=own,
         flows=with_organisations(aggregates.flows(engine, below, rules.BREAKDOWN_FLOW)),
         moves=with_organisations(aggregates.moves(engine, [pcode, *below])),
+        order=ranges.stock_order(own),
     )
 
 
@@ -158,7 +162,7 @@ def _figures_of(
 
 def _own(figs: PlaceFigures, state: ViewState) -> pd.DataFrame:
     return ranges.with_earlier_stocks(
-        figs.own, state.date_from, state.date_to, ranges.EARLIER_STOCKS
+        figs.own, state.date_from, state.date_to, ranges.EARLIER_STOCKS, figs.order
     )
 
 

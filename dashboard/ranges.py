@@ -8,6 +8,7 @@ store's own query of that range would; the tests hold each cut to such a query
 """
 
 import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,10 @@ _FLOWS = sorted(m.value for m in FLOW_METRICS)
 EARLIER_STOCKS = 2
 # A series of stock reports: one place, metric, organisation, role and disaggregation.
 _SERIES = ["pcode", "metric", "org", "role", "sex", "age_group", "unit"]
+
+
+def _orgs(rows: pd.DataFrame) -> pd.Series:
+    return rows["publisher"].map(organisation)
 
 
 def _starts_by(figs: pd.DataFrame, date_to: dt.date | None) -> np.ndarray:
@@ -49,20 +54,62 @@ def inside(figs: pd.DataFrame, date_from: dt.date | None, date_to: dt.date | Non
     return figs[keep]
 
 
+@dataclass(frozen=True)
+class StockOrder:
+    """Per row of a place's figures, whatever the dates: the stock series it belongs to and
+    its place when the latest report comes first (`stock_order`)."""
+
+    series: np.ndarray
+    rank: np.ndarray
+
+
+def stock_order(figs: pd.DataFrame) -> StockOrder:
+    """The series and the latest-first rank of each figure, worked out once per place so each
+    range's `with_earlier_stocks` only picks among them."""
+    # A series code from each key column's codes, folded one column at a time so the
+    # combined number stays small; figure ids are unique, so latest first is a plain sort.
+    orgs = _orgs(figs)
+    series = np.zeros(len(figs), dtype=np.int64)
+    for column in _SERIES:
+        values = orgs if column == "org" else figs[column]
+        codes = pd.factorize(values, use_na_sentinel=False)[0]
+        series = pd.factorize(series * (int(codes.max(initial=0)) + 1) + codes)[0]
+    ascending = np.lexsort((figs["figure_id"].to_numpy(), figs["period_end"].to_numpy()))
+    rank = np.empty(len(figs), dtype=np.int64)
+    rank[ascending[::-1]] = np.arange(len(figs))
+    return StockOrder(series, rank)
+
+
 def with_earlier_stocks(
-    figs: pd.DataFrame, date_from: dt.date | None, date_to: dt.date | None, earlier: int
+    figs: pd.DataFrame,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    earlier: int,
+    order: StockOrder | None = None,
 ) -> pd.DataFrame:
     """Figures reaching into the range, and the `earlier` latest reports of each stock series
-    that ended before it: what a view needs to say how many are displaced as of the range."""
+    that ended before it: what a view needs to say how many are displaced as of the range.
+
+    `order`: the figures' `stock_order`, when the caller keeps it with them.
+    """
     if date_from is None:
         return reaching(figs, date_from, date_to)
     starts = _starts_by(figs, date_to)
     ends = (figs["period_end"] >= pd.Timestamp(date_from)).to_numpy()
     before = starts & ~ends & ~figs["metric"].isin(_FLOWS).to_numpy()
+    if before.any() and order is not None:
+        # The rows before the range, latest first; each series keeps its first `earlier`.
+        rows = np.flatnonzero(before)
+        rows = rows[np.argsort(order.rank[rows], kind="stable")]
+        codes = order.series[rows]
+        seen = pd.Series(codes).groupby(codes, sort=False).cumcount().to_numpy()
+        latest = np.zeros(len(figs), dtype=bool)
+        latest[rows[seen < earlier]] = True
+        return figs[(starts & ends) | latest]
     if before.any():
         stocks = (
             figs[before]
-            .assign(org=lambda rows: rows["publisher"].map(organisation))
+            .assign(org=_orgs)
             .sort_values(["period_end", "figure_id"], ascending=False, kind="stable")
         )
         ranks = stocks.groupby(_SERIES, dropna=False, sort=False).cumcount()

@@ -122,12 +122,18 @@ def test_a_place_read_once_cuts_every_range_as_the_store_would(synth_store: Stor
         pcode, below = str(place["pcode"]), list(kids["pcode"])
         start, end = state.date_from, state.date_to
         figs = data.place_figures(synth_store, pcode, below)
+        assert figs.order is not None
         own = oracles.figures_with_earlier_stocks(engine, [pcode], start, end)
         flows = oracles.flows_within(engine, below, rules.BREAKDOWN_FLOW, start, end)
         moves = oracles.moves(engine, [pcode, *below], start, end)
         where = f"{pcode} {start} to {end}"
         for found, expected in (
             (ranges.with_earlier_stocks(figs.own, start, end, ranges.EARLIER_STOCKS), own),
+            # The same cut from the stock order the place's read keeps.
+            (
+                ranges.with_earlier_stocks(figs.own, start, end, ranges.EARLIER_STOCKS, figs.order),
+                own,
+            ),
             (ranges.inside(figs.flows, start, end), flows),
             (ranges.reaching(figs.moves, start, end), moves),
         ):

@@ -24,10 +24,6 @@ EARLIER_STOCKS = 2
 _SERIES = ["pcode", "metric", "org", "role", "sex", "age_group", "unit"]
 
 
-def _orgs(rows: pd.DataFrame) -> pd.Series:
-    return rows["publisher"].map(organisation)
-
-
 def _starts_by(figs: pd.DataFrame, date_to: dt.date | None) -> np.ndarray:
     if date_to is None:
         return np.ones(len(figs), dtype=bool)
@@ -68,7 +64,7 @@ def stock_order(figs: pd.DataFrame) -> StockOrder:
     range's `with_earlier_stocks` only picks among them."""
     # A series code from each key column's codes, folded one column at a time so the
     # combined number stays small; figure ids are unique, so latest first is a plain sort.
-    orgs = _orgs(figs)
+    orgs = figs["publisher"].map(organisation)
     series = np.zeros(len(figs), dtype=np.int64)
     for column in _SERIES:
         values = orgs if column == "org" else figs[column]
@@ -90,29 +86,22 @@ def with_earlier_stocks(
     """Figures reaching into the range, and the `earlier` latest reports of each stock series
     that ended before it: what a view needs to say how many are displaced as of the range.
 
-    `order`: the figures' `stock_order`, when the caller keeps it with them.
+    `order`: the figures' `stock_order`, when the caller keeps it with them; else worked out.
     """
     if date_from is None:
         return reaching(figs, date_from, date_to)
     starts = _starts_by(figs, date_to)
     ends = (figs["period_end"] >= pd.Timestamp(date_from)).to_numpy()
     before = starts & ~ends & ~figs["metric"].isin(_FLOWS).to_numpy()
-    if before.any() and order is not None:
-        # The rows before the range, latest first; each series keeps its first `earlier`.
-        rows = np.flatnonzero(before)
-        rows = rows[np.argsort(order.rank[rows], kind="stable")]
-        codes = order.series[rows]
-        seen = pd.Series(codes).groupby(codes, sort=False).cumcount().to_numpy()
-        latest = np.zeros(len(figs), dtype=bool)
-        latest[rows[seen < earlier]] = True
-        return figs[(starts & ends) | latest]
-    if before.any():
-        stocks = (
-            figs[before]
-            .assign(org=_orgs)
-            .sort_values(["period_end", "figure_id"], ascending=False, kind="stable")
-        )
-        ranks = stocks.groupby(_SERIES, dropna=False, sort=False).cumcount()
-        latest = figs.index.isin(ranks.index[ranks.to_numpy() < earlier])
-        return figs[(starts & ends) | latest]
-    return figs[starts & ends]
+    if not before.any():
+        return figs[starts & ends]
+    if order is None:
+        order = stock_order(figs)
+    # The rows before the range, latest first; each series keeps its first `earlier`.
+    rows = np.flatnonzero(before)
+    rows = rows[np.argsort(order.rank[rows], kind="stable")]
+    codes = order.series[rows]
+    seen = pd.Series(codes).groupby(codes, sort=False).cumcount().to_numpy()
+    latest = np.zeros(len(figs), dtype=bool)
+    latest[rows[seen < earlier]] = True
+    return figs[(starts & ends) | latest]

@@ -168,14 +168,7 @@ def checked_records(
     # of another kind answers .get its own way.
     plain = set(map(type, rows)) <= {dict}
     cells = np.empty((len(columns), size), dtype=object)
-    every = _every_key(rows, columns) if plain else None
-    for place, column in enumerate(every if every is not None else columns):
-        if every is not None:
-            found = iter(column)
-        elif plain:
-            found = map(dict.get, rows, itertools.repeat(column))
-        else:
-            found = (r.get(column) for r in rows)
+    for place, found in enumerate(_column_cells(rows, columns, plain)):
         # np.fromiter keeps a list-valued cell one cell, where np.array would add a dimension.
         cells[place] = np.fromiter(found, object, size)
     index = pd.RangeIndex(1, size + 1)
@@ -188,15 +181,22 @@ def checked_records(
     return frame
 
 
-def _every_key(rows: list[dict[str, object]], columns: list[str]) -> Iterator[tuple] | None:
-    """The columns of records that all hold every key (most responses), transposed in C: a
-    lookup per cell costs most of reading them; None when some record lacks a key."""
-    if len(columns) < 2:  # an itemgetter of one key gives the value, not a tuple
-        return None
-    try:
-        return zip(*map(operator.itemgetter(*columns), rows), strict=True)
-    except KeyError:
-        return None
+def _column_cells(
+    rows: list[dict[str, object]], columns: list[str], plain: bool
+) -> Iterable[Iterable[object]]:
+    """Each column's cells, a record's missing key read as None.
+
+    Records that all hold every key (most responses) are transposed in C, one itemgetter a
+    record: a lookup per cell costs most of reading them.
+    """
+    if not plain:
+        return ((r.get(column) for r in rows) for column in columns)
+    if len(columns) > 1:  # an itemgetter of one key gives the value, not a tuple
+        try:
+            return zip(*map(operator.itemgetter(*columns), rows), strict=True)
+        except KeyError:
+            pass
+    return (map(dict.get, rows, itertools.repeat(column)) for column in columns)
 
 
 def numbered_records(raw: pd.DataFrame) -> Iterator[tuple[int, dict[str, object]]]:

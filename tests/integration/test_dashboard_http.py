@@ -2,6 +2,8 @@
 
 import base64
 import gzip
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from werkzeug.security import generate_password_hash
@@ -11,7 +13,7 @@ from dashboard.app import create_app
 from dashboard.settings import DashboardSettings
 from dashboard.state import ViewState
 from etl.pipeline import import_hxl
-from etl.store import open_store, reads
+from etl.store import Store, open_store, reads
 from tests.factories import good_file
 
 
@@ -126,17 +128,26 @@ def test_a_server_draws_the_country_view_before_its_first_visitor(store, tmp_pat
     assert drawn == [landing, ViewState("SY", None, start, end)]
 
 
+def _record_calls(
+    monkeypatch: pytest.MonkeyPatch, name: str, what: Callable[[Any], object]
+) -> list[object]:
+    """`what` of the place each call to `data.<name>` is given; the call still does its work."""
+    calls: list[object] = []
+    real = getattr(data, name)
+
+    def recorded(store: Store, place: Any, *rest: Any) -> object:
+        calls.append(what(place))
+        return real(store, place, *rest)
+
+    monkeypatch.setattr(data, name, recorded)
+    return calls
+
+
 def test_a_server_reads_the_places_of_its_menu_before_its_first_visitor(
     store, tmp_path, monkeypatch
 ):
     assert import_hxl(store, good_file(tmp_path)).ok
-    read = []
-    real = data.place_figures
-    monkeypatch.setattr(
-        data,
-        "place_figures",
-        lambda store, pcode, below: read.append(pcode) or real(store, pcode, below),
-    )
+    read = _record_calls(monkeypatch, "place_figures", lambda pcode: pcode)
     create_app(DashboardSettings(database_url=store.url), store=store, warm=True)
     menu = place_tree.menu_places(reads.places(store.engine))["pcode"]
     assert len(menu) >= 3 and sorted(read) == sorted(menu)  # each once: the country was drawn
@@ -150,11 +161,7 @@ def test_a_server_adds_up_the_units_of_each_governorate_of_its_menu_before_its_f
     store, tmp_path, monkeypatch
 ):
     assert import_hxl(store, good_file(tmp_path)).ok
-    summed = []
-    real = data.place_sums
-    monkeypatch.setattr(
-        data, "place_sums", lambda store, place: summed.append(place["pcode"]) or real(store, place)
-    )
+    summed = _record_calls(monkeypatch, "place_sums", lambda place: place["pcode"])
     create_app(DashboardSettings(database_url=store.url), store=store, warm=True)
     places = reads.places(store.engine)
     menu = place_tree.menu_places(places)

@@ -71,7 +71,7 @@ def flows(engine: sa.Engine, pcodes: Sequence[str], metric: str) -> pd.DataFrame
     (`dashboard.ranges.inside`)."""
     f = tables.figures
     where = [f.c.pcode.in_(list(pcodes)), f.c.metric == metric, *counted(f)]
-    return figure_frame(engine, figure_select(VIEW_COLUMNS).where(*where))
+    return figure_frame(engine, figure_select(VIEW_COLUMNS, names_joined=False).where(*where))
 
 
 def moves(engine: sa.Engine, pcodes: Sequence[str]) -> pd.DataFrame:
@@ -79,7 +79,7 @@ def moves(engine: sa.Engine, pcodes: Sequence[str]) -> pd.DataFrame:
     range is cut from them in memory (`dashboard.ranges.reaching`)."""
     f = tables.figures
     where = [f.c.pcode.in_(list(pcodes)), f.c.origin_pcode.is_not(None), f.c.role == COUNTED_ROLE]
-    return figure_frame(engine, figure_select(VIEW_COLUMNS).where(*where))
+    return figure_frame(engine, figure_select(VIEW_COLUMNS, names_joined=False).where(*where))
 
 
 def disputed(

@@ -105,3 +105,26 @@ def test_a_view_of_a_range_says_the_stock_as_of_it_and_the_change_since(store: S
     assert cards["idps"].text == "300"
     assert cards["idps"].detail == "as of 2020-02-10 · +50% since 2020-01-20"
     assert view.count == 0  # nothing reported within the range itself
+
+
+def test_a_place_read_looks_its_names_up_as_the_joins_give_them(store: Store) -> None:
+    _load(
+        store,
+        _stock("2020-01-10", 100),
+        _stock("2020-01-20", 200, origin_pcode="SY02"),
+        _stock("2020-01-20", 300, origin_pcode="SY0299"),  # an origin the gazetteer lacks
+        _stock("2020-01-20", 400, pcode="SY0799"),  # a place the gazetteer lacks
+    )
+    f = reads.tables.figures
+    for pcodes in (["SY07"], ["SY07", "SY0799"], ["SY0799"], ["nowhere"]):
+        where = f.c.pcode.in_(pcodes)
+        joined = reads.figure_frame(
+            store.engine, reads.figure_select(reads.VIEW_COLUMNS).where(where)
+        )
+        looked_up = reads.figure_frame(
+            store.engine, reads.figure_select(reads.VIEW_COLUMNS, names_joined=False).where(where)
+        )
+        pd.testing.assert_frame_equal(looked_up, joined)
+    names = reads.figures(store.engine, pcodes=["SY07", "SY0799"], columns=reads.VIEW_COLUMNS)
+    assert names["place_name"].notna().sum() == 3
+    assert names["origin_name"].notna().sum() == 1

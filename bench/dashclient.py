@@ -16,6 +16,17 @@ from typing import Any
 import requests
 
 HOST = "127.0.0.1"
+# What Chromium and Firefox send, less zstd (no package here reads it). A server that
+# compresses answers them with Brotli, not with requests' default gzip at level 6, which
+# costs the series callback's answer (260 kB of JSON) 4.3 ms against Brotli's 1.7 ms.
+BROWSER_ENCODINGS = "gzip, deflate, br"
+
+
+def browser_session() -> requests.Session:
+    """A session that asks for compressed answers as a browser does."""
+    session = requests.Session()
+    session.headers["Accept-Encoding"] = BROWSER_ENCODINGS
+    return session
 
 
 def free_port() -> int:

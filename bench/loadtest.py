@@ -29,6 +29,7 @@ from pathlib import Path
 import requests
 
 from bench.dashclient import (
+    browser_session,
     callback,
     dependencies,
     filter_changes,
@@ -88,7 +89,7 @@ def _user(
     think: float,
     seed: int,
 ) -> None:
-    session = requests.Session()
+    session = browser_session()
     pauses = random.Random(seed)
     if think:
         time.sleep(think * pauses.uniform(0.0, 1.0))
@@ -153,7 +154,7 @@ def run(
                         break
                 except (requests.ConnectionError, requests.Timeout):
                     time.sleep(0.3)
-            session = requests.Session()
+            session = browser_session()
             deps = dependencies(session, base)
             # What a filter change fires on the page: the cards and breakdown, the series, the map.
             fired = [

@@ -24,8 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from bench import dashclient, loadtest, report
 from bench.dashclient import serving
 from bench.report import LINEAR_EXPONENT
@@ -268,7 +266,7 @@ def bench_query(plan: Plan, work: Path, db: Path, folder: Path, clock: Clock) ->
     args = ["-m", "dashboard", "--host", "127.0.0.1"]
     with (
         serving(args, work / "dashboard.log", env=env, ready="/healthz") as base,
-        requests.Session() as session,
+        dashclient.browser_session() as session,
     ):
         deps = dashclient.dependencies(session, base)
         defaults = dashclient.layout_values(session, base)
@@ -317,7 +315,7 @@ def bench_query(plan: Plan, work: Path, db: Path, folder: Path, clock: Clock) ->
     }
     with (
         serving(["-m", "bench.minimal_app"], work / "minimal.log") as base,
-        requests.Session() as session,
+        dashclient.browser_session() as session,
     ):
         noop = dashclient.callback(dashclient.dependencies(session, base), "out.children")
         bodies = [

@@ -220,20 +220,27 @@ def test_a_view_cuts_its_unit_sums_from_the_place_s_as_the_store_sums_that_range
     assert compared > 0 or place != "SY"
 
 
+# Ranges whose map and time series are each read on their own and taken from the view; each
+# test adds a whole-range view of a place that has what it draws.
+_RANGES = [
+    ("SY07", None, "2019-12-01", "2020-03-05"),
+    ("SY07", "SY0703", "2020-01-01", "2020-04-30"),
+    ("SY-NW", None, "2020-01-01", "2020-01-31"),
+]
+
+
+def _state(place: str, district: str | None, start: str | None, end: str | None) -> ViewState:
+    day = dt.date.fromisoformat
+    return ViewState(place, district, start and day(start), end and day(end))
+
+
 @pytest.mark.parametrize(
-    ("place", "district", "start", "end"),
-    [
-        ("SY", None, None, None),
-        ("SY07", None, "2019-12-01", "2020-03-05"),
-        ("SY07", "SY0703", "2020-01-01", "2020-04-30"),
-        ("SY-NW", None, "2020-01-01", "2020-01-31"),
-    ],
+    ("place", "district", "start", "end"), [("SY", None, None, None), *_RANGES]
 )
 def test_the_map_reads_on_its_own_what_the_view_gives_it(
     bundled: Store, place: str, district: str | None, start: str | None, end: str | None
 ) -> None:
-    day = dt.date.fromisoformat
-    state = ViewState(place, district, start and day(start), end and day(end))
+    state = _state(place, district, start, end)
     ref = data.reference(bundled)
     alone = data.within_view(bundled, ref, state)
     taken = data.within_of(data.view(bundled, ref, state, 0.10), state)
@@ -244,19 +251,12 @@ def test_the_map_reads_on_its_own_what_the_view_gives_it(
 
 
 @pytest.mark.parametrize(
-    ("place", "district", "start", "end"),
-    [
-        ("SY07", None, None, None),
-        ("SY07", None, "2019-12-01", "2020-03-05"),
-        ("SY07", "SY0703", "2020-01-01", "2020-04-30"),
-        ("SY-NW", None, "2020-01-01", "2020-01-31"),
-    ],
+    ("place", "district", "start", "end"), [("SY07", None, None, None), *_RANGES]
 )
 def test_the_time_series_reads_on_its_own_what_the_view_gives_it(
     bundled: Store, place: str, district: str | None, start: str | None, end: str | None
 ) -> None:
-    day = dt.date.fromisoformat
-    state = ViewState(place, district, start and day(start), end and day(end))
+    state = _state(place, district, start, end)
     ref = data.reference(bundled)
     alone = data.timeline(bundled, ref, state)
     taken = data.timeline_of(bundled, data.view(bundled, ref, state, 0.10), state)

@@ -8,7 +8,7 @@ import time
 import pytest
 from flask import Flask
 
-from dashboard.cache import cached, make_cache
+from dashboard.cache import MEMORY_ENTRIES, cached, make_cache
 from etl.pipeline import import_hxl
 from tests.factories import good_file, good_rows
 
@@ -96,3 +96,43 @@ def test_the_in_process_cache_keeps_the_object_itself():
     value = {"frame": [1, 2, 3]}
     made.set("k", value)
     assert made.get("k") is value
+
+
+def _memory():
+    return make_cache(Flask(__name__), None)
+
+
+def test_the_in_process_cache_keeps_what_is_read_and_evicts_the_least_recently_used():
+    made = _memory()
+    bound = MEMORY_ENTRIES["place"]
+    made.set("v1|place|SY07", "read often")
+    for i in range(bound * 2):
+        made.set(f"v1|place|P{i}", i)
+        assert made.get("v1|place|SY07") == "read often"
+    # SimpleCache evicted the entry set first however often it was read; this one is kept,
+    # and the places set and never read again went first.
+    assert made.get("v1|place|P0") is None
+    assert made.get(f"v1|place|P{bound * 2 - 1}") == bound * 2 - 1
+    kept = [i for i in range(bound * 2) if made.get(f"v1|place|P{i}") is not None]
+    assert len(kept) == bound - 1
+
+
+def test_views_never_push_a_place_or_the_gazetteer_out_of_the_in_process_cache():
+    made = _memory()
+    made.set("v1|reference", "gazetteer")
+    made.set("v1|place|SY07", "figures")
+    for i in range(MEMORY_ENTRIES["view"] * 10):
+        made.set(f"v1|view|state {i}", i)
+    assert made.get("v1|reference") == "gazetteer"
+    assert made.get("v1|place|SY07") == "figures"
+    views = [i for i in range(MEMORY_ENTRIES["view"] * 10) if made.get(f"v1|view|state {i}")]
+    assert len(views) == MEMORY_ENTRIES["view"]
+
+
+def test_setting_a_key_again_replaces_it_and_evicts_nothing():
+    made = _memory()
+    for i in range(MEMORY_ENTRIES["view"]):
+        made.set(f"v1|view|{i}", i)
+    made.set("v1|view|0", "again")
+    assert made.get("v1|view|0") == "again"
+    assert all(made.get(f"v1|view|{i}") == i for i in range(1, MEMORY_ENTRIES["view"]))

@@ -6,7 +6,7 @@ from pathlib import Path
 from dash import Dash
 from flask import jsonify, request
 
-from dashboard import callbacks, data, layout, vendor
+from dashboard import callbacks, data, frame_rows, layout, vendor
 from dashboard.cache import make_cache
 from dashboard.reader import Reader
 from dashboard.security import parse_users, protect
@@ -61,7 +61,7 @@ def create_app(
                 "last_loaded": row.last_loaded.isoformat() if row.last_loaded else None,
                 "last_failed": row.last_failed.isoformat() if row.last_failed else None,
             }
-            for row in loads.itertuples(index=False)
+            for row in frame_rows.rows(loads)
         }
         return jsonify(status="ok", sources=sources)
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard import frame_rows
 from dashboard.formatting import (
     METRIC_LABELS,
     format_date,
@@ -112,7 +113,7 @@ def drawn_rows(figs: pd.DataFrame) -> tuple[pd.DataFrame, list[Series]]:
     rows = rows.sort_values([*keys, "period_end"], kind="stable")
     ids = rows.groupby(keys, sort=False).ngroup().to_numpy()
     bounds = [0, *(np.flatnonzero(np.diff(ids)) + 1).tolist(), len(rows)]
-    firsts = rows[keys].iloc[bounds[:-1]].itertuples(index=False)
+    firsts = frame_rows.rows(rows[keys].iloc[bounds[:-1]])
     out: list[Series] = []
     merged: tuple[str, str, str] | None = None
     for (metric, org, role, kind, run), lo, hi in zip(firsts, bounds[:-1], bounds[1:], strict=True):
@@ -410,7 +411,7 @@ def timeseries_spec(
             "yref": "paper",
             "line": {"color": "#888", "width": 1, "dash": "dot"},
         }
-        for event in events.itertuples(index=False)
+        for event in frame_rows.rows(events)
     ]
     # A letter per run of events, on two alternating rows, so no key covers another; the
     # list under the chart (and the key's hover) says what each one was.

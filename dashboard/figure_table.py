@@ -2,6 +2,7 @@
 
 import pandas as pd
 
+from dashboard import frame_rows
 from dashboard.formatting import (
     METRIC_LABELS,
     format_period,
@@ -59,7 +60,7 @@ def table_rows(figs: pd.DataFrame, presorted: bool = False) -> list[dict[str, st
     """The figures table: newest first, values as published, sources as links."""
     rows = []
     ordered = figs if presorted else newest_first(figs)
-    for r in ordered.itertuples(index=False):
+    for r in frame_rows.rows(ordered):
         url = r.source_url if isinstance(r.source_url, str) else ""
         rows.append(
             {

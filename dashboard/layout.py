@@ -3,7 +3,7 @@
 import pandas as pd
 from dash import dash_table, dcc, html
 
-from dashboard import ids
+from dashboard import frame_rows, ids
 from dashboard.briefing import page as briefing_page
 from dashboard.data import Reference
 from dashboard.formatting import format_date
@@ -116,7 +116,7 @@ def freshness_line(loads: pd.DataFrame) -> str:
     if loads.empty:
         return "No data loaded yet: run `python -m etl refresh`."
     parts = []
-    for row in loads.itertuples(index=False):
+    for row in frame_rows.rows(loads):
         loaded = (
             pd.Timestamp(row.last_loaded).strftime("%Y-%m-%d %H:%M UTC")
             if row.last_loaded is not None and not pd.isna(row.last_loaded)
@@ -235,7 +235,7 @@ def sources_panel(loads: pd.DataFrame) -> html.Ul | html.P:
                     f": last loaded {when(row.last_loaded)}; last failure {when(row.last_failed)}",
                 ]
             )
-            for row in loads.itertuples(index=False)
+            for row in frame_rows.rows(loads)
         ]
     )
 

@@ -11,6 +11,7 @@ import math
 import pandas as pd
 from plotly.colors import make_colorscale, sample_colorscale, sequential
 
+from dashboard import frame_rows
 from dashboard import sites as sites_layer
 from dashboard.boundaries import ATTRIBUTION, DISCLAIMER, Shape
 from dashboard.formatting import format_period, format_value, publisher_name
@@ -95,10 +96,10 @@ def map_flows(figs: pd.DataFrame, places: pd.DataFrame, limit: int | None = None
         moves = moves.head(limit)
     # Both ends looked up for every arrow at once: one `.loc` per arrow cost most of a map.
     ends = coords[["name", "lat", "lon"]]
-    origins = ends.reindex(moves["origin_pcode"]).itertuples(index=False)
-    heres = ends.reindex(moves["pcode"]).itertuples(index=False)
+    origins = frame_rows.rows(ends.reindex(moves["origin_pcode"]))
+    heres = frame_rows.rows(ends.reindex(moves["pcode"]))
     rows = []
-    for r, origin, here in zip(moves.itertuples(index=False), origins, heres, strict=True):
+    for r, origin, here in zip(frame_rows.rows(moves), origins, heres, strict=True):
         value_text = format_value(r.value, r.qualifier)
         origin_name = str(origin.name) if pd.notna(origin.name) else r.origin_pcode
         name = str(here.name) if pd.notna(here.name) else r.pcode
@@ -218,7 +219,7 @@ def _arrows(flows: pd.DataFrame, ends: dict[str, tuple[float, float]]) -> list[d
     """One arrow per movement, from origin to destination, as wide as its number."""
     top = float(flows["value"].max()) if len(flows) else 1.0
     arrows = []
-    for f in flows.itertuples(index=False):
+    for f in frame_rows.rows(flows):
         x0, y0 = ends[f.origin_pcode]
         x1, y1 = ends[f.pcode]
         arrows.append(
@@ -393,7 +394,7 @@ def _movements(flows: pd.DataFrame, ends: dict[str, tuple[float, float]]) -> lis
     """The ends of the arrows the map names nowhere else, and each arrow's number at its
     middle (its hover says who counted it, and when)."""
     far: dict[str, tuple[str, float, float]] = {}
-    for f in flows.itertuples(index=False):
+    for f in frame_rows.rows(flows):
         for code, name, lon, lat in (
             (f.origin_pcode, f.origin_name, f.origin_lon, f.origin_lat),
             (f.pcode, f.name, f.lon, f.lat),
@@ -418,7 +419,7 @@ def _movements(flows: pd.DataFrame, ends: dict[str, tuple[float, float]]) -> lis
                 "showlegend": False,
             }
         )
-    pairs = [(ends[f.origin_pcode], ends[f.pcode]) for f in flows.itertuples(index=False)]
+    pairs = [(ends[f.origin_pcode], ends[f.pcode]) for f in frame_rows.rows(flows)]
     traces.append(
         {
             "type": "scatter",
@@ -515,7 +516,7 @@ def map_spec(
     traces: list[dict] = [
         _area(shapes[p], "rgba(0,0,0,0)", shapes[p].name or p, False, "#777") for p in around
     ]
-    for part in areas.itertuples(index=False):
+    for part in frame_rows.rows(areas):
         value, text = figure[part.pcode]
         hover = f"{part.name}: " + (
             f"{text} ({label.lower()})" if value is not None else f"no figure of {label.lower()}"
@@ -526,8 +527,8 @@ def map_spec(
         traces.append(_sites(sites))
     if len(points):
         traces.append(_points(points, figure, top))
-    named = [(p.pcode, p.name, *shapes[p.pcode].label) for p in areas.itertuples(index=False)]
-    named += [(p.pcode, p.name, float(p.lon), float(p.lat)) for p in points.itertuples(index=False)]
+    named = [(p.pcode, p.name, *shapes[p.pcode].label) for p in frame_rows.rows(areas)]
+    named += [(p.pcode, p.name, float(p.lon), float(p.lat)) for p in frame_rows.rows(points)]
     if named:
         traces.append(_names(named, figure, len(areas), label, number_format, top))
     ends = {code: (x, y) for code, _, x, y in named}

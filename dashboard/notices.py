@@ -5,7 +5,7 @@ import datetime as dt
 
 import pandas as pd
 
-from dashboard import rules
+from dashboard import frame_rows, rules
 from dashboard.formatting import (
     format_date,
     publisher_name,
@@ -40,7 +40,7 @@ def quality_flags(
         )
     if idps is not None:
         stocks = rules.latest_stocks(figs, ["idps"], date_to)
-        for kid in kids.itertuples(index=False):
+        for kid in frame_rows.rows(kids):
             theirs = stocks.get((kid.pcode, "idps"))
             if theirs and theirs.value > idps.value:
                 flags.append(
@@ -56,7 +56,7 @@ def freshness_banners(
 ) -> list[str]:
     """Warnings when a source's last refresh failed or its data is older than allowed."""
     banners = []
-    for row in loads.itertuples(index=False):
+    for row in frame_rows.rows(loads):
         loaded = None if pd.isna(row.last_loaded) else pd.Timestamp(row.last_loaded)
         failed = None if pd.isna(row.last_failed) else pd.Timestamp(row.last_failed)
         if loaded is not None and loaded.tzinfo is None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dashboard import ranges
+from dashboard import frame_rows, ranges
 from dashboard.formatting import (
     METRIC_LABELS,
     format_date,
@@ -59,15 +59,6 @@ _RULE_COLUMNS = [
     "source_url",
     "org",
 ]
-
-
-def records(frame: pd.DataFrame) -> list[dict]:
-    """The rows of a frame as plain dicts, as `to_dict("records")` gives them, faster."""
-    # Column by column: to_dict boxes every cell through a generic path, several times slower
-    # on the thousands of flows of a national view.
-    columns = list(frame.columns)
-    values = [frame[c].tolist() for c in columns]
-    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 def counted(figs: pd.DataFrame, metrics: Sequence[str] | None = None) -> pd.DataFrame:
@@ -118,7 +109,7 @@ def latest_stocks(
     # One pass over plain records: a view's stocks are a few rows, and a sort and a group-by
     # cost pandas far more than walking them.
     latest: dict[tuple[str, str], dict] = {}
-    for r in records(rows) if not rows.empty else []:
+    for r in frame_rows.records(rows) if not rows.empty else []:
         key = (r["pcode"], r["metric"])
         best = latest.get(key)
         if best is None or (r["period_end"], r["figure_id"]) > (
@@ -151,7 +142,7 @@ def latest_counted(rows: pd.DataFrame, date_to: dt.date | None) -> Total | None:
     # The last by (period_end, figure_id): the rows of the latest day, then the highest id.
     ends = rows["period_end"].to_numpy()
     last_day = rows[ends == ends.max()]
-    return _total(records(last_day.iloc[[last_day["figure_id"].to_numpy().argmax()]])[0])
+    return _total(frame_rows.records(last_day.iloc[[last_day["figure_id"].to_numpy().argmax()]])[0])
 
 
 def _non_overlapping(rows: list[dict]) -> list[dict]:
@@ -219,7 +210,7 @@ def counted_flows(
         c: rows[c].to_numpy().astype("datetime64[D]").astype("int64")
         for c in ("period_start", "period_end")
     }
-    return records(rows[_FLOW_COLUMNS].assign(org=organisations(rows), **days))
+    return frame_rows.records(rows[_FLOW_COLUMNS].assign(org=organisations(rows), **days))
 
 
 _FLOW_COLUMNS = ["pcode", "origin_pcode", "value", "qualifier", "publisher", "source_url"]
@@ -321,7 +312,7 @@ def breakdown_of(
     stocks = latest_stocks(stocks_of, BREAKDOWN_STOCKS, date_to)
     flows = flow_totals(flows_of, BREAKDOWN_FLOW, date_from, date_to)
     rows = []
-    for kid in kids.itertuples(index=False):
+    for kid in frame_rows.rows(kids):
         idps = stocks.get((kid.pcode, "idps"))
         population = stocks.get((kid.pcode, "population"))
         new = flows.get(kid.pcode)
@@ -406,7 +397,7 @@ def disagreements(
     # Plain records grouped in one pass: a view's disputed figures are a few hundred, and
     # pandas' group-bys cost more than walking them.
     groups: dict[tuple, list[dict]] = {}
-    for record in records(figs[wanted].assign(org=organisations(figs))):
+    for record in frame_rows.records(figs[wanted].assign(org=organisations(figs))):
         key = tuple(None if _missing(record[k]) else record[k] for k in keys)
         groups.setdefault(key, []).append(record)
     spreads: list[tuple[float, list[dict]]] = []

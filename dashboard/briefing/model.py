@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from dashboard import boundaries, charts, data, figure_table, parts, rules, table_filter
+from dashboard import boundaries, charts, data, figure_table, frame_rows, parts, rules, table_filter
 from dashboard.boundaries import Shape
 from dashboard.state import ViewState
 from etl.store import Store
@@ -337,7 +337,7 @@ def disputes(disputed: pd.DataFrame, threshold: float, limit: int) -> list[Dispu
                             pd.Timestamp(r.period_start),
                             pd.Timestamp(r.period_end),
                         )
-                        for r in ordered.itertuples(index=False)
+                        for r in frame_rows.rows(ordered)
                     ),
                     tuple(r == Role.TRIANGULATION.value for r in ordered["role"]),
                 ),
@@ -381,7 +381,7 @@ def table_rows(shown: pd.DataFrame) -> list[Cited]:
             sex=r.sex if isinstance(r.sex, str) else None,
             age_group=r.age_group if isinstance(r.age_group, str) else None,
         )
-        for r in newest.itertuples(index=False)
+        for r in frame_rows.rows(newest)
     ]
 
 
@@ -426,12 +426,12 @@ def build(
         generated=now,
         loads=[
             (str(r.source), None if pd.isna(r.last_loaded) else pd.Timestamp(r.last_loaded))
-            for r in loads.itertuples(index=False)
+            for r in frame_rows.rows(loads)
         ],
         table_filter=applied,
         cards=facts,
         lines=lines(own_shown),
-        events=[(pd.Timestamp(e.date), str(e.title)) for e in events.itertuples(index=False)],
+        events=[(pd.Timestamp(e.date), str(e.title)) for e in frame_rows.rows(events)],
         breakdown=kids,
         points=located(kids, places),
         disputes=found,
@@ -470,7 +470,7 @@ def _names(places: pd.DataFrame, pcodes: list[str]) -> dict[str, tuple[str, str 
     rows = places[places["pcode"].isin(set(pcodes))]
     return {
         str(r.pcode): (str(r.name), r.name_ar if isinstance(r.name_ar, str) and r.name_ar else None)
-        for r in rows.itertuples(index=False)
+        for r in frame_rows.rows(rows)
     }
 
 

@@ -23,6 +23,7 @@ from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 from plotly.colors import sample_colorscale, unlabel_rgb
 
+from dashboard import frame_rows
 from dashboard.boundaries import Shape
 from dashboard.briefing import wording
 from dashboard.briefing.catalogue import text
@@ -234,7 +235,7 @@ def _point_map(pack: Pack, lang: str) -> plt.Figure:
         alpha=0.7,
         edgecolors="white",
     )
-    for row in points.itertuples(index=False):
+    for row in frame_rows.rows(points):
         ax.annotate(
             pack.place_name(str(row.pcode), lang),
             (float(row.lon), float(row.lat)),

@@ -35,6 +35,7 @@ def create_app(
     app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
     cache = make_cache(app.server, settings.cache_url)
     reader = Reader(store, settings, cache)
+    app.server.extensions["dashboard.store"] = store
     app.layout = lambda: layout.page(*reader.page_data())
     warm_up = callbacks.register(app, reader)
 
@@ -81,6 +82,18 @@ def settle_for_serving() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
+
+
+def release_connections() -> None:
+    """Close the served app's database connections, for gunicorn's master before it forks.
+
+    A worker forked from the master that built and warmed the app inherits its cache, and
+    must open connections of its own: two processes on one connection corrupt it. The pool
+    opens new ones on the next read.
+    """
+    built = globals().get("server")
+    if built is not None:
+        built.extensions["dashboard.store"].engine.dispose()
 
 
 def __getattr__(name: str) -> object:

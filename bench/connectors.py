@@ -52,6 +52,7 @@ REAL_FILES = (
 )
 GOAL_RATIO = 2.0
 RESULTS = ROOT / "bench" / "results" / "connectors.json"
+LATEST = ROOT / "bench" / "results" / "latest.json"
 ENVELOPES = ("data", "result", "items", "results")
 SKIP = {"error.json"}  # an error envelope, no records
 RUNS = 3
@@ -234,6 +235,26 @@ def archive(folder: Path = ARCHIVE) -> dict[str, Any]:
     }
 
 
+def summary(results: dict[str, Any]) -> dict[str, Any]:
+    """The connectors' ratios as latest.json carries them beside the other benchmarks'."""
+    return {
+        "ratios": {
+            f"{r['source']}/{r['fixture']}": {k: r[k] for k in ("kind", "ratio", "met")}
+            for r in results["sources"]
+        },
+        "isimm_archive_s": results["isimm_archive"]["seconds"],
+        "met": all(r["met"] for r in results["sources"]) and results["isimm_archive"]["met"],
+        "details": "bench/results/connectors.json",
+    }
+
+
+def into_latest(results: dict[str, Any], latest: Path = LATEST) -> None:
+    """Put the connectors' summary into `latest` (latest.json), keeping everything else."""
+    data = json.loads(latest.read_text(encoding="utf-8")) if latest.exists() else {}
+    data["connectors"] = summary(results)
+    latest.write_text(json.dumps(data, indent=1, default=str) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     """Run every real file and every source's fixtures, print a table, save the results."""
     parser = argparse.ArgumentParser(prog="python -m bench.connectors", description=__doc__)
@@ -262,7 +283,9 @@ def main() -> None:
         f"{ARCHIVE_GOAL_S:g} s: {'met' if whole['met'] else 'NOT met'})"
     )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"sources": rows, "isimm_archive": whole}, indent=1) + "\n")
+    results = {"sources": rows, "isimm_archive": whole}
+    RESULTS.write_text(json.dumps(results, indent=1) + "\n")
+    into_latest(results)
 
 
 if __name__ == "__main__":

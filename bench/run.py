@@ -516,6 +516,7 @@ def main() -> None:
     finally:
         results["duration_s"] = clock.elapsed()
         args.out.mkdir(parents=True, exist_ok=True)
+        _keep_connectors(args.out / "latest.json", results)
         (args.out / "latest.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
         (args.out / "latest.md").write_text(report.markdown(results))
         if args.keep:
@@ -524,6 +525,14 @@ def main() -> None:
             shutil.rmtree(work, ignore_errors=True)
     clock.say(f"done in {results['duration_s']:.0f} s: {args.out / 'latest.md'}")
     print(report.table(results))
+
+
+def _keep_connectors(latest: Path, results: dict) -> None:
+    """The connectors' ratios of `latest`, which `python -m bench.connectors` writes there, kept."""
+    if latest.exists():
+        kept = json.loads(latest.read_text(encoding="utf-8")).get("connectors")
+        if kept is not None:
+            results["connectors"] = kept
 
 
 def _resized(plan: Plan, sizes: list[int]) -> Plan:

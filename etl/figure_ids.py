@@ -1,4 +1,13 @@
-"""Stable identifiers of figures, derived from their natural key."""
+"""Stable identifiers of figures, derived from their natural key.
+
+An id is 64 bits written as 16 hex digits. Each key column's text is hashed once per distinct
+value (SipHash-2-4 of its UTF-8 bytes, as pandas' `hash_array` computes it in C) and salted
+with the column's own word (so that a value moved to another column makes another id), and
+the columns' words are folded in key order through splitmix64's finaliser, a bijection of
+64-bit words that spreads every input bit over the output. Hashing distinct values, then
+folding whole columns in numpy, costs a fraction of hashing each figure's joined key (about a
+microsecond and a half a figure).
+"""
 
 import datetime as dt
 import hashlib
@@ -9,10 +18,29 @@ import pandas as pd
 
 from schemas.figures import NATURAL_KEY
 
+# splitmix64's finaliser (Steele, Lea & Flood 2014, the mix of java.util.SplittableRandom).
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_SHIFTS = (np.uint64(30), np.uint64(27), np.uint64(31))
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+_MASK = (1 << 64) - 1
+_KEY = "displacement-ids"  # SipHash's 16-byte key
+# Each key column's salt: the first 8 bytes of its name's BLAKE2b.
+_SALTS = np.array(
+    [
+        int.from_bytes(hashlib.blake2b(c.encode(), digest_size=8).digest(), "big")
+        for c in NATURAL_KEY
+    ],
+    dtype=np.uint64,
+)
+
 
 def _part(value: object) -> str:
+    """A key cell's text: dates as ISO dates, missing as empty, the rest as text."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
+    if isinstance(value, np.datetime64):
+        value = pd.Timestamp(value)
     if isinstance(value, pd.Timestamp | dt.datetime):
         return value.date().isoformat()
     if isinstance(value, dt.date):
@@ -20,37 +48,75 @@ def _part(value: object) -> str:
     return str(value)
 
 
-# Key parts that joined the key later: hashed only when given, so a figure without one keeps
-# the id it always had.
-_LATER = ("cause",)
-_FIRST = [c for c in NATURAL_KEY if c not in _LATER]
-_SEP = "\x1f"
+def _texts(uniques: object) -> np.ndarray:
+    """`_part` of distinct values (an object array of str), whole arrays at once where the
+    values are text or datetimes."""
+    if pd.api.types.is_datetime64_any_dtype(getattr(uniques, "dtype", None)):
+        days = pd.DatetimeIndex(uniques).strftime("%Y-%m-%d")
+        return np.asarray(days.fillna(""), dtype=object)
+    values = np.asarray(uniques, dtype=object)
+    missing = pd.isna(values)
+    if pd.api.types.infer_dtype(values[~missing], skipna=False) in ("string", "empty"):
+        texts = values.copy()
+        texts[missing] = ""
+        return texts
+    return np.array([_part(v) for v in values], dtype=object)
 
 
-def figure_id(record: dict[str, object]) -> str:
-    """The 16-hex-digit hash of a figure's natural key."""
-    parts = [_part(record.get(col)) for col in _FIRST]
-    parts += [f"{col}={text}" for col in _LATER if (text := _part(record.get(col)))]
-    key = _SEP.join(parts)
-    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+def _mix(words: np.ndarray) -> np.ndarray:
+    # uint64 arithmetic wraps around in numpy arrays, as the finaliser means it to.
+    words = (words ^ (words >> _SHIFTS[0])) * _M1
+    words = (words ^ (words >> _SHIFTS[1])) * _M2
+    return words ^ (words >> _SHIFTS[2])
+
+
+def _words(texts: np.ndarray) -> np.ndarray:
+    """SipHash-2-4 of each text (an object array of str)."""
+    return pd.util.hash_array(texts, hash_key=_KEY, categorize=False)
+
+
+def _column_words(values: Sequence[object], salt: np.uint64) -> np.ndarray:
+    """Each cell's 64-bit word, hashed once per distinct value."""
+    if not isinstance(values, pd.Series | pd.Index | pd.api.extensions.ExtensionArray):
+        # An object array, not a Series: pandas would first infer its string type.
+        values = values if isinstance(values, np.ndarray) else np.array(values, dtype=object)
+    codes, uniques = pd.factorize(values)
+    # A missing cell's code is -1: the last word, the empty text's.
+    texts = np.append(_texts(uniques), "")
+    return (_words(texts) ^ salt)[codes]
+
+
+def _hex(words: np.ndarray) -> np.ndarray:
+    """64-bit words as 16 lowercase hex digits each (an object array of str)."""
+    size = len(words)
+    octets = words.astype(">u8").view(np.uint8).reshape(size, 8)
+    nibbles = np.empty((size, 16), dtype=np.uint8)
+    nibbles[:, 0::2] = octets >> 4
+    nibbles[:, 1::2] = octets & 15
+    return _HEX[nibbles].view("S16").ravel().astype("U16").astype(object)
 
 
 def figure_ids(columns: Mapping[str, Sequence[object]]) -> np.ndarray:
-    """`figure_id` of every figure given column by column: each key column's text at once."""
-    texts = [_texts(columns[col]) for col in _FIRST]
-    keys = [_SEP.join(parts) for parts in zip(*texts, strict=True)]
-    for col in _LATER:
-        later = _texts(columns[col])
-        keys = [k + f"{_SEP}{col}={t}" if t else k for k, t in zip(keys, later, strict=True)]
-    return np.fromiter(
-        (hashlib.sha1(k.encode("utf-8")).hexdigest()[:16] for k in keys),
-        dtype=object,
-        count=len(keys),
-    )
+    """The id of every figure given column by column (a key column left out counts as empty)."""
+    size = len(columns[NATURAL_KEY[0]])
+    folded = np.zeros(size, dtype=np.uint64)
+    for column, salt in zip(NATURAL_KEY, _SALTS, strict=True):
+        values = columns[column] if column in columns else [None] * size
+        folded = _mix(folded ^ _column_words(values, salt))
+    return _hex(folded)
 
 
-def _texts(values: Sequence[object]) -> list[str]:
-    """`_part` of a column: dates as ISO dates, missing as empty, the rest as text."""
-    codes, uniques = pd.factorize(pd.Series(values), use_na_sentinel=False)
-    parts = np.array([_part(u) for u in uniques], dtype=object)
-    return parts[codes].tolist()
+def figure_id(record: Mapping[str, object]) -> str:
+    """The id of one figure, given as a record (a key column left out counts as empty)."""
+    texts = np.array([_part(record.get(column)) for column in NATURAL_KEY], dtype=object)
+    folded = 0
+    for word in (_words(texts) ^ _SALTS).tolist():
+        folded = _mix_one(folded ^ word)
+    return f"{folded:016x}"
+
+
+def _mix_one(word: int) -> int:
+    """`_mix` of one word, in Python's integers."""
+    word = ((word ^ (word >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    word = ((word ^ (word >> 27)) * 0x94D049BB133111EB) & _MASK
+    return word ^ (word >> 31)

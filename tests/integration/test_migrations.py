@@ -1,6 +1,7 @@
 """Schema migrations (Alembic) on SQLite and PostgreSQL: a new store, a store made before
 migrations existed, several processes opening one new store at once, and `etl db`."""
 
+import hashlib
 import os
 import re
 import sqlite3
@@ -19,6 +20,7 @@ from etl.cli import app
 from etl.pipeline import import_hxl
 from etl.store import MigrationError, Store, StoreError, migrate, open_store
 from schemas import tables
+from schemas.figures import NATURAL_KEY
 from tests.factories import (
     copy_reference,
     figure_summary,
@@ -105,6 +107,43 @@ def test_a_store_made_before_migrations_is_stamped_and_keeps_its_data(tmp_path, 
     assert [r["status"] for r in runs(store)] == ["loaded"]
     store.dispose()
     assert _diff(url) == []
+
+
+def _sha1_id(key: dict[str, object]) -> str:
+    """A figure's id as revisions before 0004 made it: SHA-1 of its joined key."""
+    parts = ["" if key[c] is None else str(key[c]) for c in NATURAL_KEY if c != "cause"]
+    parts += [f"cause={key['cause']}"] if key["cause"] else []
+    return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:16]
+
+
+def test_0004_gives_stored_figures_the_ids_their_keys_have_now(tmp_path, backend) -> None:
+    store = make_store(tmp_path)
+    path = good_file(tmp_path)
+    assert import_hxl(store, path).ok
+    before = figure_summary(store)
+    command.downgrade(migrate.alembic_config(store.url), "0003")
+    f = tables.figures
+    with store.engine.begin() as conn:
+        keys = [
+            dict(r)
+            for r in conn.execute(
+                sa.select(f.c.figure_id, *(f.c[c] for c in NATURAL_KEY))
+            ).mappings()
+        ]
+        for key in keys:
+            conn.execute(
+                f.update().where(f.c.figure_id == key["figure_id"]).values(figure_id=_sha1_id(key))
+            )
+    assert migrate.upgrade(store.url) == migrate.head()
+    with store.engine.connect() as conn:
+        stored = conn.execute(sa.select(f.c.figure_id, *(f.c[c] for c in NATURAL_KEY))).mappings()
+        assert sorted(r["figure_id"] for r in stored) == sorted(k["figure_id"] for k in keys)
+    assert figure_summary(store) == before
+    # A reload of the same file finds every figure it stored.
+    again = import_hxl(store, path)
+    assert (again.changes.added, again.changes.removed) == (0, 0)
+    assert again.changes.unchanged == len(keys)
+    store.dispose()
 
 
 def test_a_database_with_only_some_of_the_tables_is_refused(tmp_path, backend) -> None:

@@ -243,8 +243,12 @@ def test_rows_are_rejected_by_position_whatever_the_frame_index() -> None:
     assert list(result.valid["pcode"]) == ["SY07"]
 
 
-def test_a_figure_without_a_cause_keeps_the_id_it_always_had() -> None:
-    import hashlib
+def test_a_figure_id_is_what_it_was_when_stored() -> None:
+    """Ids are stored: a change to how they are made needs a migration that remakes the stored
+    ones (as 0004 did), and this fails until it is noticed."""
+    import datetime as dt
+
+    import numpy as np
 
     from etl.figure_ids import figure_id
 
@@ -258,19 +262,17 @@ def test_a_figure_without_a_cause_keeps_the_id_it_always_had() -> None:
         "period_end": "2020-01-28",
         "unit": "people",
     }
-    before = [
-        "hxl",
-        "a.csv",
-        "OCHA",
-        "idps",
-        "SY07",
-        "",
-        "2020-01-28",
-        "2020-01-28",
-        "",
-        "",
-        "people",
-    ]
-    assert figure_id(record) == hashlib.sha1("\x1f".join(before).encode()).hexdigest()[:16]
-    assert figure_id({**record, "cause": None}) == figure_id(record)
+    assert figure_id(record) == "780fbcaf565beb29"
+    assert figure_id({**record, "cause": "conflict"}) == "3f3d1363736794b0"
+    # A day is a day however it is given; missing is missing.
+    same = {
+        **record,
+        "period_start": dt.date(2020, 1, 28),
+        "period_end": np.datetime64("2020-01-28T00:00"),
+        "cause": None,
+        "sex": float("nan"),
+    }
+    assert figure_id(same) == figure_id(record)
+    # A value in another column is another key.
+    assert figure_id({**record, "sex": "OCHA", "publisher": None}) != figure_id(record)
     assert figure_id({**record, "cause": "conflict"}) != figure_id({**record, "cause": "disaster"})

@@ -103,8 +103,9 @@ class Reader:
         return data.table_page(self.store, self.reference(), s, page, size, sort_by)
 
     def freshness(self) -> pd.DataFrame:
-        """Per source: last successful load and last failure."""
-        return data.freshness(self.store)
+        """Per source: last successful load and last failure. Cached like every read: the
+        runs it is read from are what the data version counts, so a run makes it anew."""
+        return self._cached("freshness", lambda: data.freshness(self.store))
 
     def page_data(self) -> tuple[data.Reference, pd.DataFrame]:
         """The gazetteer and freshness a page starts from; empty while the store is away.

@@ -136,3 +136,23 @@ def test_setting_a_key_again_replaces_it_and_evicts_nothing():
     made.set("v1|view|0", "again")
     assert made.get("v1|view|0") == "again"
     assert all(made.get(f"v1|view|{i}") == i for i in range(1, MEMORY_ENTRIES["view"]))
+
+
+def test_freshness_is_read_once_per_data_version(cache, store, tmp_path, monkeypatch):
+    from dashboard import data
+    from dashboard.reader import Reader
+    from dashboard.settings import DashboardSettings
+
+    assert import_hxl(store, good_file(tmp_path)).ok
+    reads = []
+    real = data.freshness
+    monkeypatch.setattr(data, "freshness", lambda s: reads.append(1) or real(s))
+    reader = Reader(store, DashboardSettings(), cache)
+    first = reader.freshness()
+    assert reader.freshness().equals(first)
+    assert len(reads) == 1
+    # A run that fails is a run too: the page says so at once.
+    assert not import_hxl(store, tmp_path / "missing.csv").ok
+    again = reader.freshness()
+    assert len(reads) == 2
+    assert again["last_failed"].notna().any() and first["last_failed"].isna().all()

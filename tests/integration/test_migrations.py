@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from etl.cli import app
 from etl.pipeline import import_hxl
 from etl.store import MigrationError, Store, StoreError, migrate, open_store
+from etl.store.rekey import rekey_figures
 from schemas import tables
 from schemas.figures import NATURAL_KEY
 from tests.factories import (
@@ -139,6 +140,8 @@ def test_0004_gives_stored_figures_the_ids_their_keys_have_now(tmp_path, backend
         stored = conn.execute(sa.select(f.c.figure_id, *(f.c[c] for c in NATURAL_KEY))).mappings()
         assert sorted(r["figure_id"] for r in stored) == sorted(k["figure_id"] for k in keys)
     assert figure_summary(store) == before
+    with store.engine.begin() as conn:  # every id is its key's already
+        assert rekey_figures(conn) == 0
     # A reload of the same file finds every figure it stored.
     again = import_hxl(store, path)
     assert (again.changes.added, again.changes.removed) == (0, 0)

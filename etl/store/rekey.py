@@ -33,9 +33,10 @@ def rekey_figures(conn: sa.Connection) -> int:
             break
         after = rows[-1][0]
         columns = list(zip(*rows, strict=True))
+        stored = np.asarray(columns[0], dtype=object)
         new = figure_ids(dict(zip(NATURAL_KEY, columns[1:], strict=True)))
-        changed = new != np.asarray(columns[0], dtype=object)
-        olds += np.asarray(columns[0], dtype=object)[changed].tolist()
+        changed = new != stored
+        olds += stored[changed].tolist()
         news += new[changed].tolist()
     update = (
         sa.update(f)

@@ -137,8 +137,8 @@ def test_0004_gives_stored_figures_the_ids_their_keys_have_now(tmp_path, backend
             )
     assert migrate.upgrade(store.url) == migrate.head()
     with store.engine.connect() as conn:
-        stored = conn.execute(sa.select(f.c.figure_id, *(f.c[c] for c in NATURAL_KEY))).mappings()
-        assert sorted(r["figure_id"] for r in stored) == sorted(k["figure_id"] for k in keys)
+        stored = conn.execute(sa.select(f.c.figure_id)).scalars()
+        assert sorted(stored) == sorted(k["figure_id"] for k in keys)
     assert figure_summary(store) == before
     with store.engine.begin() as conn:  # every id is its key's already
         assert rekey_figures(conn) == 0

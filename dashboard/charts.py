@@ -496,7 +496,7 @@ def breakdown_spec(rows: pd.DataFrame, place_name: str) -> dict:
         return empty_spec(f"No figures for the areas within {place_name} in this period")
     labels = [
         f"{r.name} · {r.name_ar}" if isinstance(r.name_ar, str) else r.name
-        for r in rows.itertuples()
+        for r in frame_rows.rows(rows)
     ]
     shares = [share_text(v) for v in rows["share"]]
     traces = [

@@ -195,7 +195,7 @@ def disagreement_table(rows: pd.DataFrame) -> html.Div | dash_table.DataTable:
     """Side by side: what each publisher says for the same place, metric and period."""
     if rows.empty:
         return html.P("No disagreement above the threshold for these places and dates.")
-    data = rows.assign(spread=rows["spread"].map(lambda v: f"{v:.0%}")).to_dict("records")
+    data = frame_rows.records(rows.assign(spread=rows["spread"].map(lambda v: f"{v:.0%}")))
     return dash_table.DataTable(
         id=ids.DISAGREEMENTS_TABLE,
         columns=[

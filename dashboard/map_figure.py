@@ -8,6 +8,7 @@ district's or sub-district's IDP sites are small triangles where CCCM listed the
 
 import math
 
+import numpy as np
 import pandas as pd
 from plotly.colors import make_colorscale, sample_colorscale, sequential
 
@@ -86,45 +87,95 @@ def map_flows(figs: pd.DataFrame, places: pd.DataFrame, limit: int | None = None
     """
     if figs.empty:
         return pd.DataFrame(columns=FLOW_COLUMNS)
-    moves = figs[figs["origin_pcode"].notna() & (figs["role"] == "recommended")]
-    coords = places.dropna(subset=["lat", "lon"]).set_index("pcode")
-    moves = moves[moves["origin_pcode"].isin(coords.index) & moves["pcode"].isin(coords.index)]
-    moves = moves.sort_values(["value", "period_end"], ascending=False, kind="stable")
-    reports = moves.groupby(["origin_pcode", "pcode"])["value"].transform("size")
-    moves = moves.assign(reports=reports).drop_duplicates(["origin_pcode", "pcode"])
-    if limit is not None:
-        moves = moves.head(limit)
-    # Both ends looked up for every arrow at once: one `.loc` per arrow cost most of a map.
-    ends = coords[["name", "lat", "lon"]]
-    origins = frame_rows.rows(ends.reindex(moves["origin_pcode"]))
-    heres = frame_rows.rows(ends.reindex(moves["pcode"]))
+    ends = _located(places)
+    # Column by column: a national view has a thousand and more moves, and the arrows are
+    # the thirty largest of them, so only those are walked as rows.
+    recommended = (figs["role"] == "recommended").to_numpy(dtype=bool, na_value=False)
+    keep = (
+        recommended
+        & figs["origin_pcode"].notna().to_numpy(dtype=bool)
+        & figs["origin_pcode"].isin(ends).to_numpy(dtype=bool)
+        & figs["pcode"].isin(ends).to_numpy(dtype=bool)
+    )
+    at = np.flatnonzero(keep)
+    # The largest first, then the latest; equals as they came (a stable sort).
+    values = figs["value"].to_numpy(dtype="float64", na_value=np.nan)[at]
+    days = _days(figs["period_end"])[at]
+    at = at[np.lexsort((-days, -values))]
+    origins = figs["origin_pcode"].to_numpy(dtype=object)[at]
+    heres = figs["pcode"].to_numpy(dtype=object)[at]
+    pair = _pair_ids(origins, heres)
+    reports = np.bincount(pair)[pair] if len(pair) else pair
+    first = np.sort(np.unique(pair, return_index=True)[1])[:limit]
+    chosen = at[first]
     rows = []
-    for r, origin, here in zip(frame_rows.rows(moves), origins, heres, strict=True):
-        value_text = format_value(r.value, r.qualifier)
-        origin_name = str(origin.name) if pd.notna(origin.name) else r.origin_pcode
-        name = str(here.name) if pd.notna(here.name) else r.pcode
-        more = f"; the largest of {r.reports} reports" if r.reports > 1 else ""
+    for origin, here, value, qualifier, start, end, publisher, count in zip(
+        origins[first].tolist(),
+        heres[first].tolist(),
+        figs["value"].take(chosen).tolist(),
+        figs["qualifier"].take(chosen).tolist(),
+        figs["period_start"].take(chosen).tolist(),
+        figs["period_end"].take(chosen).tolist(),
+        figs["publisher"].take(chosen).tolist(),
+        reports[first].tolist(),
+        strict=True,
+    ):
+        origin_name, origin_lat, origin_lon = ends[origin]
+        name, lat, lon = ends[here]
+        origin_name = origin_name if pd.notna(origin_name) else origin
+        name = name if pd.notna(name) else here
+        value_text = format_value(value, qualifier)
+        more = f"; the largest of {count} reports" if count > 1 else ""
         rows.append(
             {
-                "origin_pcode": r.origin_pcode,
-                "origin_name": origin_name,
-                "origin_lat": float(origin.lat),
-                "origin_lon": float(origin.lon),
-                "pcode": r.pcode,
-                "name": name,
-                "lat": float(here.lat),
-                "lon": float(here.lon),
-                "value": int(r.value),
+                "origin_pcode": origin,
+                "origin_name": str(origin_name),
+                "origin_lat": origin_lat,
+                "origin_lon": origin_lon,
+                "pcode": here,
+                "name": str(name),
+                "lat": lat,
+                "lon": lon,
+                "value": int(value),
                 "value_text": value_text,
                 "text": (
                     f"{value_text} from {origin_name} to {name}, "
-                    f"{format_period(r.period_start, r.period_end)} "
-                    f"({publisher_name(r.publisher)}){more}"
+                    f"{format_period(start, end)} "
+                    f"({publisher_name(publisher)}){more}"
                 ),
-                "reports": int(r.reports),
+                "reports": int(count),
             }
         )
     return pd.DataFrame(rows, columns=FLOW_COLUMNS)
+
+
+def _located(places: pd.DataFrame) -> dict[str, tuple[object, float, float]]:
+    """The name and seat of each place with one, by P-code."""
+    placed = places[places["lat"].notna() & places["lon"].notna()]
+    return {
+        pcode: (name, float(lat), float(lon))
+        for pcode, name, lat, lon in zip(
+            placed["pcode"].tolist(),
+            placed["name"].tolist(),
+            placed["lat"].tolist(),
+            placed["lon"].tolist(),
+            strict=True,
+        )
+    }
+
+
+def _days(stamps: pd.Series) -> np.ndarray:
+    """Days since 1970 as floats, NaN for none: sortable either way."""
+    values = stamps.to_numpy(dtype="datetime64[ns]")
+    days = values.astype("datetime64[D]").astype(np.int64).astype("float64")
+    return np.where(np.isnat(values), np.nan, days)
+
+
+def _pair_ids(origins: np.ndarray, heres: np.ndarray) -> np.ndarray:
+    """A number per distinct (origin, destination)."""
+    origin, _ = pd.factorize(origins)
+    here, distinct = pd.factorize(heres)
+    return pd.factorize(origin.astype(np.int64) * max(len(distinct), 1) + here)[0]
 
 
 def _values(parts: pd.DataFrame, measure: str) -> list[float | None]:

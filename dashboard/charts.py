@@ -91,28 +91,17 @@ def drawn_rows(figs: pd.DataFrame) -> tuple[pd.DataFrame, list[Series]]:
     rows = figs[figs["sex"].isna() & figs["age_group"].isna()] if not figs.empty else figs
     if rows.empty:
         return rows, []
-    rows = rows.assign(org=organisations(rows), origin=rows["origin_pcode"].fillna(""))
-    # One pass marks the cumulative runs; grouping once by series key avoids a group per start.
-    run_size = rows.groupby(["metric", "org", "role", "period_start", "origin"])["value"].transform(
-        "size"
-    )
-    flow = rows["metric"].isin([m.value for m in FLOW_METRICS])
-    rows["kind"] = "stock"
-    rows.loc[flow, "kind"] = "flow"
-    rows.loc[flow & (run_size > 1), "kind"] = "cumulative"
-    cumulative = rows["kind"] == "cumulative"
-    rows["run"] = ""
-    rows.loc[cumulative, "run"] = (
-        rows.loc[cumulative, "period_start"].dt.strftime("%Y-%m-%d")
-        + "|"
-        + rows.loc[cumulative, "origin"]
-    )
     keys = ["metric", "org", "role", "kind", "run"]
+    rows = _series_columns(rows)
     # One sort makes every series a contiguous slice: slicing arrays is cheap, a frame per
-    # group is not when a national view has a hundred and more series.
-    rows = rows.sort_values([*keys, "period_end"], kind="stable")
-    ids = rows.groupby(keys, sort=False).ngroup().to_numpy()
-    bounds = [0, *(np.flatnonzero(np.diff(ids)) + 1).tolist(), len(rows)]
+    # group is not when a national view has a hundred and more series. Column by column:
+    # pandas' group-bys and multi-column sorts cost more than these codes.
+    codes = [_sorted_codes(rows[key].to_numpy(dtype=object)) for key in keys]
+    ends = rows["period_end"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    order = np.lexsort((ends, *codes[::-1]))
+    rows = rows.take(order)
+    series = _combined(*(code[order] for code in codes))
+    bounds = [0, *(np.flatnonzero(np.diff(series)) + 1).tolist(), len(rows)]
     firsts = frame_rows.rows(rows[keys].iloc[bounds[:-1]])
     out: list[Series] = []
     merged: tuple[str, str, str] | None = None
@@ -130,6 +119,55 @@ def drawn_rows(figs: pd.DataFrame) -> tuple[pd.DataFrame, list[Series]]:
             label = f"{label} since {run.split('|')[0]} (cumulative)"
         out.append(Series(f"{label} — {org}{suffix}", kind, org, lo, hi, metric=metric, role=role))
     return rows, out
+
+
+def _series_columns(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows with what sorts them into series: `org`, `origin` (none is ""), `kind`
+    (stock, flow or cumulative) and a cumulative run's `run` (its start and origin)."""
+    org = organisations(rows).to_numpy(dtype=object)
+    origin = rows["origin_pcode"].fillna("")
+    metric = rows["metric"].to_numpy(dtype=object)
+    starts = rows["period_start"]
+    # Flows of one publisher, metric and origin that share their start are a cumulative run.
+    run_size = _sizes(
+        metric,
+        org,
+        rows["role"].to_numpy(dtype=object),
+        starts.to_numpy(),
+        origin.to_numpy(dtype=object),
+    )
+    flow = np.isin(metric, [m.value for m in FLOW_METRICS])
+    kind = np.where(flow, np.where(run_size > 1, "cumulative", "flow"), "stock").astype(object)
+    cumulative = kind == "cumulative"
+    run = np.full(len(rows), "", dtype=object)
+    run[cumulative] = (
+        starts[cumulative].dt.strftime("%Y-%m-%d") + "|" + origin[cumulative]
+    ).to_numpy(dtype=object)
+    return rows.assign(
+        org=pd.Series(org, index=rows.index, dtype=object),
+        origin=origin,
+        kind=pd.Series(kind, index=rows.index, dtype="str"),
+        run=pd.Series(run, index=rows.index, dtype="str"),
+    )
+
+
+def _sorted_codes(column: np.ndarray) -> np.ndarray:
+    """Each value's rank among the column's distinct values, in sorted order."""
+    return pd.factorize(column, sort=True, use_na_sentinel=False)[0]
+
+
+def _combined(*codes: np.ndarray) -> np.ndarray:
+    """A number per distinct combination of the codes."""
+    key = np.zeros(len(codes[0]), dtype=np.int64)
+    for code in codes:
+        key = pd.factorize(key * (int(code.max(initial=0)) + 1) + code)[0]
+    return key
+
+
+def _sizes(*columns: np.ndarray) -> np.ndarray:
+    """How many rows share each row's combination of the columns' values."""
+    key = _combined(*(pd.factorize(c, use_na_sentinel=False)[0] for c in columns))
+    return np.bincount(key)[key]
 
 
 def series_of(figs: pd.DataFrame) -> list[tuple[str, str, str, pd.DataFrame]]:

@@ -88,7 +88,7 @@ def series_view(line: data.Timeline, s: ViewState, triangulation: bool) -> tuple
         return spec, []
     notes = layout.series_notes(
         charts.style_key(own_shown, triangulation, picked),
-        charts.series_events(own_shown, line.events, triangulation),
+        charts.series_events(own_shown, line.events, triangulation, picked),
     )
     return charts.with_caption(spec, *caption), notes
 

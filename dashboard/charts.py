@@ -82,6 +82,10 @@ class Series:
     role: str = "recommended"
 
 
+# The rows the time series draws, sorted into series (`drawn_rows`), and the series.
+Drawn = tuple[pd.DataFrame, list[Series]]
+
+
 def drawn_rows(figs: pd.DataFrame) -> tuple[pd.DataFrame, list[Series]]:
     """The undisaggregated figures sorted into contiguous series, and the series.
 
@@ -252,8 +256,10 @@ def drawable(figs: pd.DataFrame, triangulation: bool = False) -> pd.DataFrame:
     """The figures the time series draws: undisaggregated, and recommended unless asked."""
     if figs.empty:
         return figs
-    rows = figs[figs["sex"].isna() & figs["age_group"].isna()]
-    return rows if triangulation else rows[rows["role"] == "recommended"]
+    keep = figs["sex"].isna().to_numpy() & figs["age_group"].isna().to_numpy()
+    if not triangulation:
+        keep &= (figs["role"] == "recommended").to_numpy(dtype=bool, na_value=False)
+    return figs[keep]
 
 
 SHORT_PUBLISHER = 24  # characters of a publisher's name a phone's legend row holds
@@ -267,10 +273,14 @@ def short_publisher(org: str) -> str:
 
 
 def series_events(
-    figs: pd.DataFrame, events: pd.DataFrame, triangulation: bool = False
+    figs: pd.DataFrame,
+    events: pd.DataFrame,
+    triangulation: bool = False,
+    picked: Drawn | None = None,
 ) -> list[dict[str, object]]:
-    """The runs of events the time series marks, keyed as on the chart; none on an empty one."""
-    rows = drawable(figs, triangulation)
+    """The runs of events the time series marks, keyed as on the chart; none on an empty one
+    (`picked`: `drawn(figs, triangulation)`, when the caller has it)."""
+    rows = picked[0] if picked is not None else drawable(figs, triangulation)
     if rows.empty:
         return []
     return event_labels(events, rows["period_end"].min(), rows["period_end"].max())
@@ -284,8 +294,6 @@ def _lower(metric: str) -> str:
     label = METRIC_LABELS.get(metric, metric)
     return label[:1].lower() + label[1:]
 
-
-Drawn = tuple[pd.DataFrame, list[Series]]
 
 
 def drawn(figs: pd.DataFrame, triangulation: bool = False) -> Drawn:

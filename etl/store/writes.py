@@ -177,6 +177,22 @@ def _changed(
     return out
 
 
+# The order a load's rows go in: by place, metric and date. A page reads one place's figures
+# (of a metric, up to a date) at a time; rows that went in together lie together in the
+# table, so such a read touches a few pages rather than one a row.
+PLACE_ORDER = ["pcode", "metric", "period_end"]
+
+
+def _place_ordered(columns: list[np.ndarray]) -> list[np.ndarray]:
+    """Figures' columns (as `figure_columns` gives them) in `PLACE_ORDER`."""
+    if not len(columns[0]):
+        return columns
+    keys = [columns[COLUMNS.index(name)] for name in PLACE_ORDER]
+    ranks = [pd.factorize(key, sort=True, use_na_sentinel=False)[0] for key in keys]
+    order = np.lexsort(ranks[::-1])
+    return [column[order] for column in columns]
+
+
 def replace_figures(
     engine: sa.Engine,
     source: str,
@@ -219,7 +235,7 @@ def replace_figures(
             changed = ids[is_changed].tolist()
             for chunk in _chunks([*stale, *changed], CHUNK):
                 conn.execute(f.delete().where(f.c.figure_id.in_(chunk)))
-            fresh = [col[is_fresh] for col in python]
+            fresh = _place_ordered([col[is_fresh] for col in python])
             if conn.dialect.name != "postgresql":
                 fresh = _bound(conn, f, fresh)
             rows = list(zip(*fresh, strict=True))

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from etl.store import Store, StoreError, reads, writes
 from etl.store.writes import Changes
 from schemas import tables
+from schemas.figures import COLUMNS
 from tests.factories import figure_frame, figure_record, stored_figures
 
 
@@ -95,6 +96,39 @@ def test_unchanged_rows_are_left_alone_and_changed_ones_replaced(store: Store) -
     assert after[changed]["value"] == 7
     assert after[changed]["run_id"] == "run-2"
     assert all(after[f] == before[f] for f in after if f != changed)
+
+
+def test_a_load_goes_in_by_place_metric_and_date(
+    store: Store, spy: dict[str, list[int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Rows that go in together lie together: a page reading one place's figures then reads a
+    # few pages of the table, not one a row.
+    inserted: list[tuple] = []
+    spied = writes._insert_chunk
+
+    def keep(conn, rows):  # type: ignore[no-untyped-def]
+        inserted.extend(rows)
+        spied(conn, rows)
+
+    monkeypatch.setattr(writes, "_insert_chunk", keep)
+    scrambled = [
+        ("SY07", "population", "2020-03-01"),
+        ("SY02", "idps", "2020-02-01"),
+        ("SY07", "idps", "2020-03-01"),
+        ("SY02", "idps", "2020-01-01"),
+        ("SY07", "idps", "2020-01-01"),
+    ]
+    frame = figure_frame(
+        *[
+            figure_record(pcode=pcode, metric=metric, period_start=day, period_end=day)
+            for pcode, metric, day in scrambled
+        ]
+    )
+    writes.replace_figures(store.engine, "hxl", "test.csv", frame)
+    at = [COLUMNS.index(c) for c in ("pcode", "metric", "period_end")]
+    went_in = [(row[at[0]], row[at[1]], str(row[at[2]])[:10]) for row in inserted]
+    assert went_in == sorted(scrambled)
+    assert spy["chunks"] == [2, 2, 1]
 
 
 def test_new_places_are_copied_in_and_known_ones_never_changed(store: Store) -> None:

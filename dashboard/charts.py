@@ -18,6 +18,7 @@ from dashboard.formatting import (
     hover_texts,
     organisations,
 )
+from dashboard.group_codes import combined, group_sizes
 from schemas.enums import FLOW_METRICS
 
 # Okabe-Ito: distinguishable with the common forms of colour blindness.
@@ -86,7 +87,7 @@ class Series:
 Drawn = tuple[pd.DataFrame, list[Series]]
 
 
-def drawn_rows(figs: pd.DataFrame) -> tuple[pd.DataFrame, list[Series]]:
+def drawn_rows(figs: pd.DataFrame) -> Drawn:
     """The undisaggregated figures sorted into contiguous series, and the series.
 
     A run of flows with the same start and later ends is one cumulative series; other flows
@@ -104,7 +105,7 @@ def drawn_rows(figs: pd.DataFrame) -> tuple[pd.DataFrame, list[Series]]:
     ends = rows["period_end"].to_numpy(dtype="datetime64[ns]").view(np.int64)
     order = np.lexsort((ends, *codes[::-1]))
     rows = rows.take(order)
-    series = _combined(*(code[order] for code in codes))
+    series = combined(*(code[order] for code in codes))
     bounds = [0, *(np.flatnonzero(np.diff(series)) + 1).tolist(), len(rows)]
     firsts = frame_rows.rows(rows[keys].iloc[bounds[:-1]])
     out: list[Series] = []
@@ -133,7 +134,7 @@ def _series_columns(rows: pd.DataFrame) -> pd.DataFrame:
     metric = rows["metric"].to_numpy(dtype=object)
     starts = rows["period_start"]
     # Flows of one publisher, metric and origin that share their start are a cumulative run.
-    run_size = _sizes(
+    run_size = group_sizes(
         metric,
         org,
         rows["role"].to_numpy(dtype=object),
@@ -158,20 +159,6 @@ def _series_columns(rows: pd.DataFrame) -> pd.DataFrame:
 def _sorted_codes(column: np.ndarray) -> np.ndarray:
     """Each value's rank among the column's distinct values, in sorted order."""
     return pd.factorize(column, sort=True, use_na_sentinel=False)[0]
-
-
-def _combined(*codes: np.ndarray) -> np.ndarray:
-    """A number per distinct combination of the codes."""
-    key = np.zeros(len(codes[0]), dtype=np.int64)
-    for code in codes:
-        key = pd.factorize(key * (int(code.max(initial=0)) + 1) + code)[0]
-    return key
-
-
-def _sizes(*columns: np.ndarray) -> np.ndarray:
-    """How many rows share each row's combination of the columns' values."""
-    key = _combined(*(pd.factorize(c, use_na_sentinel=False)[0] for c in columns))
-    return np.bincount(key)[key]
 
 
 def series_of(figs: pd.DataFrame) -> list[tuple[str, str, str, pd.DataFrame]]:
@@ -293,7 +280,6 @@ def _lower(metric: str) -> str:
     """A metric's label inside a sentence: "people displaced (IDPs)"."""
     label = METRIC_LABELS.get(metric, metric)
     return label[:1].lower() + label[1:]
-
 
 
 def drawn(figs: pd.DataFrame, triangulation: bool = False) -> Drawn:

@@ -16,6 +16,7 @@ from dashboard import frame_rows
 from dashboard import sites as sites_layer
 from dashboard.boundaries import ATTRIBUTION, DISCLAIMER, Shape
 from dashboard.formatting import format_period, format_value, publisher_name
+from dashboard.group_codes import group_ids
 from schemas.pcodes import country_of, parent_of
 
 # What the map can be coloured by: breakdown column, label, number format of the legend.
@@ -104,7 +105,7 @@ def map_flows(figs: pd.DataFrame, places: pd.DataFrame, limit: int | None = None
     at = at[np.lexsort((-days, -values))]
     origins = figs["origin_pcode"].to_numpy(dtype=object)[at]
     heres = figs["pcode"].to_numpy(dtype=object)[at]
-    pair = _pair_ids(origins, heres)
+    pair = group_ids(origins, heres)
     reports = np.bincount(pair)[pair] if len(pair) else pair
     first = np.sort(np.unique(pair, return_index=True)[1])[:limit]
     chosen = at[first]
@@ -169,13 +170,6 @@ def _days(stamps: pd.Series) -> np.ndarray:
     values = stamps.to_numpy(dtype="datetime64[ns]")
     days = values.astype("datetime64[D]").astype(np.int64).astype("float64")
     return np.where(np.isnat(values), np.nan, days)
-
-
-def _pair_ids(origins: np.ndarray, heres: np.ndarray) -> np.ndarray:
-    """A number per distinct (origin, destination)."""
-    origin, _ = pd.factorize(origins)
-    here, distinct = pd.factorize(heres)
-    return pd.factorize(origin.astype(np.int64) * max(len(distinct), 1) + here)[0]
 
 
 def _values(parts: pd.DataFrame, measure: str) -> list[float | None]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from dashboard.group_codes import group_ids
 from schemas.enums import FLOW_METRICS
 from schemas.figures import organisation
 
@@ -62,14 +63,9 @@ class StockOrder:
 def stock_order(figs: pd.DataFrame) -> StockOrder:
     """The series and the latest-first rank of each figure, worked out once per place so each
     range's `with_earlier_stocks` only picks among them."""
-    # A series code from each key column's codes, folded one column at a time so the
-    # combined number stays small; figure ids are unique, so latest first is a plain sort.
+    # Figure ids are unique, so latest first is a plain sort.
     orgs = figs["publisher"].map(organisation)
-    series = np.zeros(len(figs), dtype=np.int64)
-    for column in _SERIES:
-        values = orgs if column == "org" else figs[column]
-        codes = pd.factorize(values, use_na_sentinel=False)[0]
-        series = pd.factorize(series * (int(codes.max(initial=0)) + 1) + codes)[0]
+    series = group_ids(*(orgs if column == "org" else figs[column] for column in _SERIES))
     ascending = np.lexsort((figs["figure_id"].to_numpy(), figs["period_end"].to_numpy()))
     rank = np.empty(len(figs), dtype=np.int64)
     rank[ascending[::-1]] = np.arange(len(figs))

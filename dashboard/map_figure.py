@@ -106,7 +106,7 @@ def map_flows(figs: pd.DataFrame, places: pd.DataFrame, limit: int | None = None
     origins = figs["origin_pcode"].to_numpy(dtype=object)[at]
     heres = figs["pcode"].to_numpy(dtype=object)[at]
     pair = group_ids(origins, heres)
-    reports = np.bincount(pair)[pair] if len(pair) else pair
+    reports = np.bincount(pair)[pair]
     first = np.sort(np.unique(pair, return_index=True)[1])[:limit]
     chosen = at[first]
     rows = []

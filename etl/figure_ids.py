@@ -24,7 +24,8 @@ _M2 = np.uint64(0x94D049BB133111EB)
 _SHIFTS = (np.uint64(30), np.uint64(27), np.uint64(31))
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 _MASK = (1 << 64) - 1
-_KEY = "displacement-ids"  # SipHash's 16-byte key
+_KEY = "displacement-ids"
+ALIKE_WHEN_EQUAL = (str, dt.date)  # SipHash's 16-byte key
 # Each key column's salt: the first 8 bytes of its name's BLAKE2b.
 _SALTS = np.array(
     [
@@ -63,6 +64,20 @@ def _texts(uniques: object) -> np.ndarray:
     return np.array([_part(v) for v in values], dtype=object)
 
 
+def all_alike(values: np.ndarray) -> bool:
+    """Whether an object array holds one text, date or None throughout (cells equal to the
+    first, which for these means alike; not numbers: True == 1 == 1.0), looking at two
+    cells before all."""
+    if values.dtype != object or len(values) < 2:
+        return False
+    first = values[0]
+    if first is not None and not isinstance(first, ALIKE_WHEN_EQUAL):
+        return False
+    if not all(cell is first or cell == first for cell in values[[len(values) // 2, -1]]):
+        return False
+    return bool(np.equal(values, first).all())
+
+
 def _mix(words: np.ndarray) -> np.ndarray:
     # uint64 arithmetic wraps around in numpy arrays, as the finaliser means it to.
     words = (words ^ (words >> _SHIFTS[0])) * _M1
@@ -80,6 +95,8 @@ def _column_words(values: Sequence[object], salt: np.uint64) -> np.ndarray:
     if not isinstance(values, pd.Series | pd.Index | pd.api.extensions.ExtensionArray):
         # An object array, not a Series: pandas would first infer its string type.
         values = values if isinstance(values, np.ndarray) else np.array(values, dtype=object)
+        if all_alike(values):  # one value throughout: hashed once, no cell looked up
+            return np.full(len(values), _words(_texts(values[:1]))[0] ^ salt)
     codes, uniques = pd.factorize(values)
     # A missing cell's code is -1: the last word, the empty text's.
     texts = np.append(_texts(uniques), "")

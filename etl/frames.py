@@ -2,10 +2,14 @@
 
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
-from etl.figure_ids import figure_ids
+from etl.figure_ids import all_alike, figure_ids
 from schemas.figures import COLUMNS, NATURAL_KEY
+
+WHOLE_NUMBERS = ("admin_level", "value")
+DAYS = ("period_start", "period_end")
 
 
 def to_figure_frame(records: list[dict[str, object]]) -> pd.DataFrame:
@@ -31,17 +35,42 @@ def figure_frame(columns: Mapping[str, Sequence[object]]) -> pd.DataFrame:
     """Canonical figures given column by column (all of `COLUMNS`) as a typed frame."""
     if not columns:
         return to_figure_frame([])
-    return _typed(pd.DataFrame({col: columns[col] for col in COLUMNS}))
+    # Typed one by one, then put together as they are: a frame of object columns would first
+    # infer each column's type and copy it, only for the types to be set again.
+    typed = {col: _typed_column(col, columns[col]) for col in COLUMNS}
+    return pd.DataFrame(typed, copy=False)
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     for col in COLUMNS:
-        if col in ("admin_level", "value"):
-            frame[col] = pd.array(frame[col], dtype="Int64")
-        elif col in ("period_start", "period_end"):
-            frame[col] = pd.to_datetime(frame[col]).astype("datetime64[us]")
-        elif col == "retrieved_at":
-            frame[col] = pd.to_datetime(frame[col], utc=True).astype("datetime64[us, UTC]")
-        else:
-            frame[col] = frame[col].astype("str")
+        frame[col] = _typed_column(col, frame[col])
     return frame
+
+
+def _typed_column(col: str, values: Sequence[object]) -> pd.api.extensions.ExtensionArray:
+    """One canonical column in its canonical dtype.
+
+    A column of one value (or none) repeats its one typed cell: most columns of a response say
+    the same thing of every figure, and typing each cell is most of the cost of building it.
+    """
+    if isinstance(values, np.ndarray) and all_alike(values):
+        return _typed_column(col, values[:1]).take(np.zeros(len(values), dtype=np.intp))
+    if col in WHOLE_NUMBERS:
+        return _whole_numbers(values)
+    if col in DAYS:
+        return pd.to_datetime(values).astype("datetime64[us]").array
+    if col == "retrieved_at":
+        return pd.to_datetime(values, utc=True).astype("datetime64[us, UTC]").array
+    if isinstance(values, pd.Series):
+        return values.astype("str").array
+    return pd.array(values, dtype="str")
+
+
+def _whole_numbers(values: Sequence[object]) -> pd.api.extensions.ExtensionArray:
+    """Whole numbers, None missing; plain Python integers (most of what connectors give)
+    straight into int64, the rest checked and converted by pandas."""
+    plain = isinstance(values, np.ndarray) and values.dtype == object
+    if plain and pd.api.types.infer_dtype(values, skipna=False) == "integer":
+        # too large for 64 bits: the OverflowError pandas would raise
+        return pd.array(values.astype(np.int64), dtype="Int64")
+    return pd.array(values, dtype="Int64")

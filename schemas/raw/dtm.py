@@ -8,6 +8,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from schemas.raw.hdx_hapi import (
+    cells_check,
     is_iso3_letters,
     is_iso_datetime,
     is_text,
@@ -59,12 +60,12 @@ class DtmAdmin0Model(pa.DataFrameModel):
     class Config:
         strict = False  # year/month of the reporting date and status fields are not used
 
-    @pa.check("admin0Pcode", name="iso3_code")
+    @cells_check("admin0Pcode", name="iso3_code")
     @classmethod
     def _iso3(cls, s: Series[object]) -> Series[bool]:
         return per_value(s, is_iso3_letters)
 
-    @pa.check(
+    @cells_check(
         "operation",
         "admin0Name",
         "displacementReason",
@@ -76,14 +77,14 @@ class DtmAdmin0Model(pa.DataFrameModel):
     def _text(cls, s: Series[object]) -> Series[bool]:
         return per_type(s, is_text)
 
-    @pa.check(
+    @cells_check(
         "numPresentIdpInd", "numberMales", "numberFemales", "roundNumber", "id", name="number"
     )
     @classmethod
     def _number(cls, s: Series[object]) -> Series[bool]:
         return per_type(s, is_number)
 
-    @pa.check("reportingDate", name="iso_datetime")
+    @cells_check("reportingDate", name="iso_datetime")
     @classmethod
     def _date(cls, s: Series[object]) -> Series[bool]:
         return per_value(s, is_iso_datetime)
@@ -95,7 +96,7 @@ class DtmAdmin1Model(DtmAdmin0Model):
     admin1Name: Series[object] = pa.Field(nullable=True, description="Admin 1 name.")
     admin1Pcode: Series[object] = pa.Field(nullable=True, description="Admin 1 P-code.")
 
-    @pa.check("admin1Name", "admin1Pcode", name="text")
+    @cells_check("admin1Name", "admin1Pcode", name="text")
     @classmethod
     def _admin1(cls, s: Series[object]) -> Series[bool]:
         return per_type(s, is_text)
@@ -107,7 +108,7 @@ class DtmAdmin2Model(DtmAdmin1Model):
     admin2Name: Series[object] = pa.Field(nullable=True, description="Admin 2 name.")
     admin2Pcode: Series[object] = pa.Field(nullable=True, description="Admin 2 P-code.")
 
-    @pa.check("admin2Name", "admin2Pcode", name="text")
+    @cells_check("admin2Name", "admin2Pcode", name="text")
     @classmethod
     def _admin2(cls, s: Series[object]) -> Series[bool]:
         return per_type(s, is_text)

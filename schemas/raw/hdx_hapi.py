@@ -7,6 +7,7 @@ Fields from OCHA-DAP/hdx-hapi (endpoints/models, hapi_schema enums) and the HAPI
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -70,28 +71,49 @@ Test = Callable[[object], bool]
 _HASHABLE = frozenset({str, int, float, bool})
 
 
+def cells_check(*fields: str, name: str) -> Callable[..., Any]:
+    """A check of each cell of `fields` through `per_type` or `per_value`, which pass a null
+    cell (None, NaN) themselves: nullability is the field's own check. Pandera is told so,
+    and need not look for nulls in each column, then again in each result, before and after
+    every check (two passes over every cell, most of the time a check takes)."""
+    return pa.check(*fields, name=name, ignore_na=False)
+
+
+def is_null(value: object) -> bool:
+    """None or NaN: a cell that says nothing."""
+    return value is None or (isinstance(value, float) and value != value)
+
+
 def per_type(series: pd.Series, test: Test) -> pd.Series:
     """`test` of every cell, for a test that looks at nothing but a cell's type: it runs
-    once per type the column holds."""
+    once per type the column holds. A null cell passes."""
     values = series.tolist()
-    kinds = list(map(type, values))
-    samples = dict(zip(kinds, values, strict=True))
-    verdicts = {kind: bool(test(value)) for kind, value in samples.items()}
+    verdicts = {kind: _passes(kind, values, test) for kind in set(map(type, values))}
     if all(verdicts.values()):
         return pd.Series(True, index=series.index, dtype=bool)
-    passed = np.fromiter(map(verdicts.__getitem__, kinds), dtype=bool, count=len(kinds))
-    return pd.Series(passed, index=series.index)
+    cells = (is_null(value) or verdicts[type(value)] for value in values)
+    return pd.Series(np.fromiter(cells, dtype=bool, count=len(values)), index=series.index)
+
+
+def _passes(kind: type, values: list[object], test: Test) -> bool:
+    """`test` of the first cell of type `kind` that is not null (none: it passes)."""
+    sample = next((v for v in values if type(v) is kind and not is_null(v)), None)
+    return sample is None or bool(test(sample))
 
 
 def per_value(series: pd.Series, test: Test) -> pd.Series:
     """`test` of every cell, run once per distinct value where every cell is of one plain
-    type (text, whole number, number or boolean), else once per cell."""
+    type (text, whole number, number or boolean), else once per cell. A null cell passes."""
+
+    def passes(value: object) -> bool:
+        return is_null(value) or bool(test(value))
+
     values = series.to_numpy(dtype=object)
     kinds = set(map(type, values))
     if len(kinds) != 1 or not kinds <= _HASHABLE:
-        return series.map(test)
+        return series.map(passes).astype(bool)
     codes, distinct = pd.factorize(values, use_na_sentinel=False)
-    verdicts = np.fromiter(map(test, distinct), dtype=bool, count=len(distinct))
+    verdicts = np.fromiter(map(passes, distinct), dtype=bool, count=len(distinct))
     return pd.Series(verdicts[codes], index=series.index)
 
 
@@ -135,12 +157,12 @@ class _Located(pa.DataFrameModel):
     class Config:
         strict = False  # refs, provider names and has_hrp/in_gho come and go between versions
 
-    @pa.check("location_code", name="iso3_code")
+    @cells_check("location_code", name="iso3_code")
     @classmethod
     def _iso3(cls, s: Series[object]) -> Series[bool]:
         return per_value(s, is_iso3_letters)
 
-    @pa.check(
+    @cells_check(
         "location_name",
         "admin1_code",
         "admin1_name",
@@ -155,12 +177,12 @@ class _Located(pa.DataFrameModel):
     def _text(cls, s: Series[object]) -> Series[bool]:
         return per_type(s, is_text)
 
-    @pa.check("population", "admin_level", name="whole_number")
+    @cells_check("population", "admin_level", name="whole_number")
     @classmethod
     def _whole(cls, s: Series[object]) -> Series[bool]:
         return per_type(s, is_whole)
 
-    @pa.check("reference_period_start", "reference_period_end", name="iso_datetime")
+    @cells_check("reference_period_start", "reference_period_end", name="iso_datetime")
     @classmethod
     def _dates(cls, s: Series[object]) -> Series[bool]:
         return per_value(s, is_iso_datetime)
@@ -178,12 +200,12 @@ class HapiIdpsModel(_Located):
         description="First day the number applies to (ISO date-time)."
     )
 
-    @pa.check("operation", name="text")
+    @cells_check("operation", name="text")
     @classmethod
     def _operation(cls, s: Series[object]) -> Series[bool]:
         return per_type(s, is_text)
 
-    @pa.check("reporting_round", name="whole_number")
+    @cells_check("reporting_round", name="whole_number")
     @classmethod
     def _round(cls, s: Series[object]) -> Series[bool]:
         return per_type(s, is_whole)
@@ -199,7 +221,7 @@ class HapiPopulationModel(_Located):
         nullable=True, description="Age band such as 0-4 or 80+, or all (no disaggregation)."
     )
 
-    @pa.check("age_range", name="text")
+    @cells_check("age_range", name="text")
     @classmethod
     def _age(cls, s: Series[object]) -> Series[bool]:
         return per_type(s, is_text)
@@ -229,24 +251,24 @@ class HapiRefugeesModel(pa.DataFrameModel):
     class Config:
         strict = False  # origin/asylum refs and min/max age are not used
 
-    @pa.check("origin_location_code", "asylum_location_code", name="iso3_code")
+    @cells_check("origin_location_code", "asylum_location_code", name="iso3_code")
     @classmethod
     def _iso3(cls, s: Series[object]) -> Series[bool]:
         return per_value(s, is_iso3_letters)
 
-    @pa.check(
+    @cells_check(
         "resource_hdx_id", "origin_location_name", "asylum_location_name", "age_range", name="text"
     )
     @classmethod
     def _text(cls, s: Series[object]) -> Series[bool]:
         return per_type(s, is_text)
 
-    @pa.check("population", name="whole_number")
+    @cells_check("population", name="whole_number")
     @classmethod
     def _whole(cls, s: Series[object]) -> Series[bool]:
         return per_type(s, is_whole)
 
-    @pa.check("reference_period_start", "reference_period_end", name="iso_datetime")
+    @cells_check("reference_period_start", "reference_period_end", name="iso_datetime")
     @classmethod
     def _dates(cls, s: Series[object]) -> Series[bool]:
         return per_value(s, is_iso_datetime)
@@ -263,7 +285,7 @@ class HapiAdmin1Model(pa.DataFrameModel):
     class Config:
         strict = False  # ids, refs and validity dates are not used
 
-    @pa.check("code", "name", "location_code", "location_name", name="text")
+    @cells_check("code", "name", "location_code", "location_name", name="text")
     @classmethod
     def _text(cls, s: Series[object]) -> Series[bool]:
         return per_type(s, is_text)
@@ -275,7 +297,7 @@ class HapiAdmin2Model(HapiAdmin1Model):
     admin1_code: Series[object] = pa.Field(description="P-code of its admin 1 unit.")
     admin1_name: Series[object] = pa.Field(description="Name of its admin 1 unit.")
 
-    @pa.check("admin1_code", "admin1_name", name="text")
+    @cells_check("admin1_code", "admin1_name", name="text")
     @classmethod
     def _parent(cls, s: Series[object]) -> Series[bool]:
         return per_type(s, is_text)

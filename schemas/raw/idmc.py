@@ -17,7 +17,16 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas.raw.hdx_hapi import Test, is_iso_datetime, is_text, is_whole, per_type, per_value
+from schemas.raw.hdx_hapi import (
+    Test,
+    cells_check,
+    is_iso_datetime,
+    is_null,
+    is_text,
+    is_whole,
+    per_type,
+    per_value,
+)
 
 # IDMC's own words (Figure.ROLE labels; the cause; Figure.QUANTIFIER as the IDU dump writes
 # it: "total" for exact, lower-case labels otherwise, "... or equal" in recent versions).
@@ -112,39 +121,39 @@ class IduModel(pa.DataFrameModel):
     class Config:
         strict = False  # coordinates, hazard classes, sources ... are kept, not checked
 
-    @pa.check("id", "figure", name="integer")
+    @cells_check("id", "figure", name="integer")
     @classmethod
     def _integer(cls, s: Series[object]) -> Series[bool]:
         return per_type(s, _integer)
 
-    @pa.check("iso3", name="iso3_code")
+    @cells_check("iso3", name="iso3_code")
     @classmethod
     def _code(cls, s: Series[object]) -> Series[bool]:
         return per_value(s, _iso3)
 
-    @pa.check("role", name="role")
+    @cells_check("role", name="role")
     @classmethod
     def _role(cls, s: Series[object]) -> Series[bool]:
         return per_value(s, _one_of(ROLES))
 
-    @pa.check("displacement_type", name="displacement_type")
+    @cells_check("displacement_type", name="displacement_type")
     @classmethod
     def _type(cls, s: Series[object]) -> Series[bool]:
         return per_value(s, _one_of(DISPLACEMENT_TYPES))
 
-    @pa.check("qualifier", name="qualifier")
+    @cells_check("qualifier", name="qualifier")
     @classmethod
     def _qualifier(cls, s: Series[object]) -> Series[bool]:
         return per_value(s, _one_of(QUALIFIERS))
 
-    @pa.check(
+    @cells_check(
         "displacement_start_date", "displacement_end_date", "displacement_date", name="iso_date"
     )
     @classmethod
     def _date(cls, s: Series[object]) -> Series[bool]:
         return per_value(s, _date_or_blank)
 
-    @pa.check("country", "event_name", "standard_popup_text", "locations_name", name="text")
+    @cells_check("country", "event_name", "standard_popup_text", "locations_name", name="text")
     @classmethod
     def _text(cls, s: Series[object]) -> Series[bool]:
         return per_type(s, is_text)
@@ -154,7 +163,8 @@ def _counts(series: pd.Series) -> pd.Series:
     """Whether each cell is a whole number of at least 0 (null passes)."""
     whole = per_type(series, is_whole).to_numpy(copy=True)
     values = series.to_numpy(dtype=object)
-    numbers = whole & (values != None)  # noqa: E711 (an elementwise test for null cells)
+    # elementwise tests for null cells: None, and NaN (the one value not equal to itself)
+    numbers = whole & (values != None) & (values == values)  # noqa: E711
     signs = map(operator.ge, values[numbers], repeat(0))
     whole[numbers] = np.fromiter(signs, dtype=bool, count=int(numbers.sum()))
     return pd.Series(whole, index=series.index)
@@ -180,17 +190,17 @@ class _GiddRow(pa.DataFrameModel):
     class Config:
         strict = False
 
-    @pa.check("iso3", name="iso3_code")
+    @cells_check("iso3", name="iso3_code")
     @classmethod
     def _code(cls, s: Series[object]) -> Series[bool]:
         return per_value(s, _iso3)
 
-    @pa.check("country_name", name="text")
+    @cells_check("country_name", name="text")
     @classmethod
     def _text(cls, s: Series[object]) -> Series[bool]:
         return per_type(s, is_text)
 
-    @pa.check("year", name="year")
+    @cells_check("year", name="year")
     @classmethod
     def _year(cls, s: Series[object]) -> Series[bool]:
         return per_value(s, _year)
@@ -216,7 +226,7 @@ class GiddDisplacementModel(_GiddRow):
     disaster_new_displacement_rounded: Series[object] | None = pa.Field(nullable=True)
     disaster_total_displacement_rounded: Series[object] | None = pa.Field(nullable=True)
 
-    @pa.check(*GIDD_COUNTS, *(c + "_rounded" for c in GIDD_COUNTS), name="count")
+    @cells_check(*GIDD_COUNTS, *(c + "_rounded" for c in GIDD_COUNTS), name="count")
     @classmethod
     def _count(cls, s: Series[object]) -> Series[bool]:
         return _counts(s)
@@ -238,7 +248,7 @@ class GiddConflictModel(_GiddRow):
         nullable=True, description="The same, rounded at national level (as in the GRID)."
     )
 
-    @pa.check(*CAUSE_COUNTS, name="count")
+    @cells_check(*CAUSE_COUNTS, name="count")
     @classmethod
     def _count(cls, s: Series[object]) -> Series[bool]:
         return _counts(s)
@@ -268,12 +278,12 @@ class GiddDisasterModel(GiddConflictModel):
         nullable=True, description="GLIDE and other databases' codes of the event (a list)."
     )
 
-    @pa.check("start_date", "end_date", name="iso_date")
+    @cells_check("start_date", "end_date", name="iso_date")
     @classmethod
     def _date(cls, s: Series[object]) -> Series[bool]:
         return per_value(s, _date_or_null)
 
-    @pa.check(
+    @cells_check(
         "event_name",
         "hazard_category_name",
         "hazard_sub_category_name",
@@ -285,7 +295,7 @@ class GiddDisasterModel(GiddConflictModel):
     def _names(cls, s: Series[object]) -> Series[bool]:
         return per_type(s, is_text)
 
-    @pa.check("event_codes", name="codes")
+    @cells_check("event_codes", name="codes")
     @classmethod
     def _codes(cls, s: Series[object]) -> Series[bool]:
         values = s.tolist()
@@ -293,4 +303,4 @@ class GiddDisasterModel(GiddConflictModel):
         lists = set(map(type, values)) == {list}
         if lists and set(map(type, chain.from_iterable(values))) <= {str}:
             return pd.Series(True, index=s.index, dtype=bool)
-        return s.map(_codes)
+        return s.map(lambda value: is_null(value) or _codes(value)).astype(bool)

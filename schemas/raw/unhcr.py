@@ -10,7 +10,7 @@ from UNHCR's API page (api.unhcr.org/docs/refugee-statistics.html), the R packag
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from schemas.raw.hdx_hapi import is_text, per_type, per_value
+from schemas.raw.hdx_hapi import cells_check, is_text, per_type, per_value
 
 NOT_APPLICABLE = "-"
 
@@ -48,17 +48,17 @@ class UnhcrItemModel(pa.DataFrameModel):
     class Config:
         strict = False  # ids, UNHCR's own codes and counts not used are kept, not checked
 
-    @pa.check("year", name="year")
+    @cells_check("year", name="year")
     @classmethod
     def _year(cls, s: Series[object]) -> Series[bool]:
         return per_value(s, is_year)
 
-    @pa.check("coo_iso", "coa_iso", name="country_code")
+    @cells_check("coo_iso", "coa_iso", name="country_code")
     @classmethod
     def _code(cls, s: Series[object]) -> Series[bool]:
         return per_value(s, is_country_code)
 
-    @pa.check("coo_name", "coa_name", name="text")
+    @cells_check("coo_name", "coa_name", name="text")
     @classmethod
     def _name(cls, s: Series[object]) -> Series[bool]:
         return per_type(s, is_text)
@@ -77,7 +77,7 @@ class UnhcrPopulationModel(UnhcrItemModel):
         nullable=True, description="IDPs of concern who returned home during the year."
     )
 
-    @pa.check("refugees", "idps", "returned_idps", name="count")
+    @cells_check("refugees", "idps", "returned_idps", name="count")
     @classmethod
     def _count(cls, s: Series[object]) -> Series[bool]:
         return per_type(s, is_count)
@@ -90,7 +90,7 @@ class UnhcrIdmcModel(UnhcrItemModel):
         nullable=True, description="IDPs (conflict, violence) in the country of origin, end-year."
     )
 
-    @pa.check("total", name="count")
+    @cells_check("total", name="count")
     @classmethod
     def _count(cls, s: Series[object]) -> Series[bool]:
         return per_type(s, is_count)

@@ -1,0 +1,62 @@
+"""The raw models' checks of cells: a null cell (None, or NaN, which Python's JSON reads from
+`NaN`) is the field's nullability to judge, never a wrong type; every other cell is tested."""
+
+import math
+
+import pytest
+
+from etl.errors import SourceFormatError
+from etl.sources.base import checked_records
+from schemas.raw.dtm import DtmAdmin1Model
+from schemas.raw.idmc import GiddConflictModel
+
+DTM = {
+    "id": 20101, "operation": "Countrywide monitoring", "admin0Name": "Ethiopia",
+    "admin0Pcode": "ETH", "admin1Name": "Oromia", "admin1Pcode": "ET04",
+    "numPresentIdpInd": 702310, "reportingDate": "2017-12-31T00:00:00", "roundNumber": 8,
+    "displacementReason": "Conflict", "numberMales": None, "numberFemales": None,
+    "idpOriginAdmin1Name": "Oromia", "idpOriginAdmin1Pcode": "ET04", "assessmentType": "SA",
+}  # fmt: skip
+GIDD = {
+    "iso3": "SYR", "country_name": "Syria", "year": 2021, "new_displacement": 1227456,
+    "new_displacement_rounded": 1227000, "total_displacement": 6662123,
+    "total_displacement_rounded": 6662000,
+}  # fmt: skip
+
+
+def _check(model: type, base: dict[str, object], *changes: dict[str, object]) -> str | None:
+    """The one-line error of checking `base` once as it is and once per change; None: passed."""
+    rows = [dict(base), *({**base, **change} for change in changes)]
+    try:
+        checked_records(rows, model, "test")
+    except SourceFormatError as error:
+        return str(error)
+    return None
+
+
+@pytest.mark.parametrize("null", [None, math.nan])
+def test_a_null_cell_of_a_nullable_field_passes(null: object) -> None:
+    assert _check(DtmAdmin1Model, DTM, {"numberMales": null}, {"numberMales": 5}) is None
+    assert _check(DtmAdmin1Model, DTM, {"idpOriginAdmin1Pcode": null}) is None
+    assert _check(GiddConflictModel, GIDD, {"new_displacement": null}) is None
+
+
+@pytest.mark.parametrize("null", [None, math.nan])
+def test_a_null_cell_of_a_required_field_is_called_null_not_a_wrong_type(null: object) -> None:
+    error = _check(DtmAdmin1Model, DTM, {"admin0Pcode": null})
+    assert error == "test: field 'admin0Pcode' is null where a value is required"
+
+
+def test_a_wrong_cell_beside_nulls_of_its_type_is_refused() -> None:
+    # NaN and 1.5 are both floats: the NaN passes as a null, the 1.5 is a count that is not
+    # whole, whichever comes first.
+    for first, second in ((math.nan, 1.5), (1.5, math.nan)):
+        changes = ({"new_displacement": first}, {"new_displacement": second})
+        error = _check(GiddConflictModel, GIDD, *changes)
+        assert error is not None
+        assert error.startswith("test: field 'new_displacement' wrong type or value (count")
+        assert "1.5" in error
+    error = _check(DtmAdmin1Model, DTM, {"numberMales": math.nan}, {"numberMales": "12"})
+    assert error is not None and "field 'numberMales' wrong type or value (number" in error
+    error = _check(DtmAdmin1Model, DTM, {"admin1Name": math.nan}, {"admin1Name": 7})
+    assert error is not None and "field 'admin1Name' wrong type or value (text" in error

@@ -56,6 +56,7 @@ from etl.sources.columnwise import cells as column_cells
 from etl.sources.columnwise import same, same_time
 from etl.sources.hxl_files import check_zip, excel_text
 from etl.transport import HttpClient
+from schemas.codes import factorized
 from schemas.enums import AgeGroup, Cause, Metric, Qualifier, Sex
 from schemas.pcodes import admin_level_of
 from schemas.raw.cccm_isimm import (
@@ -502,10 +503,10 @@ def _per_distinct(
 ) -> tuple[list[Any], np.ndarray]:
     """`func` of each distinct combination of cells (one or two columns), and which
     combination each record has. Missing cells (None, NaN) are one value, given as NaN."""
-    codes, uniques = pd.factorize(columns[0], use_na_sentinel=False)
+    codes, uniques = factorized(columns[0])
     if len(columns) == 1:
         return [func(value) for value in uniques.tolist()], codes
-    more, others = pd.factorize(columns[1], use_na_sentinel=False)
+    more, others = factorized(columns[1])
     key, pairs = pd.factorize(codes * max(1, len(others)) + more)
     first, second = np.divmod(pairs, max(1, len(others)))
     firsts, seconds = uniques.take(first).tolist(), others.take(second).tolist()

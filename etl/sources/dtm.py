@@ -45,6 +45,7 @@ from etl.sources.base import (
     numbered_records,
 )
 from etl.transport import HttpClient
+from schemas.codes import factorized
 from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import Cause, Metric, Role
 from schemas.figures import COLUMNS, NATURAL_KEY, RECOMMENDED_KEY
@@ -218,7 +219,7 @@ def _on_distinct(func: Callable[[Any], object], cells: np.ndarray) -> np.ndarray
     None and NaN are one value here (given to `func` as None), and so are 8 and 8.0: only for
     a `func` that treats them alike (never the text of a number).
     """
-    codes, uniques = pd.factorize(cells, use_na_sentinel=False)
+    codes, uniques = factorized(cells)
     results = np.empty(len(uniques), dtype=object)
     for number, value in enumerate(uniques):
         results[number] = func(None if _is_missing(value) else value)
@@ -233,8 +234,8 @@ def _on_distinct_pairs(
     func: Callable[[Any, Any], object], first: np.ndarray, second: np.ndarray
 ) -> np.ndarray:
     """`func` of every pair of cells, called once per distinct pair (as `_on_distinct`)."""
-    first_codes, first_values = pd.factorize(first, use_na_sentinel=False)
-    second_codes, second_values = pd.factorize(second, use_na_sentinel=False)
+    first_codes, first_values = factorized(first)
+    second_codes, second_values = factorized(second)
     width = max(len(second_values), 1)
     codes, pairs = pd.factorize(first_codes.astype(np.int64) * width + second_codes)
     results = np.empty(len(pairs), dtype=object)
@@ -436,7 +437,7 @@ def _day(text: str) -> pd.Timestamp:
 
 def _days(cells: np.ndarray) -> np.ndarray:
     """The reporting date of every cell, as a day."""
-    codes, uniques = pd.factorize(cells, use_na_sentinel=False)
+    codes, uniques = factorized(cells)
     days = np.array([_day(str(u)).to_datetime64() for u in uniques], dtype="datetime64[ns]")
     return days[codes]
 
@@ -492,7 +493,7 @@ def _name_the_reasons(figures: _Figures, publishers: np.ndarray, reasons: np.nda
     Only a split gets it, so a round published with one reason keeps its figure id.
     """
     groups = figures.groups([c for c in NATURAL_KEY if c != "cause"])
-    reason_codes = pd.factorize(reasons, use_na_sentinel=False)[0]
+    reason_codes = factorized(reasons)[0]
     width = int(reason_codes.max()) + 1
     pairs = np.unique(groups * width + reason_codes[figures.rows])
     split = np.bincount(pairs // width, minlength=groups.max() + 1)[groups] > 1
@@ -587,7 +588,7 @@ def _figure_columns(
     values = np.column_stack([c.values[kept] for c in counts])[rows, sexes]
     day = pd.factorize(records["period_start"])[0]  # the same column twice: numbered once
     keys = ("publisher", "pcode", "origin_pcode", "cause")
-    coded = {k: pd.factorize(records[k], use_na_sentinel=False)[0] for k in keys}
+    coded = {k: factorized(records[k])[0] for k in keys}
     figures = _Figures(rows, sexes, {**coded, "period_start": day, "period_end": day})
     reasons = records["reason"]
 

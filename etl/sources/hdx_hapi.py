@@ -53,6 +53,7 @@ from etl.sources.columnwise import (
     same_time,
 )
 from etl.transport import HttpClient
+from schemas.codes import factorized
 from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import Metric, Role
 from schemas.figures import RECOMMENDED_KEY
@@ -658,7 +659,7 @@ def _text_codes(column: pd.Series) -> tuple[np.ndarray, int]:
     """A number for the text of each cell ('' for any missing value), and how many texts."""
     by_value = isinstance(column.dtype, pd.StringDtype) or is_datetime64_any_dtype(column)
     # Values equal but written apart (8 and 8.0, -0.0 and 0.0) are read cell by cell.
-    codes, values = pd.factorize(column, use_na_sentinel=False) if by_value else (None, column)
+    codes, values = factorized(column) if by_value else (None, column)
     texts = np.array(["" if pd.isna(v) else str(v) for v in values], dtype=object)
     numbers, distinct = pd.factorize(texts)
     return (numbers if codes is None else numbers[codes]), len(distinct)

@@ -86,6 +86,7 @@ from etl.sources.columnwise import on_distinct, same, same_time
 from etl.sources.hxl_files import Grid, body_rows, csv_grid, read_grid
 from etl.transport import HttpClient
 from etl.values import MAX_COUNT, CellError, parse_iso_date, parse_number, parse_qualifier
+from schemas.codes import factorized
 from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import FLOW_METRICS, AgeGroup, Cause, Metric, Qualifier, Role, Sex, Unit
 from schemas.figures import NATURAL_KEY
@@ -653,7 +654,7 @@ def _each(values: np.ndarray, fn: Callable[[object], object]) -> tuple[np.ndarra
 
     A published column holds a few distinct cells thousands of times (dates, codes, words).
     """
-    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
+    codes, uniques = factorized(np.asarray(values, dtype=object))
     results: list[object] = []
     errors: list[object] = []
     for unique in uniques:

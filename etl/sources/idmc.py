@@ -56,6 +56,7 @@ from etl.sources.base import (
 from etl.sources.columnwise import Reading, cells, on_distinct, same, same_time
 from etl.sources.hxl import sum_qualifier
 from etl.transport import HttpClient
+from schemas.codes import factorized
 from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import Cause, Metric, Qualifier, Role
 from schemas.places import PLACE_COLUMNS
@@ -382,7 +383,7 @@ def _group_ids(*columns: np.ndarray) -> np.ndarray:
     """A number per distinct combination of the columns' values, in order of first appearance."""
     key = np.zeros(len(columns[0]), dtype=np.int64)
     for column in columns:
-        codes, uniques = pd.factorize(column, use_na_sentinel=False)
+        codes, uniques = factorized(column)
         key = pd.factorize(key * len(uniques) + codes)[0]
     return key
 
@@ -452,7 +453,7 @@ def _idu_days(raw: pd.DataFrame, column: str, reading: Reading, asked: np.ndarra
     """The day of each entry's `column` (NaT for none), refusing where `asked` a timestamp
     that is not midnight in Auckland."""
     served = cells(raw, column)
-    codes, uniques = pd.factorize(served, use_na_sentinel=False)
+    codes, uniques = factorized(served)
     readings = [_idu_day(value) for value in uniques]
     days = np.array([day for day, _ in readings], dtype="datetime64[us]")[codes]
     wrong = np.array([bad for _, bad in readings], dtype=bool)[codes]

@@ -14,6 +14,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from schemas.codes import factorized
+
 GENDERS = ["f", "m", "x", "u", "o", "all"]
 POPULATION_GROUPS = [
     "REF", "ROC", "ASY", "OIP", "IDP", "IOC", "STA", "OOC", "HST", "RET", "RST", "NAT", "RDP",
@@ -97,6 +99,8 @@ def per_type(series: pd.Series, test: Test) -> pd.Series:
 
 def _passes(kind: type, values: list[object], test: Test) -> bool:
     """`test` of the first cell of type `kind` that is not null (none: it passes)."""
+    if kind is type(None):
+        return True
     sample = next((v for v in values if type(v) is kind and not is_null(v)), None)
     return sample is None or bool(test(sample))
 
@@ -112,7 +116,7 @@ def per_value(series: pd.Series, test: Test) -> pd.Series:
     kinds = set(map(type, values))
     if len(kinds) != 1 or not kinds <= _HASHABLE:
         return series.map(passes).astype(bool)
-    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    codes, distinct = factorized(values)
     verdicts = np.fromiter(map(passes, distinct), dtype=bool, count=len(distinct))
     return pd.Series(verdicts[codes], index=series.index)
 

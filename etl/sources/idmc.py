@@ -822,18 +822,21 @@ class _GiddFigures:
         """Each figure's record id, publisher and excerpt; an event's naming the event."""
         rows, raw, at = self.rows, self.raw, self.at
         ids = cells(raw, "iso3")[rows] + "/" + on_distinct(str, cells(raw, "year")[rows])
-        publishers = self.of_count([count.publisher for count in self.counts])
+        names = [count.publisher for count in self.counts]
+        rounded = [ROUNDED if count.rounded else "" for count in self.counts]
+        # A count's publisher, one text shared by its figures (each hashed once), unless an
+        # event names it.
+        publishers = self.of_count([name + tail for name, tail in zip(names, rounded, strict=True)])
         tails = ", " + cells(raw, "country_name")[rows]
         if events:
             labels, hazards = _events(raw, rows)
             ids = ids + "/" + labels
-            publishers = publishers + ", event " + labels[at]
+            publishers = self.of_count(names) + ", event " + labels[at] + self.of_count(rounded)
             tails = tails + ": " + labels + "; " + hazards
         heads = on_distinct(self._head, self.kind, self.of_row("year"))
-        rounded = [ROUNDED if count.rounded else "" for count in self.counts]
         return {
             "source_record_id": ids[at] + self.of_count(["/" + c.served for c in self.counts]),
-            "publisher": publishers + self.of_count(rounded),
+            "publisher": publishers,
             "excerpt": heads + tails[at],
         }
 

@@ -149,12 +149,17 @@ def json_document(fetched: Fetched, where: str) -> object:
         raise SourceFormatError(f"{where}: not valid JSON (truncated?): {exc}") from None
 
 
+def all_records(items: list[object]) -> bool:
+    """Whether every item is a record (a JSON object); one C call an item, not a frame."""
+    return all(map(isinstance, items, itertools.repeat(dict)))
+
+
 def envelope_records(doc: object, field: str, where: str) -> list[dict[str, object]]:
     """The records an envelope holds under `field`, or why it holds none."""
     records = doc.get(field) if isinstance(doc, dict) else None
     if not isinstance(records, list):
         raise SourceFormatError(f"{where}: field '{field}' missing from the envelope or not a list")
-    if not all(isinstance(r, dict) for r in records):
+    if not all_records(records):
         raise SourceFormatError(f"{where}: field '{field}' holds something other than records")
     return records
 
@@ -168,8 +173,7 @@ def checked_records(
     gets the promised columns and nothing to check. The index is each record's position,
     from 1, so a rejection can name it.
     """
-    keys = dict.fromkeys(itertools.chain.from_iterable(rows))
-    columns = list(keys) or list(model.to_schema().columns)
+    columns = _keys(rows) or list(model.to_schema().columns)
     size = len(rows)
     # dict.get itself reads plain dicts (what JSON gives) a lookup per cell faster; a mapping
     # of another kind answers .get its own way.
@@ -186,6 +190,16 @@ def checked_records(
         except pa.errors.SchemaErrors as exc:
             raise SourceFormatError(f"{where}: {failures(exc)}") from None
     return frame
+
+
+def _keys(rows: list[dict[str, object]]) -> list[str]:
+    """Every key any record has, in the order they first appear."""
+    first = dict.fromkeys(rows[0]) if rows else {}
+    # Most responses give every record the same keys: a set of them all says so, faster
+    # than keeping their order.
+    if set().union(*rows) <= first.keys():
+        return list(first)
+    return list(dict.fromkeys(itertools.chain.from_iterable(rows)))
 
 
 def _column_cells(
@@ -277,7 +291,7 @@ class NewPlaces:
     """Admin units an upstream names that the gazetteer lacks, gathered as the mapping runs."""
 
     def __init__(self, places: pd.DataFrame) -> None:
-        self.known = set(places["pcode"]) if "pcode" in places else set()
+        self.known = set(places["pcode"].tolist()) if "pcode" in places else set()
         self.new: dict[str, dict[str, object]] = {}
 
     def add(self, pcode: str, name: object, level: int, parent: str | None) -> None:

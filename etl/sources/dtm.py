@@ -39,6 +39,7 @@ from etl.sources.base import (
     Records,
     Refused,
     SourceConfig,
+    all_records,
     checked_records,
     credential,
     json_document,
@@ -124,7 +125,7 @@ def _result(fetched: Fetched) -> list[Record]:
         messages = [str(m) for m in doc.get("errorMessages") or []] or ["no message"]
         raise SourceError(f"{where}: the upstream reported an error: {'; '.join(messages)}")
     result = doc.get("result")
-    if not isinstance(result, list) or not all(isinstance(r, dict) for r in result):
+    if not isinstance(result, list) or not all_records(result):
         raise SourceFormatError(f"{where}: field 'result' missing or not a list of records")
     total = doc.get("totalRecordsCount")
     # The count the upstream says it sent: fewer records means a cut or changed response.

@@ -48,6 +48,7 @@ from etl.sources.base import (
     Records,
     Refused,
     SourceConfig,
+    all_records,
     checked_records,
     credential,
     json_document,
@@ -285,7 +286,7 @@ def _gidd_page(fetched: Fetched) -> dict:
     doc = _json(fetched)
     where = f"{NAME}: {fetched.name}"
     results = doc.get("results") if isinstance(doc, dict) else None
-    if not isinstance(results, list) or not all(isinstance(r, dict) for r in results):
+    if not isinstance(results, list) or not all_records(results):
         raise SourceFormatError(f"{where}: field 'results' missing from the page or not a list")
     if not isinstance(doc.get("count"), int) or "next" not in doc:
         raise SourceFormatError(f"{where}: field 'count' or 'next' missing from the page")
@@ -303,7 +304,7 @@ def read(fetched: Fetched) -> Records:
         rows, model = page()["results"], GIDD_MODELS[dataset]
     else:
         rows, model = _json(fetched), IduModel
-        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        if not isinstance(rows, list) or not all_records(rows):
             raise SourceFormatError(f"{NAME}: {fetched.name}: not a JSON array of IDU entries")
     frame = checked_records(rows, model, f"{NAME}: {fetched.name}")
     wanted = parse_qs(fetched.name.split("?", 1)[1]) if "?" in fetched.name else {}
@@ -341,7 +342,7 @@ def _countries(
         return Refused("iso3", RejectionCode.COUNTRY_CODE, reason, iso3[position])
 
     reading.check(pd.isna(pcodes), no_country)
-    known = list(set(places["pcode"])) if "pcode" in places else []
+    known = list(set(places["pcode"].tolist())) if "pcode" in places else []
     at = np.flatnonzero(reading.open & ~pd.Series(pcodes, dtype=object).isin(known).to_numpy())
     if not len(at):
         return pcodes, None

@@ -195,7 +195,7 @@ class _Countries:
     """Admin-0 places the records name; those the gazetteer lacks become new places."""
 
     def __init__(self, places: pd.DataFrame) -> None:
-        self.known = set(places["pcode"]) if "pcode" in places else set()
+        self.known = set(places["pcode"].tolist()) if "pcode" in places else set()
         self.new: dict[str, Record] = {}
 
     def add(self, code: str, name: object, column: str) -> None:

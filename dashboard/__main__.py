@@ -5,6 +5,7 @@
 
 import argparse
 import sys
+import time
 
 from dashboard.settings import DashboardSettings
 
@@ -19,8 +20,13 @@ def serve(argv: list[str]) -> None:
     parser.add_argument("--port", type=int, default=defaults.port, help=f"default {defaults.port}")
     args = parser.parse_args(argv)
     settings = defaults.model_copy(update={"host": args.host, "port": args.port})
+    print("Reading the store: the first view and every place's figures…", flush=True)
+    started = time.perf_counter()
     app = create_app(settings, warm=True)
     settle_for_serving()
+    packed = app.server.extensions["dashboard.packed"]
+    kept = f", {packed.size() / 1e6:.0f} MB of places' figures kept" if packed else ""
+    print(f"Read in {time.perf_counter() - started:.1f} s{kept}.")
     print(f"Serving on http://{settings.host}:{settings.port}/")
     app.run(host=settings.host, port=settings.port, debug=settings.debug)
 

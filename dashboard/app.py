@@ -8,6 +8,7 @@ from flask import jsonify, request
 
 from dashboard import callbacks, data, frame_rows, layout, vendor
 from dashboard.cache import make_cache
+from dashboard.packed import PackedPlaces
 from dashboard.reader import Reader
 from dashboard.security import parse_users, protect
 from dashboard.settings import DashboardSettings
@@ -20,7 +21,8 @@ def create_app(
     settings: DashboardSettings | None = None, store: Store | None = None, *, warm: bool = False
 ) -> Dash:
     """Build the Dash app over a store; nothing is read until a page is requested, unless
-    `warm`: then the first view visitors see is drawn once, into the cache (for a server)."""
+    `warm`: then the first view visitors see is drawn once, into the cache, and every place's
+    figures are packed (for a server)."""
     settings = settings or DashboardSettings()
     store = store or open_store(settings.database_url)
     app = Dash(
@@ -34,8 +36,10 @@ def create_app(
     vendor.register_plotly_bundle(app.server)
     app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
     cache = make_cache(app.server, settings.cache_url)
-    reader = Reader(store, settings, cache)
+    packed = PackedPlaces() if settings.pack_places else None
+    reader = Reader(store, settings, cache, packed)
     app.server.extensions["dashboard.store"] = store
+    app.server.extensions["dashboard.packed"] = packed
     app.layout = lambda: layout.page(*reader.page_data())
     warm_up = callbacks.register(app, reader)
 

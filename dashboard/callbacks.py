@@ -355,7 +355,8 @@ def download_brief(
 
 def warm_up(reader: Reader) -> None:
     """Draw the first view visitors see (each country over every date) once, so its figures
-    are in the cache and every code path is loaded before the first visitor."""
+    are in the cache and every code path is loaded before the first visitor; read the places
+    of the menu into the cache, and pack every place's figures (`Reader.pack_place`)."""
     try:
         ref = reader.reference()
         places = ref.places
@@ -376,6 +377,10 @@ def warm_up(reader: Reader) -> None:
             reader.place_figures(str(place["pcode"]), list(kids["pcode"]))
             if not pd.isna(place["admin_level"]) and int(place["admin_level"]) == 1:
                 reader.place_sums(place)
+        # Every other place is packed, not opened: its first view opens it in a few ms.
+        for pcode in places["pcode"].tolist():
+            kids = place_tree.children(places, ref.members, pcode)
+            reader.pack_place(pcode, list(kids["pcode"]))
     except StoreError:
         pass  # nothing to warm: the first visitor is told the data is unavailable
 

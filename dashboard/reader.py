@@ -9,9 +9,10 @@ from flask_caching import Cache
 
 from dashboard import data
 from dashboard.cache import cached, peek
+from dashboard.packed import PackedPlaces
 from dashboard.settings import DashboardSettings
 from dashboard.state import ViewState
-from etl.store import Store, StoreError
+from etl.store import Store, StoreError, reads
 
 T = TypeVar("T")
 
@@ -20,12 +21,14 @@ T = TypeVar("T")
 class Reader:
     """What a callback reads: the gazetteer, a place's figures, a view, a view's figures.
 
-    Without a cache (a test, the command line) every read goes to the store.
+    Without a cache (a test, the command line) every read goes to the store; with `packed`,
+    a place's figures are opened from there when they are packed, and packed when read.
     """
 
     store: Store
     settings: DashboardSettings
     cache: Cache | None = None
+    packed: PackedPlaces | None = None
 
     def _cached(self, key: str, compute: Callable[[], T]) -> T:
         if self.cache is None:
@@ -50,7 +53,23 @@ class Reader:
 
     def place_figures(self, pcode: str, below: list[str]) -> data.PlaceFigures:
         """A place's figures whatever the dates: a new range is cut from them in memory."""
-        return self._cached(f"place|{pcode}", lambda: data.place_figures(self.store, pcode, below))
+        return self._cached(f"place|{pcode}", lambda: self._place_figures(pcode, below))
+
+    def _place_figures(self, pcode: str, below: list[str]) -> data.PlaceFigures:
+        def read() -> data.PlaceFigures:
+            return data.place_figures(self.store, pcode, below)
+
+        if self.packed is None:
+            return read()
+        return self.packed.read(reads.data_version(self.store.engine), pcode, read)
+
+    def pack_place(self, pcode: str, below: list[str]) -> None:
+        """Pack a place's figures unless they are (without opening them here)."""
+        if self.packed is None:
+            return
+        version = reads.data_version(self.store.engine)
+        if not self.packed.has(version, pcode):
+            self.packed.put(version, pcode, data.place_figures(self.store, pcode, below))
 
     def place_sums(self, place: pd.Series) -> pd.DataFrame:
         """A place's unit sums at every date: each range is cut from them in memory."""

@@ -35,6 +35,14 @@ class DashboardSettings(BaseSettings):
         validation_alias=AliasChoices("DASHBOARD_WARM_PLACES", "warm_places"),
         description="How many places of the place menu a server reads into its cache at start.",
     )
+    pack_places: bool = Field(
+        default=True,
+        validation_alias=AliasChoices("DASHBOARD_PACK_PLACES", "pack_places"),
+        description=(
+            "Keep every place's figures compressed in memory, read at a server's start, so"
+            " that no first view of a place waits for the store (off: read at first view)."
+        ),
+    )
     disagreement_threshold: float = Field(
         default=0.10,
         validation_alias=AliasChoices("DASHBOARD_DISAGREEMENT", "disagreement_threshold"),

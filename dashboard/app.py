@@ -36,7 +36,7 @@ def create_app(
     vendor.register_plotly_bundle(app.server)
     app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
     cache = make_cache(app.server, settings.cache_url)
-    packed = PackedPlaces() if settings.pack_places else None
+    packed = PackedPlaces() if settings.pack_places > 0 else None
     reader = Reader(store, settings, cache, packed)
     app.server.extensions["dashboard.store"] = store
     app.server.extensions["dashboard.packed"] = packed

@@ -356,7 +356,8 @@ def download_brief(
 def warm_up(reader: Reader) -> None:
     """Draw the first view visitors see (each country over every date) once, so its figures
     are in the cache and every code path is loaded before the first visitor; read the places
-    of the menu into the cache, and pack every place's figures (`Reader.pack_place`)."""
+    of the menu into the cache, and pack the figures of the first `pack_places` places
+    (`Reader.pack_place`)."""
     try:
         ref = reader.reference()
         places = ref.places
@@ -377,8 +378,11 @@ def warm_up(reader: Reader) -> None:
             reader.place_figures(str(place["pcode"]), list(kids["pcode"]))
             if not pd.isna(place["admin_level"]) and int(place["admin_level"]) == 1:
                 reader.place_sums(place)
-        # Every other place is packed, not opened: its first view opens it in a few ms.
-        for pcode in places["pcode"].tolist():
+        # Then places are packed, not opened: the menu's (read above), then the largest units
+        # first. A first view opens them in a few ms.
+        by_level = places.sort_values("admin_level", kind="stable", na_position="last")
+        order = list(dict.fromkeys([*menu["pcode"], *by_level["pcode"]]))
+        for pcode in order[: reader.settings.pack_places]:
             kids = place_tree.children(places, ref.members, pcode)
             reader.pack_place(pcode, list(kids["pcode"]))
     except StoreError:

@@ -35,12 +35,14 @@ class DashboardSettings(BaseSettings):
         validation_alias=AliasChoices("DASHBOARD_WARM_PLACES", "warm_places"),
         description="How many places of the place menu a server reads into its cache at start.",
     )
-    pack_places: bool = Field(
-        default=True,
+    pack_places: int = Field(
+        default=500,
+        ge=0,
         validation_alias=AliasChoices("DASHBOARD_PACK_PLACES", "pack_places"),
         description=(
-            "Keep every place's figures compressed in memory, read at a server's start, so"
-            " that no first view of a place waits for the store (off: read at first view)."
+            "How many places' figures a server reads at its start and keeps compressed in"
+            " memory (the menu's, then the largest units), so that their first views do not"
+            " wait for the store; a place read later is kept too. 0: none kept."
         ),
     )
     disagreement_threshold: float = Field(

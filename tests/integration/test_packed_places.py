@@ -88,9 +88,24 @@ def test_a_server_packs_every_place_at_its_start(store, tmp_path, counted_reads)
     assert sorted(counted_reads) == sorted(pcodes)  # each read once, menu places included
 
 
-def test_a_server_told_not_to_pack_reads_places_at_first_view(store, tmp_path, counted_reads):
+def test_a_server_packs_as_many_places_as_told_largest_first(store, tmp_path, counted_reads):
     assert import_hxl(store, good_file(tmp_path)).ok
-    settings = DashboardSettings(database_url=store.url, pack_places=False)
+    places = data.reference(store).places
+    menu = set(place_tree.menu_places(places)["pcode"])
+    districts = places.loc[places["admin_level"] == 2, "pcode"].tolist()
+    told = len(menu) + 1
+    settings = DashboardSettings(database_url=store.url, pack_places=told)
+    app = create_app(settings, store, warm=True)
+    packed = app.server.extensions["dashboard.packed"]
+    version = reads.data_version(store.engine)
+    kept = [p for p in places["pcode"] if packed.has(version, p)]
+    assert set(kept) == menu | {districts[0]}  # the menu, then the largest units
+    assert sorted(counted_reads) == sorted(kept)
+
+
+def test_a_server_told_to_pack_none_reads_places_at_first_view(store, tmp_path, counted_reads):
+    assert import_hxl(store, good_file(tmp_path)).ok
+    settings = DashboardSettings(database_url=store.url, pack_places=0)
     app = create_app(settings, store, warm=True)
     assert app.server.extensions["dashboard.packed"] is None
     assert "SY0702" not in counted_reads  # a district: not on the menu

@@ -5,9 +5,9 @@ A place's figures take tens of ms to read (a district of a million-figure store,
 hundred) and several MB open; pickled and compressed they take a few hundred KB and open
 in a fifth of the time. A server packs the places at its start (`DASHBOARD_PACK_PLACES`), in
 gunicorn's master, so that every worker it forks (and every worker recycled later) starts
-with them; the query cache keeps the places in use open. Packed figures belong to one data version: a load that commits makes
-them unreachable, and each place is read again at its next view. They never leave the
-process (nothing is unpickled that the process did not pickle itself).
+with them; the query cache keeps the places in use open. Packed figures belong to one data
+version: a load that commits makes them unreachable, and each place is read again at its
+next view. They never leave the process (nothing is unpickled that it did not pickle).
 """
 
 import pickle

@@ -148,11 +148,13 @@ def test_a_server_reads_the_places_of_its_menu_before_its_first_visitor(
 ):
     assert import_hxl(store, good_file(tmp_path)).ok
     read = _record_calls(monkeypatch, "place_figures", lambda pcode: pcode)
-    create_app(DashboardSettings(database_url=store.url), store=store, warm=True)
+    # Nothing packed beyond the menu (tests/integration/test_packed_places.py packs).
+    settings = DashboardSettings(database_url=store.url, pack_places=0)
+    create_app(settings, store=store, warm=True)
     menu = place_tree.menu_places(reads.places(store.engine))["pcode"]
     assert len(menu) >= 3 and sorted(read) == sorted(menu)  # each once: the country was drawn
     read.clear()
-    create_app(DashboardSettings(database_url=store.url, warm_places=0), store=store, warm=True)
+    create_app(settings.model_copy(update={"warm_places": 0}), store=store, warm=True)
     # Only what the landing view and the country's view need.
     assert read == [data.reference(store).default_view.selected, "SY"]
 

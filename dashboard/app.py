@@ -21,8 +21,8 @@ def create_app(
     settings: DashboardSettings | None = None, store: Store | None = None, *, warm: bool = False
 ) -> Dash:
     """Build the Dash app over a store; nothing is read until a page is requested, unless
-    `warm`: then the first view visitors see is drawn once, into the cache, and every place's
-    figures are packed (for a server)."""
+    `warm`: then the first view visitors see is drawn once, into the cache, and the places'
+    figures are packed (`DashboardSettings.pack_places`; for a server)."""
     settings = settings or DashboardSettings()
     store = store or open_store(settings.database_url)
     app = Dash(

@@ -25,8 +25,9 @@ _SHIFTS = (np.uint64(30), np.uint64(27), np.uint64(31))
 # The digits as UCS-4 code points: an array of them is already an array of text.
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8).astype(np.uint32)
 _MASK = (1 << 64) - 1
-_KEY = "displacement-ids"
-ALIKE_WHEN_EQUAL = (str, dt.date)  # SipHash's 16-byte key
+_KEY = "displacement-ids"  # SipHash's 16-byte key
+# Values whose equal cells are alike for a key (`all_alike`).
+ALIKE_WHEN_EQUAL = (str, dt.date)
 # Each key column's salt: the first 8 bytes of its name's BLAKE2b.
 _SALTS = np.array(
     [

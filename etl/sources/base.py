@@ -150,7 +150,7 @@ def json_document(fetched: Fetched, where: str) -> object:
 
 
 def all_records(items: list[object]) -> bool:
-    """Whether every item is a record (a JSON object); one C call an item, not a frame."""
+    """Whether every item is a record (a JSON object), told by one isinstance call an item."""
     return all(map(isinstance, items, itertools.repeat(dict)))
 
 

@@ -128,6 +128,8 @@ class PlaceFigures:
     moves: pd.DataFrame
     # `ranges.stock_order` of `own`: each range picks its earlier stocks from it.
     order: ranges.StockOrder | None = None
+    # `rules.flow_records` of `flows`: each range's breakdown picks its flows from them.
+    flow_records: rules.FlowRecords | None = None
 
 
 def place_figures(store: Store, pcode: str, below: list[str]) -> PlaceFigures:
@@ -136,11 +138,13 @@ def place_figures(store: Store, pcode: str, below: list[str]) -> PlaceFigures:
     own = with_hovers(
         with_organisations(reads.figures(engine, pcodes=[pcode], columns=reads.VIEW_COLUMNS))
     )
+    flows = with_organisations(aggregates.flows(engine, below, rules.BREAKDOWN_FLOW))
     return PlaceFigures(
         own=own,
-        flows=with_organisations(aggregates.flows(engine, below, rules.BREAKDOWN_FLOW)),
+        flows=flows,
         moves=with_organisations(aggregates.moves(engine, [pcode, *below])),
         order=ranges.stock_order(own),
+        flow_records=rules.flow_records(flows, rules.BREAKDOWN_FLOW),
     )
 
 
@@ -234,7 +238,7 @@ def view(
         missing=missing,
         headline=picked,
     )
-    drawn.parts = rules.breakdown_of(drawn.stocks, drawn.flows, kids, start, end)
+    drawn.parts = rules.breakdown_of(drawn.stocks, drawn.flows, kids, start, end, figs.flow_records)
     return drawn
 
 
@@ -259,7 +263,7 @@ def within_view(
     figs = _figures_of(store, figures_of)(pcode, below)
     stocks = _kid_stocks(store, below, end)
     flows = ranges.inside(figs.flows, start, end)
-    parts_of = rules.breakdown_of(stocks, flows, kids, start, end)
+    parts_of = rules.breakdown_of(stocks, flows, kids, start, end, figs.flow_records)
     return Within(place, kids, stocks, flows, parts_of, ranges.reaching(figs.moves, start, end))
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from dashboard import figure_table, headline, notices, place_tree, rules
+from dashboard import figure_table, headline, notices, place_tree, ranges, rules
 from etl.store import Store, reads, writes
 from tests.dashboard.pure_factories import make_figures, make_members, make_places
 
@@ -338,6 +338,32 @@ def test_a_governorate_figure_is_never_a_districts() -> None:
     kids = place_tree.children(make_places(), make_members(), "SY07")
     figs = make_figures({"pcode": "SY07", "value": 2_000_000})
     assert rules.breakdown(figs, kids, FROM, TO).empty
+
+
+@pytest.mark.parametrize(
+    ("date_from", "date_to"),
+    [(FROM, TO), (None, TO), (FROM, None), (None, None), (D(2020, 1, 10), D(2020, 1, 28))],
+)
+def test_a_breakdown_from_flows_made_once_is_the_breakdown_of_the_range(
+    date_from: dt.date | None, date_to: dt.date | None
+) -> None:
+    # A place's counted flows are made into records once; each range picks its own.
+    kids = place_tree.children(make_places(), make_members(), "SY07")
+    figs = make_figures(
+        {"pcode": "SY0700", "value": 12_000},
+        {"pcode": "SY0700", **flow("2019-11-20", "2019-12-10", 400)},
+        {"pcode": "SY0700", **flow("2020-01-01", "2020-01-28", 1000, qualifier="more_than")},
+        {"pcode": "SY0700", **flow("2020-01-01", "2020-02-20", 1500, publisher="UNHCR, x")},
+        {"pcode": "SY0702", **flow("2020-01-10", "2020-01-10", 70)},
+        {"pcode": "SY0702", **flow("2020-01-10", "2020-01-12", 90, role="triangulation")},
+        {"pcode": "SY0702", **flow("2020-03-01", "2020-04-15", 300, origin_pcode="SY02")},
+    )
+    made = rules.flow_records(figs, rules.BREAKDOWN_FLOW)
+    flows = ranges.inside(figs, date_from, date_to)
+    expected = rules.breakdown_of(figs, flows, kids, date_from, date_to)
+    picked = rules.breakdown_of(figs, flows, kids, date_from, date_to, made)
+    pd.testing.assert_frame_equal(picked, expected)
+    assert not expected.empty
 
 
 # --- table_rows ---------------------------------------------------------------------------

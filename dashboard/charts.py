@@ -18,7 +18,7 @@ from dashboard.formatting import (
     hover_texts,
     organisations,
 )
-from dashboard.group_codes import combined, group_sizes
+from schemas.codes import combined, group_sizes
 from schemas.enums import FLOW_METRICS
 
 # Okabe-Ito: distinguishable with the common forms of colour blindness.

@@ -16,7 +16,7 @@ from dashboard import frame_rows
 from dashboard import sites as sites_layer
 from dashboard.boundaries import ATTRIBUTION, DISCLAIMER, Shape
 from dashboard.formatting import format_period, format_value, publisher_name
-from dashboard.group_codes import group_ids
+from schemas.codes import group_ids
 from schemas.pcodes import country_of, parent_of
 
 # What the map can be coloured by: breakdown column, label, number format of the legend.

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dashboard.group_codes import group_ids
+from schemas.codes import group_ids
 from schemas.enums import FLOW_METRICS
 from schemas.figures import organisation
 

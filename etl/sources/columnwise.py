@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from etl.sources.base import NewPlaces, Refused, numbered_records
-from schemas.codes import factorized
+from schemas.codes import group_ids
 from schemas.runs import Rejection
 
 
@@ -35,10 +35,7 @@ def on_distinct(
     `func` gets the cells of the first record of each combination. Values pandas holds equal
     (None and NaN, 8 and 8.0) are one combination: only for a `func` that treats them alike.
     """
-    key = factorized(columns[0])[0]
-    for column in columns[1:]:
-        codes, uniques = factorized(column)
-        key = pd.factorize(key * len(uniques) + codes)[0]
+    key = group_ids(*columns)
     # pandas numbers values in the order they first appear: a record is its combination's
     # first where its number exceeds every number before it.
     highest = np.maximum.accumulate(key)

@@ -57,7 +57,7 @@ from etl.sources.base import (
 from etl.sources.columnwise import Reading, cells, on_distinct, same, same_time
 from etl.sources.hxl import sum_qualifier
 from etl.transport import HttpClient
-from schemas.codes import factorized
+from schemas.codes import factorized, group_ids
 from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import Cause, Metric, Qualifier, Role
 from schemas.places import PLACE_COLUMNS
@@ -380,19 +380,10 @@ def _either(where: np.ndarray, yes: object, no: object) -> np.ndarray:
     return column
 
 
-def _group_ids(*columns: np.ndarray) -> np.ndarray:
-    """A number per distinct combination of the columns' values, in order of first appearance."""
-    key = np.zeros(len(columns[0]), dtype=np.int64)
-    for column in columns:
-        codes, uniques = factorized(column)
-        key = pd.factorize(key * len(uniques) + codes)[0]
-    return key
-
-
 def _distinct(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A number per distinct combination of the columns' values (in order of first
     appearance), and the position of the first record of each."""
-    key = _group_ids(*columns)
+    key = group_ids(*columns)
     return key, np.unique(key, return_index=True)[1]
 
 
@@ -568,7 +559,7 @@ def _add_up_idu(
     everyone = np.arange(len(rows))
     if not len(recommended):
         return everyone, []
-    group = _group_ids(*(entries[k][recommended] for k in KEY_FIELDS))
+    group = group_ids(*(entries[k][recommended] for k in KEY_FIELDS))
     several = np.bincount(group)[group] > 1
     if not several.any():
         return everyone, []
@@ -875,7 +866,7 @@ def _one_recommended(columns: dict[str, object]) -> None:
     recommended = np.flatnonzero(role == Role.RECOMMENDED.value)
     if not len(recommended):
         return
-    group = _group_ids(*(np.asarray(columns[k])[recommended] for k in KEY_FIELDS))
+    group = group_ids(*(np.asarray(columns[k])[recommended] for k in KEY_FIELDS))
     several = np.bincount(group)[group] > 1
     members, group = recommended[several], group[several]
     if not len(members):

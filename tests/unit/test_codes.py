@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from schemas.codes import factorized
+from schemas.codes import factorized, group_ids, group_sizes
 
 CELLS = ["a", "b", None, np.nan, 1, 1.0, True, "", pd.NaT, pd.NA, 2.5, 0]
 
@@ -40,3 +40,11 @@ def test_other_arrays_are_numbered_by_pandas() -> None:
     codes, uniques = factorized(pd.Series([3, None, 3], dtype="Int64"))
     assert codes.tolist() == [0, 1, 0]
     assert uniques[0] == 3 and pd.isna(uniques[1])
+
+
+def test_combinations_are_numbered_where_they_first_appear_missing_ones_included() -> None:
+    places = np.array(["SY07", "SY02", "SY07", None, "SY07", None], dtype=object)
+    metrics = np.array(["idps", "idps", "idps", "idps", "flows", np.nan], dtype=object)
+    assert group_ids(places, metrics).tolist() == [0, 1, 0, 2, 3, 4]
+    assert group_ids(places).tolist() == [0, 1, 0, 2, 0, 2]
+    assert group_sizes(places, metrics).tolist() == [2, 1, 2, 1, 1, 1]

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 import pandas as pd
 import pandera.pandas as pa
 
@@ -144,9 +145,37 @@ def json_document(fetched: Fetched, where: str) -> object:
     if fetched.body.lstrip()[:1] == b"<":
         raise SourceFormatError(f"{where}: HTML where JSON was expected")
     try:
-        return json.loads(fetched.body)
+        return parse_json(fetched.body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise SourceFormatError(f"{where}: not valid JSON (truncated?): {exc}") from None
+
+
+# orjson reads an integer outside [-2**63, 2**64) as a float: a run of this many digits may be
+# one, and `json` reads that document instead (slower, but every integer stays exact).
+_LONG_DIGITS = 19
+
+
+def parse_json(body: bytes) -> object:
+    """JSON as the standard `json` reads it, by orjson (about 40% faster) where both read it
+    alike: a document orjson refuses (NaN, Infinity, UTF-16, a lone surrogate...) or that may
+    hold an integer beyond 64 bits is read by `json`, its errors and all."""
+    if not _has_digit_run(body, _LONG_DIGITS):
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(body)
+
+
+def _has_digit_run(body: bytes, length: int) -> bool:
+    """Whether `length` ASCII digits follow one another anywhere in `body`."""
+    run = (np.frombuffer(body, dtype=np.uint8) - ord("0")) < 10  # uint8: below '0' wraps high
+    done = 1
+    while done < length and len(run):
+        step = min(done, length - done)  # cells that start `done + step` digits in a row
+        run = run[:-step] & run[step:]
+        done += step
+    return bool(run.any())
 
 
 def all_records(items: list[object]) -> bool:

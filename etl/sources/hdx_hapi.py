@@ -17,6 +17,7 @@ import functools
 import io
 import re
 from collections.abc import Iterator
+from itertools import chain
 from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
@@ -206,6 +207,10 @@ def _csv_table(fetched: Fetched) -> tuple[list[str], list[list[str]]]:
         lines = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
         raise SourceFormatError(f"{where}: not a readable CSV table: {exc}") from None
+    if lines and any(map(str.strip, lines[0])) and set(map(len, lines)) == {len(lines[0])}:
+        # Every line as long as the header (as HDX writes them): none is refused for its
+        # length, and `_csv_frame` drops the blank ones, told by their distinct cells.
+        return [cell.strip() for cell in lines[0]], lines[1:]
     lines = [line for line in lines if any(map(str.strip, line))]
     if not lines:
         raise SourceFormatError(f"{where}: an empty CSV table (no header row)")
@@ -237,10 +242,14 @@ def _csv_frame(fetched: Fetched) -> pd.DataFrame:
     (a name the header repeats holds its last cell, as a record of the row would)."""
     header, rows = _csv_table(fetched)
     positions = {column: position for position, column in enumerate(header)}
-    grid = np.array(rows, dtype=object).reshape(len(rows), len(header))
+    grid = np.fromiter(chain.from_iterable(rows), dtype=object, count=len(rows) * len(header))
     # Each distinct text is read once, as text and as an integer field's.
-    numbers, texts = pd.factorize(grid.ravel())
-    numbers = numbers.reshape(grid.shape)
+    numbers, texts = factorized(grid)
+    numbers = numbers.reshape(len(rows), len(header))
+    blank = np.fromiter((not text.strip() for text in texts), dtype=bool, count=len(texts))
+    filled = ~blank[numbers].all(axis=1)
+    if not filled.all():  # a line of nothing but separators and spaces holds no record
+        numbers = numbers[filled]
     typed = {whole: _typed_cells(texts, whole) for whole in (False, True)}
     return pd.DataFrame(
         {
@@ -543,16 +552,25 @@ def _idp_fields(raw: pd.DataFrame, kept: np.ndarray) -> dict[str, np.ndarray]:
     # parts never takes it in; it has no cause (all reasons together); and a headline
     # takes one stock per place and date, never the sum of two sources' stocks.
     publishers = on_distinct(_idp_publisher, operations, kinds)
+    # A resource holds a few operations, rounds and assessments: each text is made once.
     return {
         "publisher": publishers,
-        "source_record_id": ids + "/" + operations + "/R" + rounds + "/" + kinds,
-        "excerpt": "IDPs present, round " + rounds + ", all displacement reasons",
+        "source_record_id": on_distinct(_idp_record_id, ids, operations, rounds, kinds),
+        "excerpt": on_distinct(_idp_excerpt, rounds),
         "sex": same(None, len(kept)),
     }
 
 
 def _idp_publisher(operation: object, kind: str) -> str:
     return f"HDX HAPI, IOM DTM {operation}, {ASSESSMENTS.get(kind, kind)}"
+
+
+def _idp_record_id(resource: str, operation: str, round_: str, kind: str) -> str:
+    return resource + "/" + operation + "/R" + round_ + "/" + kind
+
+
+def _idp_excerpt(round_: str) -> str:
+    return "IDPs present, round " + round_ + ", all displacement reasons"
 
 
 def _split_fields(raw: pd.DataFrame, dataset: str, kept: np.ndarray) -> dict[str, np.ndarray]:

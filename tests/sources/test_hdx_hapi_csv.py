@@ -107,6 +107,18 @@ def test_tables_that_cannot_be_read_fail_clearly(body: bytes, problem: str) -> N
         hdx_hapi.read(Fetched("idps.csv", body, None, NOW))
 
 
+@pytest.mark.parametrize("blank", [b"", b",,", b" , ,\t", None])
+def test_blank_lines_hold_no_record_wherever_they_are(blank: bytes | None) -> None:
+    """A line of nothing but separators and spaces (as long as the header or not) is left
+    out, so the rows around it keep their figures and numbers."""
+    lines = TABLE.read_bytes().removesuffix(b"\r\n").split(b"\r\n")
+    if blank is None:  # as many cells as the header, every one of them spaces
+        blank = b" ," * lines[0].count(b",") + b" "
+    padded = b"\r\n".join([lines[0], blank, *lines[1:4], blank, blank, *lines[4:], blank, b""])
+    raw = hdx_hapi.read(Fetched("idps.csv", padded, None, NOW)).frame
+    assert raw.equals(hdx_hapi.read(Fetched.from_file(TABLE)).frame)
+
+
 def test_a_table_of_no_known_endpoint_is_refused_by_name() -> None:
     with pytest.raises(SourceFormatError, match="not a known HAPI endpoint"):
         hdx_hapi.read(Fetched("mystery.csv", b"\xef\xbb\xbfx,y\r\n1,2\r\n", None, NOW))

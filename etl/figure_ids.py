@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from schemas.codes import Coded
 from schemas.figures import NATURAL_KEY
 
 # splitmix64's finaliser (Steele, Lea & Flood 2014, the mix of java.util.SplittableRandom).
@@ -93,8 +94,10 @@ def _words(texts: np.ndarray) -> np.ndarray:
     return pd.util.hash_array(texts, hash_key=_KEY, categorize=False)
 
 
-def _column_words(values: Sequence[object], salt: np.uint64) -> np.ndarray:
+def _column_words(values: Sequence[object] | Coded, salt: np.uint64) -> np.ndarray:
     """Each cell's 64-bit word, hashed once per distinct value."""
+    if isinstance(values, Coded):  # its values hashed, then looked up by the codes given
+        return (_words(_texts(values.values)) ^ salt)[values.codes]
     if not isinstance(values, pd.Series | pd.Index | pd.api.extensions.ExtensionArray):
         # An object array, not a Series: pandas would first infer its string type.
         values = values if isinstance(values, np.ndarray) else np.array(values, dtype=object)
@@ -116,7 +119,7 @@ def _hex(words: np.ndarray) -> np.ndarray:
     return _HEX[nibbles].view("U16").ravel().astype(object)
 
 
-def figure_ids(columns: Mapping[str, Sequence[object]]) -> np.ndarray:
+def figure_ids(columns: Mapping[str, Sequence[object] | Coded]) -> np.ndarray:
     """The id of every figure given column by column (a key column left out counts as empty)."""
     size = len(columns[NATURAL_KEY[0]])
     folded = np.zeros(size, dtype=np.uint64)

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from etl.figure_ids import all_alike, figure_ids
+from schemas.codes import Coded
 from schemas.figures import COLUMNS, NATURAL_KEY
 
 WHOLE_NUMBERS = ("admin_level", "value")
@@ -31,7 +32,7 @@ def _fill_ids(records: list[dict[str, object]]) -> None:
         record["figure_id"] = figure_id
 
 
-def figure_frame(columns: Mapping[str, Sequence[object]]) -> pd.DataFrame:
+def figure_frame(columns: Mapping[str, Sequence[object] | Coded]) -> pd.DataFrame:
     """Canonical figures given column by column (all of `COLUMNS`) as a typed frame."""
     if not columns:
         return to_figure_frame([])
@@ -47,12 +48,17 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _typed_column(col: str, values: Sequence[object]) -> pd.api.extensions.ExtensionArray:
+def _typed_column(
+    col: str, values: Sequence[object] | Coded
+) -> pd.api.extensions.ExtensionArray:
     """One canonical column in its canonical dtype.
 
     A column of one value (or none) repeats its one typed cell: most columns of a response say
     the same thing of every figure, and typing each cell is most of the cost of building it.
+    A coded column types its values and repeats them likewise.
     """
+    if isinstance(values, Coded):
+        return _typed_column(col, values.values).take(values.codes)
     if isinstance(values, np.ndarray) and all_alike(values):
         return _typed_column(col, values[:1]).take(np.zeros(len(values), dtype=np.intp))
     if col in WHOLE_NUMBERS:

@@ -10,14 +10,64 @@ the missing cells are numbered after the rest and moved into place, which costs 
 integers.
 """
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
 
-def factorized(values: ArrayLike) -> tuple[np.ndarray, ArrayLike]:
+@dataclass(frozen=True, eq=False)
+class Coded:
+    """A column given as each cell's number (`codes`) into its values (`values`, an object
+    array): what a connector that made a field once per distinct value, or once per kind of
+    figure, already holds. Hashing and typing it then take each value once: numbering a
+    column of text again would read every character of every cell."""
+
+    codes: np.ndarray
+    values: np.ndarray
+
+    @classmethod
+    def of(cls, codes: np.ndarray, values: list[object] | np.ndarray) -> "Coded":
+        """The column whose cell i is `values[codes[i]]`."""
+        table = np.empty(len(values), dtype=object)
+        table[:] = values
+        return cls(np.asarray(codes, dtype=np.intp), table)
+
+    @classmethod
+    def constant(cls, value: object, count: int) -> "Coded":
+        """A column holding `value` `count` times."""
+        return cls.of(np.zeros(count, dtype=np.intp), [value])
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def at(self, positions: np.ndarray) -> "Coded":
+        """The cells at `positions` (indices or a mask), still coded."""
+        return Coded(self.codes[positions], self.values)
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """Every cell spelled out, for code that wants a plain array."""
+        cells = self.values[self.codes]
+        return cells if dtype is None else cells.astype(dtype)
+
+
+def cells_at(column: ArrayLike | Coded, positions: np.ndarray) -> ArrayLike | Coded:
+    """A column's cells at `positions`, a coded column's still coded."""
+    if isinstance(column, Coded):
+        return column.at(positions)
+    return np.asarray(column)[positions]
+
+
+def factorized(values: ArrayLike | Coded) -> tuple[np.ndarray, ArrayLike]:
     """Each value's number and the distinct values (missing ones as NaN), in the order they
     first appear: what `pd.factorize(values, use_na_sentinel=False)` returns."""
+    if isinstance(values, Coded):
+        merged, distinct = factorized(values.values)  # a few values: equal ones made one
+        # Then numbers, not text: no cell's characters are read.
+        codes, used = pd.factorize(merged[values.codes])
+        return codes, np.asarray(distinct, dtype=object)[used]
     if not (isinstance(values, np.ndarray) and values.dtype == object):
         return pd.factorize(values, use_na_sentinel=False)
     codes, uniques = pd.factorize(values)
@@ -42,14 +92,14 @@ def combined(*codes: np.ndarray) -> np.ndarray:
     return key
 
 
-def group_ids(*columns: ArrayLike) -> np.ndarray:
+def group_ids(*columns: ArrayLike | Coded) -> np.ndarray:
     """A number per distinct combination of the columns' values (a missing value is a value
     of its own), in the order of first appearance."""
     codes = [factorized(column)[0] for column in columns]
     return codes[0] if len(codes) == 1 else combined(*codes)
 
 
-def group_sizes(*columns: ArrayLike) -> np.ndarray:
+def group_sizes(*columns: ArrayLike | Coded) -> np.ndarray:
     """How many rows share each row's combination of the columns' values."""
     ids = group_ids(*columns)
     return np.bincount(ids)[ids]

@@ -57,7 +57,7 @@ from etl.sources.base import (
 from etl.sources.columnwise import Reading, cells, on_distinct, same, same_time
 from etl.sources.hxl import sum_qualifier
 from etl.transport import HttpClient
-from schemas.codes import factorized, group_ids
+from schemas.codes import Coded, cells_at, factorized, group_ids
 from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import Cause, Metric, Qualifier, Role
 from schemas.places import PLACE_COLUMNS
@@ -390,17 +390,17 @@ def _distinct(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _columns(ctx: MapContext, count: int, fields: dict[str, np.ndarray]) -> dict[str, object]:
     """Every canonical column of `count` admin-0 figures: the run's, the defaults, `fields`."""
     columns: dict[str, object] = {
-        "source": same(ctx.source, count),
-        "dataset": same(ctx.dataset, count),
-        "source_url": same(ctx.source_url, count),
+        "source": Coded.constant(ctx.source, count),
+        "dataset": Coded.constant(ctx.dataset, count),
+        "source_url": Coded.constant(ctx.source_url, count),
         "retrieved_at": same_time(ctx.retrieved_at, count),
-        "run_id": same(ctx.run_id, count),
-        "admin_level": same(0, count),
+        "run_id": Coded.constant(ctx.run_id, count),
+        "admin_level": Coded.constant(0, count),
         **fields,
     }
     for name, value in FIGURE_DEFAULTS.items():
         if name not in columns:
-            columns[name] = same(value, count)
+            columns[name] = Coded.constant(value, count)
     published = columns["published_pcode"]  # kept only where it differs from the P-code
     columns["published_pcode"] = np.where(published == columns["pcode"], None, published)
     return columns
@@ -782,19 +782,26 @@ class _GiddFigures:
         table[:] = values
         return table[self.kind]
 
+    def coded(self, values: list[object]) -> Coded:
+        """What each figure's count has among `values`, one per count, as codes: the count
+        is each figure's number into them."""
+        return Coded.of(self.kind, values)
+
     def of_row(self, column: str) -> np.ndarray:
         """Each figure's row's `column`."""
         return cells(self.raw, column)[self.rows[self.at]]
 
-    def fields(self, spans: tuple[np.ndarray, np.ndarray] | None) -> dict[str, np.ndarray]:
+    def fields(
+        self, spans: tuple[np.ndarray, np.ndarray] | None
+    ) -> dict[str, np.ndarray | Coded]:
         """The fields of every figure but its place; an event's (`spans`, per row of `raw`,
         for a disasters page) named and dated as the event."""
-        rounded = self.of_count([count.rounded for count in self.counts]).astype(bool)
+        exact, rounded = Qualifier.EXACT.value, Qualifier.APPROXIMATELY.value
         return {
             "value": self.values,
-            "metric": self.of_count([count.metric.value for count in self.counts]),
-            "cause": self.of_count([count.cause.value for count in self.counts]),
-            "qualifier": _either(rounded, Qualifier.APPROXIMATELY.value, Qualifier.EXACT.value),
+            "metric": self.coded([count.metric.value for count in self.counts]),
+            "cause": self.coded([count.cause.value for count in self.counts]),
+            "qualifier": self.coded([rounded if c.rounded else exact for c in self.counts]),
             "role": _either(self.beside_exact, Role.TRIANGULATION.value, Role.RECOMMENDED.value),
             **self._periods(spans),
             **self._texts(events=spans is not None),
@@ -810,15 +817,15 @@ class _GiddFigures:
             first, last = spans[0][where], np.where(flow, spans[1][where], last)
         return {"period_start": np.where(flow, first, last), "period_end": last}
 
-    def _texts(self, events: bool) -> dict[str, np.ndarray]:
+    def _texts(self, events: bool) -> dict[str, np.ndarray | Coded]:
         """Each figure's record id, publisher and excerpt; an event's naming the event."""
         rows, raw, at = self.rows, self.raw, self.at
         ids = cells(raw, "iso3")[rows] + "/" + on_distinct(str, cells(raw, "year")[rows])
         names = [count.publisher for count in self.counts]
         rounded = [ROUNDED if count.rounded else "" for count in self.counts]
-        # A count's publisher, one text shared by its figures (each hashed once), unless an
-        # event names it.
-        publishers = self.of_count([name + tail for name, tail in zip(names, rounded, strict=True)])
+        # A count's publisher, one text for its figures (coded: hashed and typed once), unless
+        # an event names it.
+        publishers = self.coded([name + tail for name, tail in zip(names, rounded, strict=True)])
         tails = ", " + cells(raw, "country_name")[rows]
         if events:
             labels, hazards = _events(raw, rows)
@@ -866,7 +873,7 @@ def _one_recommended(columns: dict[str, object]) -> None:
     recommended = np.flatnonzero(role == Role.RECOMMENDED.value)
     if not len(recommended):
         return
-    group = group_ids(*(np.asarray(columns[k])[recommended] for k in KEY_FIELDS))
+    group = group_ids(*(cells_at(columns[k], recommended) for k in KEY_FIELDS))
     several = np.bincount(group)[group] > 1
     members, group = recommended[several], group[several]
     if not len(members):

@@ -6,7 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from schemas.codes import factorized, group_ids, group_sizes
+from etl.figure_ids import figure_ids
+from etl.frames import figure_frame
+from schemas.codes import Coded, factorized, group_ids, group_sizes
+from schemas.figures import COLUMNS
+from tests.factories import figure_record
 
 CELLS = ["a", "b", None, np.nan, 1, 1.0, True, "", pd.NaT, pd.NA, 2.5, 0]
 
@@ -48,3 +52,46 @@ def test_combinations_are_numbered_where_they_first_appear_missing_ones_included
     assert group_ids(places, metrics).tolist() == [0, 1, 0, 2, 3, 4]
     assert group_ids(places).tolist() == [0, 1, 0, 2, 0, 2]
     assert group_sizes(places, metrics).tolist() == [2, 1, 2, 1, 1, 1]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_a_coded_column_is_numbered_as_its_cells_are(seed: int) -> None:
+    """Equal values under two codes are one value (a count's metric repeats across counts);
+    None and NaN are one missing value, as pandas holds them."""
+    picks = random.Random(seed)
+    for _ in range(50):
+        table = [picks.choice(CELLS) for _ in range(picks.randint(1, 6))]
+        column = Coded.of(np.array([picks.randrange(len(table)) for _ in range(12)]), table)
+        codes, uniques = factorized(column)
+        expected_codes, expected_uniques = pd.factorize(np.asarray(column), use_na_sentinel=False)
+        assert codes.tolist() == expected_codes.tolist()
+        assert all(map(_same, uniques, expected_uniques))
+        other = np.array([picks.choice("xy") for _ in range(12)], dtype=object)
+        assert group_ids(column, other).tolist() == group_ids(np.asarray(column), other).tolist()
+
+
+def test_coded_columns_give_the_ids_and_frame_their_cells_give() -> None:
+    """A coded column hashes and types to what its cells spelled out give."""
+    picks = random.Random(3)
+    records = [
+        figure_record(
+            publisher=picks.choice(["OCHA", "IOM DTM", None]),
+            metric=picks.choice(["idps", "new_displacements"]),
+            pcode=picks.choice(["SY07", "SY0700", "SY02"]),
+            admin_level=picks.choice([1, 2]),
+            value=picks.randrange(10**6),
+            sex=picks.choice([None, "f"]),
+        )
+        for _ in range(40)
+    ]
+    plain = {c: np.array([r.get(c) for r in records], dtype=object) for c in COLUMNS}
+    del plain["figure_id"]
+    coded = dict(plain)
+    for column in ("source", "publisher", "metric", "pcode", "sex", "admin_level", "value"):
+        codes, values = pd.factorize(plain[column], use_na_sentinel=False)
+        # Every value twice in the table: numbers that differ for equal values are one value.
+        coded[column] = Coded.of(codes * 2 + (np.arange(len(codes)) % 2), np.repeat(values, 2))
+    coded["unit"] = Coded.constant("people", len(records))
+    assert figure_ids(coded).tolist() == figure_ids(plain).tolist()
+    plain["figure_id"] = coded["figure_id"] = figure_ids(plain)
+    pd.testing.assert_frame_equal(figure_frame(coded), figure_frame(plain), check_exact=True)

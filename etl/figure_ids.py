@@ -23,8 +23,6 @@ from schemas.figures import NATURAL_KEY
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _SHIFTS = (np.uint64(30), np.uint64(27), np.uint64(31))
-# The digits as UCS-4 code points: an array of them is already an array of text.
-_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8).astype(np.uint32)
 _MASK = (1 << 64) - 1
 _KEY = "displacement-ids"  # SipHash's 16-byte key
 # Values whose equal cells are alike for a key (`all_alike`).
@@ -111,12 +109,12 @@ def _column_words(values: Sequence[object] | Coded, salt: np.uint64) -> np.ndarr
 
 def _hex(words: np.ndarray) -> np.ndarray:
     """64-bit words as 16 lowercase hex digits each (an object array of str)."""
-    size = len(words)
-    octets = words.astype(">u8").view(np.uint8).reshape(size, 8)
-    nibbles = np.empty((size, 16), dtype=np.uint8)
-    nibbles[:, 0::2] = octets >> 4
-    nibbles[:, 1::2] = octets & 15
-    return _HEX[nibbles].view("U16").ravel().astype(object)
+    if not len(words):
+        return np.empty(0, dtype=object)
+    # One text of every word's big-endian bytes in hex, cut into 16 digits a word by viewing
+    # its characters (UCS-4, as numpy holds text) sixteen at a time.
+    digits = words.astype(">u8").tobytes().hex()
+    return np.array([digits]).view("U16").astype(object)
 
 
 def figure_ids(columns: Mapping[str, Sequence[object] | Coded]) -> np.ndarray:

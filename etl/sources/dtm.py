@@ -46,7 +46,7 @@ from etl.sources.base import (
     numbered_records,
 )
 from etl.transport import HttpClient
-from schemas.codes import factorized
+from schemas.codes import Coded, factorized
 from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import Cause, Metric, Role
 from schemas.figures import COLUMNS, NATURAL_KEY, RECOMMENDED_KEY
@@ -579,7 +579,7 @@ def _record_columns(
 
 def _figure_columns(
     records: dict[str, np.ndarray], kept: np.ndarray, counts: list[_Counts], ctx: MapContext
-) -> tuple[dict[str, np.ndarray], np.ndarray]:
+) -> tuple[dict[str, np.ndarray | Coded], np.ndarray]:
     """Every column of the figures of the records `kept` (a total and, where DTM splits it,
     males and females), with their provenance and roles settled; and the record of each."""
     splits = [~c.missing[kept] for c in counts[1:]]
@@ -589,23 +589,22 @@ def _figure_columns(
     values = np.column_stack([c.values[kept] for c in counts])[rows, sexes]
     day = pd.factorize(records["period_start"])[0]  # the same column twice: numbered once
     keys = ("publisher", "pcode", "origin_pcode", "cause")
-    coded = {k: factorized(records[k])[0] for k in keys}
+    numbered = {k: factorized(records[k]) for k in keys}
+    coded = {k: codes for k, (codes, _) in numbered.items()}
     figures = _Figures(rows, sexes, {**coded, "period_start": day, "period_end": day})
     reasons = records["reason"]
 
-    def same(value: object) -> np.ndarray:
-        column = np.empty(len(rows), dtype=object)
-        column.fill(value)
-        return column
+    def same(value: object) -> Coded:
+        return Coded.constant(value, len(rows))
 
-    columns = {
+    columns: dict[str, np.ndarray | Coded] = {
         "source": same(ctx.source),
         "dataset": same(ctx.dataset),
         "publisher": _name_the_reasons(figures, records["publisher"], reasons),
         "metric": same(Metric.IDPS.value),
         "value": values,
         "qualifier": same(FIGURE_DEFAULTS["qualifier"]),
-        "sex": np.array(SEXES, dtype=object)[sexes],
+        "sex": Coded.of(sexes, SEXES),
         "age_group": same(FIGURE_DEFAULTS["age_group"]),
         "unit": same(FIGURE_DEFAULTS["unit"]),
         "role": _settle_roles(figures, records["baseline"], reasons, values),
@@ -613,6 +612,9 @@ def _figure_columns(
         "retrieved_at": same(pd.Timestamp(ctx.retrieved_at)),
         "run_id": same(ctx.run_id),
     }
+    for name in ("pcode", "origin_pcode", "cause"):  # numbered above: handed on coded
+        codes, values = numbered[name]
+        columns[name] = Coded.of(codes[rows], values)
     for name in COLUMNS:  # the rest: what each record gives all its figures
         if name not in columns and name in records:
             columns[name] = records[name][rows]

@@ -2,11 +2,12 @@
 
 import json
 import random
+import re
 
 import pytest
 
 from etl.errors import SourceFormatError
-from etl.sources.base import Fetched, json_document, parse_json
+from etl.sources.base import Fetched, _has_digit_run, json_document, parse_json
 
 ALIKE = [
     b'{"count": 2, "results": [{"a": 1}, {"a": null}]}',
@@ -59,3 +60,14 @@ def test_parse_json_keeps_long_integers_among_many_records() -> None:
     read = parse_json(body)
     assert read == json.loads(body)
     assert read["results"][4321]["value"] == 2**64 + 1
+
+
+def test_long_digit_runs_are_found_wherever_they_sit() -> None:
+    """The scan for integers orjson cannot keep finds a run of 19 digits at any offset from
+    the 8-byte blocks it looks at first, and nothing shorter (as a regular expression does)."""
+    rng = random.Random(11)
+    for _ in range(5000):
+        alphabet = rng.choice([b"0123456789a", b"0123456789", b"99999999,", b"/:09"])
+        body = bytes(rng.choice(alphabet) for _ in range(rng.randint(0, 70)))
+        expected = re.search(rb"[0-9]{19}", body) is not None
+        assert _has_digit_run(body, 19) == expected, body

@@ -163,11 +163,18 @@ def _counts(series: pd.Series) -> pd.Series:
     """Whether each cell is a whole number of at least 0 (null passes)."""
     whole = per_type(series, is_whole).to_numpy(copy=True)
     values = series.to_numpy(dtype=object)
-    # elementwise tests for null cells: None, and NaN (the one value not equal to itself)
-    numbers = whole & (values != None) & (values == values)  # noqa: E711
-    signs = map(operator.ge, values[numbers], repeat(0))
-    whole[numbers] = np.fromiter(signs, dtype=bool, count=int(numbers.sum()))
+    numbers = whole & ~pd.isna(values)  # the whole cells but None and NaN: Python ints
+    whole[numbers] = _at_least_zero(values[numbers])
     return pd.Series(whole, index=series.index)
+
+
+def _at_least_zero(integers: np.ndarray) -> np.ndarray:
+    """Whether each Python int is 0 or more: at once as 64-bit integers where they fit."""
+    try:
+        return integers.astype(np.int64) >= 0
+    except OverflowError:  # an integer beyond 64 bits: compared one by one
+        signs = map(operator.ge, integers, repeat(0))
+        return np.fromiter(signs, dtype=bool, count=len(integers))
 
 
 def _date_or_null(value: object) -> bool:

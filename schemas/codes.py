@@ -43,6 +43,10 @@ class Coded:
     def __len__(self) -> int:
         return len(self.codes)
 
+    def __getitem__(self, position: int) -> object:
+        """The value of the cell at `position`."""
+        return self.values[self.codes[position]]
+
     def at(self, positions: np.ndarray) -> "Coded":
         """The cells at `positions` (indices or a mask), still coded."""
         return Coded(self.codes[positions], self.values)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from etl.sources.base import NewPlaces, Refused, numbered_records
-from schemas.codes import group_ids
+from schemas.codes import Coded, group_ids
 from schemas.runs import Rejection
 
 
@@ -27,7 +27,7 @@ def cells(raw: pd.DataFrame, column: str) -> np.ndarray:
 
 
 def on_distinct(
-    func: Callable[..., Any], *columns: np.ndarray, dtype: str = "object"
+    func: Callable[..., Any], *columns: np.ndarray | Coded, dtype: str = "object"
 ) -> np.ndarray:
     """`func` of the cells of each record, called once per distinct combination of cells,
     in an array of `dtype`.

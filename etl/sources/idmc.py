@@ -402,7 +402,8 @@ def _columns(ctx: MapContext, count: int, fields: dict[str, np.ndarray]) -> dict
         if name not in columns:
             columns[name] = Coded.constant(value, count)
     published = columns["published_pcode"]  # kept only where it differs from the P-code
-    columns["published_pcode"] = np.where(published == columns["pcode"], None, published)
+    if not isinstance(published, Coded):  # (coded: settled per country already)
+        columns["published_pcode"] = np.where(published == columns["pcode"], None, published)
     return columns
 
 
@@ -787,10 +788,6 @@ class _GiddFigures:
         is each figure's number into them."""
         return Coded.of(self.kind, values)
 
-    def of_row(self, column: str) -> np.ndarray:
-        """Each figure's row's `column`."""
-        return cells(self.raw, column)[self.rows[self.at]]
-
     def fields(
         self, spans: tuple[np.ndarray, np.ndarray] | None
     ) -> dict[str, np.ndarray | Coded]:
@@ -810,7 +807,9 @@ class _GiddFigures:
     def _periods(self, spans: tuple[np.ndarray, np.ndarray] | None) -> dict[str, np.ndarray]:
         """A flow's days: the year, or the days of it an event spans; a stock's: the year's
         last."""
-        first, last = _year_days(self.of_row("year").astype(np.int64))
+        # Each row's year's days (a third as many rows as figures), then each figure's.
+        first, last = _year_days(cells(self.raw, "year")[self.rows].astype(np.int64))
+        first, last = first[self.at], last[self.at]
         flow = self.of_count([count.flow for count in self.counts]).astype(bool)
         if spans is not None:
             where = self.rows[self.at]
@@ -820,7 +819,8 @@ class _GiddFigures:
     def _texts(self, events: bool) -> dict[str, np.ndarray | Coded]:
         """Each figure's record id, publisher and excerpt; an event's naming the event."""
         rows, raw, at = self.rows, self.raw, self.at
-        ids = cells(raw, "iso3")[rows] + "/" + on_distinct(str, cells(raw, "year")[rows])
+        years = cells(raw, "year")[rows]
+        ids = cells(raw, "iso3")[rows] + on_distinct(lambda year: f"/{year}", years)
         names = [count.publisher for count in self.counts]
         rounded = [ROUNDED if count.rounded else "" for count in self.counts]
         # A count's publisher, one text for its figures (coded: hashed and typed once), unless
@@ -832,7 +832,8 @@ class _GiddFigures:
             ids = ids + "/" + labels
             publishers = self.of_count(names) + ", event " + labels[at] + self.of_count(rounded)
             tails = tails + ": " + labels + "; " + hazards
-        heads = on_distinct(self._head, self.kind, self.of_row("year"))
+        # Each figure's year by the number of its row's: numbers, not cells, are grouped.
+        heads = on_distinct(self._head, self.kind, Coded.of(*factorized(years)).at(at))
         return {
             "source_record_id": ids[at] + self.of_count(["/" + c.served for c in self.counts]),
             "publisher": publishers,
@@ -859,7 +860,16 @@ def _gidd_figures(served: Records, ctx: MapContext, places: pd.DataFrame) -> Map
     if not len(figures.at):
         return _mapped(None, [], rejections, rows_read, new_places)
     rows = figures.rows[figures.at]
-    fields = {"pcode": pcodes[rows], "published_pcode": iso3[rows], **figures.fields(spans)}
+    # Each figure's country by the number of its row's code: its P-code, and the code as
+    # served where it differs, made once per country.
+    country, served_codes = factorized(iso3[figures.rows])
+    country_pcodes = pcodes[figures.rows][np.unique(country, return_index=True)[1]].tolist()
+    published = [None if c == p else c for c, p in zip(served_codes, country_pcodes, strict=True)]
+    fields = {
+        "pcode": Coded.of(country[figures.at], country_pcodes),
+        "published_pcode": Coded.of(country[figures.at], published),
+        **figures.fields(spans),
+    }
     columns = _columns(ctx, len(rows), fields)
     _one_recommended(columns)
     numbers = raw.index.to_numpy()[rows].tolist()

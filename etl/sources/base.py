@@ -17,6 +17,7 @@ import pandera.pandas as pa
 from etl.errors import InputError, SourceAuthError, SourceFormatError
 from etl.sources.collector import collector_paused
 from etl.transport import HttpClient
+from schemas.codes import Coded
 from schemas.enums import Qualifier, Role, Unit
 from schemas.pcodes import admin_level_of
 from schemas.places import PLACE_COLUMNS
@@ -287,6 +288,14 @@ FIGURE_DEFAULTS: dict[str, object] = {
     "excerpt": None,
     "published_pcode": None,
 }
+
+
+def fill_defaults(columns: dict[str, object], count: int) -> None:
+    """Give each canonical column `columns` lacks its FIGURE_DEFAULTS value, as a coded
+    column (typed and hashed once)."""
+    for name, value in FIGURE_DEFAULTS.items():
+        if name not in columns:
+            columns[name] = Coded.constant(value, count)
 
 
 def figure_record(ctx: MapContext, **fields: object) -> dict[str, object]:

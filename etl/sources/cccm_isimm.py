@@ -42,7 +42,6 @@ from etl.errors import InputError, SourceFormatError
 from etl.figure_ids import figure_ids
 from etl.frames import figure_frame, to_figure_frame
 from etl.sources.base import (
-    FIGURE_DEFAULTS,
     Connector,
     Credentials,
     Fetched,
@@ -51,6 +50,7 @@ from etl.sources.base import (
     Records,
     Refused,
     SourceConfig,
+    fill_defaults,
 )
 from etl.sources.columnwise import cells as column_cells
 from etl.sources.columnwise import same, same_time
@@ -390,7 +390,7 @@ def _grid(rows: list[list[str]], width: int) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class Coded:
+class Ranked:
     """A text field of every site as numbers: each site's rank among the field's distinct
     values, sorted (-1 where it has none), and those values."""
 
@@ -398,7 +398,7 @@ class Coded:
     values: np.ndarray
 
     @classmethod
-    def of(cls, distinct: list[str | None], which: np.ndarray) -> "Coded":
+    def of(cls, distinct: list[str | None], which: np.ndarray) -> "Ranked":
         """Each site's value, `distinct[which]`, coded."""
         values = sorted({value for value in distinct if value is not None})
         rank_of = {value: rank for rank, value in enumerate(values)}
@@ -416,9 +416,9 @@ class Sites:
     """The accepted site rows, column by column, in file order."""
 
     numbers: np.ndarray  # each site's row number
-    governorate: Coded  # P-codes
-    district: Coded  # P-codes
-    code: Coded  # the site's CCCM code
+    governorate: Ranked  # P-codes
+    district: Ranked  # P-codes
+    code: Ranked  # the site's CCCM code
     counts: dict[str, np.ndarray]  # girls, boys, women, men (0 where unusable), individual
     split_problem: np.ndarray  # why its split is left out; "" where the split is usable
     usable: np.ndarray  # whether its split is usable
@@ -558,9 +558,9 @@ def _read_sites(
     where = [(None, None) if isinstance(p, Refused) else p for p in places]
     sites = Sites(
         numbers=raw.index.to_numpy()[kept],
-        governorate=Coded.of([p[0] for p in where], which_place[kept]),
-        district=Coded.of([p[1] for p in where], which_place[kept]),
-        code=Coded.of(codes, which_code[kept]),
+        governorate=Ranked.of([p[0] for p in where], which_place[kept]),
+        district=Ranked.of([p[1] for p in where], which_place[kept]),
+        code=Ranked.of(codes, which_code[kept]),
         counts={**counts, "individual": individual},
         split_problem=problem,
         usable=problem == "",
@@ -676,7 +676,7 @@ def _units(
     )
 
 
-def _joined_codes(code: Coded, at: np.ndarray, unit_of: np.ndarray, count: int) -> np.ndarray:
+def _joined_codes(code: Ranked, at: np.ndarray, unit_of: np.ndarray, count: int) -> np.ndarray:
     """Each unit's distinct site codes (of the sites `at`), sorted and joined by ";"; None
     for a unit without."""
     ranks = code.ranks[at]
@@ -706,7 +706,7 @@ def _subdistricts(sites: Sites, placed: dict[str, tuple[str, str]]) -> Units:
     spot_sub = _objects((s[1] if s else None for s in spots), len(spots))
     district = sites.district.ranks
     on_list = np.flatnonzero(spot_district[sites.code.ranks] == district)
-    subs = Coded.of(spot_sub.tolist(), sites.code.ranks[on_list])
+    subs = Ranked.of(spot_sub.tolist(), sites.code.ranks[on_list])
     width = max(1, len(subs.values))
     keys, rank = np.unique(district[on_list] * width + subs.ranks, return_inverse=True)
     units_district, units_sub = np.divmod(keys, width)
@@ -812,9 +812,7 @@ def _figure_columns(
         "age_group": age_of[group],
         "excerpt": excerpt,
     }
-    for name, value in FIGURE_DEFAULTS.items():
-        if name not in columns:
-            columns[name] = same(value, count)
+    fill_defaults(columns, count)
     columns["figure_id"] = figure_ids(columns)
     return columns
 

@@ -30,7 +30,6 @@ from etl.errors import SourceError, SourceFormatError
 from etl.figure_ids import figure_ids
 from etl.frames import figure_frame, to_figure_frame
 from etl.sources.base import (
-    FIGURE_DEFAULTS,
     Connector,
     Credentials,
     Fetched,
@@ -42,6 +41,7 @@ from etl.sources.base import (
     SourceConfig,
     credential,
     envelope_records,
+    fill_defaults,
     json_document,
 )
 from etl.sources.columnwise import (
@@ -54,7 +54,7 @@ from etl.sources.columnwise import (
     same_time,
 )
 from etl.transport import HttpClient
-from schemas.codes import factorized
+from schemas.codes import Coded, factorized
 from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import Metric, Role
 from schemas.figures import RECOMMENDED_KEY
@@ -557,7 +557,7 @@ def _idp_fields(raw: pd.DataFrame, kept: np.ndarray) -> dict[str, np.ndarray]:
         "publisher": publishers,
         "source_record_id": on_distinct(_idp_record_id, ids, operations, rounds, kinds),
         "excerpt": on_distinct(_idp_excerpt, rounds),
-        "sex": same(None, len(kept)),
+        "sex": Coded.constant(None, len(kept)),
     }
 
 
@@ -582,7 +582,7 @@ def _split_fields(raw: pd.DataFrame, dataset: str, kept: np.ndarray) -> dict[str
         asylum = cells(raw, "asylum_location_code")[kept]
         ids = ids + "/" + came_from + "-" + asylum + "/REF"
     return {
-        "publisher": same(PUBLISHERS[dataset], len(kept)),
+        "publisher": Coded.constant(PUBLISHERS[dataset], len(kept)),
         "source_record_id": ids,
         "excerpt": same(None, len(kept)),
         "sex": on_distinct(_sex, cells(raw, "gender")[kept]),
@@ -606,27 +606,25 @@ def _figure_columns(
     pcodes = where["pcode"][kept]
     as_of = where["as_of"][kept]
     columns = {
-        "source": same(ctx.source, count),
-        "dataset": same(ctx.dataset, count),
-        "metric": same(METRICS[dataset].value, count),
+        "source": Coded.constant(ctx.source, count),
+        "dataset": Coded.constant(ctx.dataset, count),
+        "metric": Coded.constant(METRICS[dataset].value, count),
         "pcode": pcodes,
         "admin_level": on_distinct(_level_of, pcodes),
         "origin_pcode": where["origin_pcode"][kept],
         "period_start": as_of,
         "period_end": as_of,
         "value": cells(raw, "population")[kept],
-        "age_group": same(None, count),
-        "cause": same(None, count),
-        "source_url": same(ctx.source_url, count),
+        "age_group": Coded.constant(None, count),
+        "cause": Coded.constant(None, count),
+        "source_url": Coded.constant(ctx.source_url, count),
         "retrieved_at": same_time(ctx.retrieved_at, count),
-        "run_id": same(ctx.run_id, count),
+        "run_id": Coded.constant(ctx.run_id, count),
         "published_pcode": where["published_pcode"][kept],
         **fields,
     }
     columns["excerpt"] = on_distinct(_warned, fields["excerpt"], cells(raw, "warning")[kept])
-    for name, value in FIGURE_DEFAULTS.items():
-        if name not in columns:
-            columns[name] = same(value, count)
+    fill_defaults(columns, count)
     columns["figure_id"] = figure_ids(columns)
     return columns
 

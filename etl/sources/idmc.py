@@ -39,7 +39,6 @@ from etl.errors import SourceError, SourceFormatError
 from etl.figure_ids import figure_ids
 from etl.frames import figure_frame, to_figure_frame
 from etl.sources.base import (
-    FIGURE_DEFAULTS,
     Connector,
     Credentials,
     Fetched,
@@ -51,6 +50,7 @@ from etl.sources.base import (
     all_records,
     checked_records,
     credential,
+    fill_defaults,
     json_document,
     numbered_records,
 )
@@ -398,9 +398,7 @@ def _columns(ctx: MapContext, count: int, fields: dict[str, np.ndarray]) -> dict
         "admin_level": Coded.constant(0, count),
         **fields,
     }
-    for name, value in FIGURE_DEFAULTS.items():
-        if name not in columns:
-            columns[name] = Coded.constant(value, count)
+    fill_defaults(columns, count)
     published = columns["published_pcode"]  # kept only where it differs from the P-code
     if not isinstance(published, Coded):  # (coded: settled per country already)
         columns["published_pcode"] = np.where(published == columns["pcode"], None, published)

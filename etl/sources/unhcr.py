@@ -25,7 +25,6 @@ from etl.errors import SourceError, SourceFormatError
 from etl.figure_ids import figure_ids
 from etl.frames import figure_frame, to_figure_frame
 from etl.sources.base import (
-    FIGURE_DEFAULTS,
     Connector,
     Credentials,
     Fetched,
@@ -36,10 +35,12 @@ from etl.sources.base import (
     SourceConfig,
     checked_records,
     envelope_records,
+    fill_defaults,
     json_document,
 )
 from etl.sources.columnwise import Reading, cells, on_distinct, same, same_time
 from etl.transport import HttpClient
+from schemas.codes import Coded
 from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import Cause, Metric, Role
 from schemas.places import PLACE_COLUMNS
@@ -366,32 +367,30 @@ def _figure_columns(
     place_names = on_distinct(str, counted.origin_name[kept])
     pair_names = place_names + " -> " + on_distinct(str, counted.asylum_name[kept])
     columns: dict[str, object] = {
-        "source": same(ctx.source, count),
-        "dataset": same(ctx.dataset, count),
+        "source": Coded.constant(ctx.source, count),
+        "dataset": Coded.constant(ctx.dataset, count),
         "source_record_id": endpoint + "/" + year_texts + "/" + origin + "-" + asylum + "/" + names,
-        "publisher": same(PUBLISHERS[endpoint], count),
+        "publisher": Coded.constant(PUBLISHERS[endpoint], count),
         "metric": on_distinct(_value_of, metrics),
         "pcode": where[0][kept],
-        "admin_level": same(0, count),
+        "admin_level": Coded.constant(0, count),
         "origin_pcode": where[1][kept],
         "period_start": starts,
         "period_end": ends,
         "value": values[kept],
         "cause": causes,
-        "role": same(ROLES[endpoint].value, count),
+        "role": Coded.constant(ROLES[endpoint].value, count),
         "excerpt": labels
         + ", "
         + when
         + year_texts
         + ": "
         + np.where(refugees, pair_names, place_names),
-        "source_url": same(ctx.source_url, count),
+        "source_url": Coded.constant(ctx.source_url, count),
         "retrieved_at": same_time(ctx.retrieved_at, count),
-        "run_id": same(ctx.run_id, count),
+        "run_id": Coded.constant(ctx.run_id, count),
     }
-    for name, value in FIGURE_DEFAULTS.items():
-        if name not in columns:
-            columns[name] = same(value, count)
+    fill_defaults(columns, count)
     columns["figure_id"] = figure_ids(columns)
     return columns
 

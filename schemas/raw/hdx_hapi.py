@@ -78,7 +78,16 @@ def cells_check(*fields: str, name: str) -> Callable[..., Any]:
     cell (None, NaN) themselves: nullability is the field's own check. Pandera is told so,
     and need not look for nulls in each column, then again in each result, before and after
     every check (two passes over every cell, most of the time a check takes)."""
-    return pa.check(*fields, name=name, ignore_na=False)
+
+    def named(method: Any) -> Any:
+        # pandera takes `name` out of the check's settings when it first builds a schema
+        # with it, and a subclass's schema built after names the check by its function:
+        # the function carries the name too, so the one-line errors read alike either way.
+        function = method.__func__ if isinstance(method, classmethod) else method
+        function.__name__ = name
+        return pa.check(*fields, name=name, ignore_na=False)(method)
+
+    return named
 
 
 def is_null(value: object) -> bool:

@@ -3,11 +3,14 @@
 
 import math
 
+import pandera.pandas as pa
 import pytest
+from pandera.typing import Series
 
 from etl.errors import SourceFormatError
 from etl.sources.base import checked_records
 from schemas.raw.dtm import DtmAdmin1Model
+from schemas.raw.hdx_hapi import cells_check, is_text, per_type
 from schemas.raw.idmc import GiddConflictModel
 
 DTM = {
@@ -60,3 +63,24 @@ def test_a_wrong_cell_beside_nulls_of_its_type_is_refused() -> None:
     assert error is not None and "field 'numberMales' wrong type or value (number" in error
     error = _check(DtmAdmin1Model, DTM, {"admin1Name": math.nan}, {"admin1Name": 7})
     assert error is not None and "field 'admin1Name' wrong type or value (text" in error
+
+
+def test_a_check_keeps_its_name_in_a_model_built_after_its_parent() -> None:
+    """The one-line error names a check alike whichever model's schema was built first."""
+
+    class Parent(pa.DataFrameModel):
+        label: Series[object] = pa.Field(description="A text.")
+
+        @cells_check("label", name="text")
+        @classmethod
+        def _label(cls, s: Series[object]) -> Series[bool]:
+            return per_type(s, is_text)
+
+    class Child(Parent):
+        other: Series[object] = pa.Field(nullable=True, description="Anything.")
+
+    Parent.to_schema()
+    names = {c.name: [check.name for check in c.checks] for c in Child.to_schema().columns.values()}
+    assert names["label"] == ["text"]
+    error = _check(Child, {"label": "x", "other": None}, {"label": 7})
+    assert error is not None and "field 'label' wrong type or value (text, got 7)" in error

@@ -8,6 +8,10 @@ pandas finds that order for a column of objects by first replacing every missing
 takes a pass over every cell looking for one, as long as numbering the column itself; here
 the missing cells are numbered after the rest and moved into place, which costs a pass over
 integers.
+
+A connector that already holds a column as numbers into its values (a field made once per
+distinct value, or once per kind of figure) hands it on as `Coded`: pandas numbers text by
+reading every character of every cell, while numbering the numbers reads none.
 """
 
 from dataclasses import dataclass

@@ -28,7 +28,6 @@ import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import chain
 from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -252,7 +251,7 @@ def _gidd_dataset(page: _Page, path: str, stem: str) -> str:
         rows = page()["results"]
     except SourceFormatError:
         rows = []
-    by_fields = gidd_endpoint(set(chain.from_iterable(rows)))
+    by_fields = gidd_endpoint(set().union(*rows))
     if by_fields is not None:
         return by_fields
     for endpoint, dataset in GIDD_ENDPOINTS.items():

@@ -353,23 +353,28 @@ def _figure_columns(
     cell_kinds = [CELLS[endpoint][c] for c in counted.columns]
     metrics = counted.of_column([m for m, _, _ in cell_kinds])[kept]
     causes = counted.of_column([c.value if c else None for _, c, _ in cell_kinds])[kept]
-    labels = counted.of_column([label for _, _, label in cell_kinds])[kept]
+    labels = Coded.of(counted.column[kept], [label for _, _, label in cell_kinds])
     names = counted.of_column(counted.columns)[kept]
     refugees = metrics == Metric.REFUGEES
     years = counted.year[kept]
     origin, asylum = counted.origin[kept], counted.asylum[kept]
-    year_texts = on_distinct(str, years)
     retrieved = functools.partial(_as_of, retrieved=ctx.retrieved_at)
     ends = on_distinct(retrieved, years, dtype="datetime64[us]")
     firsts = on_distinct(_first_day, years, dtype="datetime64[us]")
     starts = np.where(metrics == Metric.RETURNS, firsts, ends)
     when = on_distinct(_when, ends)
-    place_names = on_distinct(str, counted.origin_name[kept])
-    pair_names = place_names + " -> " + on_distinct(str, counted.asylum_name[kept])
+    # Each text made once per distinct part (a year, a pair of countries, a column) and the
+    # parts joined: a page repeats its years and countries over many counts.
+    origin_names, asylum_names = counted.origin_name[kept], counted.asylum_name[kept]
+    place_names = on_distinct(str, origin_names)
+    pair_names = on_distinct(lambda o, a: f"{o} -> {a}", origin_names, asylum_names)
+    heads = on_distinct(lambda year: endpoint + "/" + str(year) + "/", years)
+    pairs = on_distinct(lambda o, a: o + "-" + a + "/", origin, asylum)
+    leads = on_distinct(lambda label, w, year: f"{label}, {w}{year}: ", labels, when, years)
     columns: dict[str, object] = {
         "source": Coded.constant(ctx.source, count),
         "dataset": Coded.constant(ctx.dataset, count),
-        "source_record_id": endpoint + "/" + year_texts + "/" + origin + "-" + asylum + "/" + names,
+        "source_record_id": heads + pairs + names,
         "publisher": Coded.constant(PUBLISHERS[endpoint], count),
         "metric": on_distinct(_value_of, metrics),
         "pcode": where[0][kept],
@@ -380,12 +385,7 @@ def _figure_columns(
         "value": values[kept],
         "cause": causes,
         "role": Coded.constant(ROLES[endpoint].value, count),
-        "excerpt": labels
-        + ", "
-        + when
-        + year_texts
-        + ": "
-        + np.where(refugees, pair_names, place_names),
+        "excerpt": leads + np.where(refugees, pair_names, place_names),
         "source_url": Coded.constant(ctx.source_url, count),
         "retrieved_at": same_time(ctx.retrieved_at, count),
         "run_id": Coded.constant(ctx.run_id, count),

@@ -160,7 +160,7 @@ _SIXES = np.uint64(0x0606060606060606)
 
 
 def parse_json(body: bytes) -> object:
-    """JSON as the standard `json` reads it, by orjson (about 40% faster) where both read it
+    """JSON as the standard `json` reads it, by orjson (a third less time) where both read it
     alike: a document orjson refuses (NaN, Infinity, UTF-16, a lone surrogate...) or that may
     hold an integer beyond 64 bits is read by `json`, its errors and all."""
     if not _has_digit_run(body, _LONG_DIGITS):
@@ -189,6 +189,7 @@ def _has_digit_run(body: bytes, length: int) -> bool:
     cells = np.frombuffer(body, dtype=np.uint8)
     at = blocks[:, None] * 8 + np.arange(-reach, 8 + reach)
     inside = (at >= 0) & (at < len(cells))
+    # uint8: a byte below '0' wraps round to above '9'
     digit = inside & ((cells[np.clip(at, 0, len(cells) - 1)] - ord("0")) < 10)
     before = np.cumprod(digit[:, reach - 1 :: -1], axis=1).sum(axis=1)
     after = np.cumprod(digit[:, reach + 8 :], axis=1).sum(axis=1)

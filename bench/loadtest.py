@@ -61,7 +61,8 @@ def _bundled_store(folder: Path) -> str:
 
 
 def _cpu_seconds(pid: int) -> float:
-    """CPU seconds (user and system) that gunicorn's master and its workers have used so far.
+    """CPU seconds (user and system) that gunicorn's master and its workers have used so far,
+    workers it has recycled included.
 
     Read from /proc: latency under load swings with the machine, the server's CPU time per
     change much less.
@@ -73,9 +74,14 @@ def _cpu_seconds(pid: int) -> float:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        # After the command: state, ppid, ..., utime (14th field) and stime (15th) of stat(5).
+        # After the command: state, ppid, ..., utime (14th field), stime (15th), cutime and
+        # cstime (16th, 17th) of stat(5).
         own_pid = int(stat.parent.name)
-        if own_pid == pid or int(fields[1]) == pid:
+        if own_pid == pid:
+            # The master's children's times count the workers it has reaped: gunicorn
+            # replaces a worker after `max_requests`, and a busy run would lose its CPU.
+            total += sum(int(field) for field in fields[11:15]) / ticks
+        elif int(fields[1]) == pid:
             total += (int(fields[11]) + int(fields[12])) / ticks
     return total
 

@@ -212,7 +212,10 @@ def envelope_records(doc: object, field: str, where: str) -> list[dict[str, obje
 
 
 def checked_records(
-    rows: list[dict[str, object]], model: type[pa.DataFrameModel], where: str
+    rows: list[dict[str, object]],
+    model: type[pa.DataFrameModel],
+    where: str,
+    keys: list[str] | None = None,
 ) -> pd.DataFrame:
     """Records as served, checked against what the upstream promises (its raw model).
 
@@ -220,7 +223,7 @@ def checked_records(
     gets the promised columns and nothing to check. The index is each record's position,
     from 1, so a rejection can name it.
     """
-    columns = _keys(rows) or list(model.to_schema().columns)
+    columns = (record_keys(rows) if keys is None else keys) or list(model.to_schema().columns)
     size = len(rows)
     # dict.get itself reads plain dicts (what JSON gives) a lookup per cell faster; a mapping
     # of another kind answers .get its own way.
@@ -239,8 +242,9 @@ def checked_records(
     return frame
 
 
-def _keys(rows: list[dict[str, object]]) -> list[str]:
-    """Every key any record has, in the order they first appear."""
+def record_keys(rows: list[dict[str, object]]) -> list[str]:
+    """Every key any record has, in the order they first appear (what `checked_records`
+    makes columns of, given as `keys` by a reader that looked at them first)."""
     first = dict.fromkeys(rows[0]) if rows else {}
     # Most responses give every record the same keys: a set of them all says so, faster
     # than keeping their order.

@@ -44,6 +44,7 @@ from etl.sources.base import (
     credential,
     json_document,
     numbered_records,
+    record_keys,
 )
 from etl.transport import HttpClient
 from schemas.codes import Coded, factorized
@@ -97,12 +98,12 @@ def fetch(client: HttpClient, cfg: SourceConfig, credentials: Credentials) -> It
             yield Fetched(name, response.content, response.url, dt.datetime.now(dt.UTC))
 
 
-def _fields_level(rows: list[Record]) -> int | None:
-    """The admin level a response is for, from its fields: the deepest `adminN...` field.
+def _fields_level(keys: list[str]) -> int | None:
+    """The admin level a response is for, from its records' fields: the deepest
+    `adminN...` field.
 
     `idpOriginAdmin1Pcode` is where people came from, not a level of the response.
     """
-    keys = set().union(*rows) if rows else set()
     levels = [n for n in (2, 1, 0) if any(str(k).startswith(f"admin{n}") for k in keys)]
     return levels[0] if levels else None
 
@@ -140,14 +141,15 @@ def read(fetched: Fetched) -> Records:
     """The records of one response, checked against what the API promises for its level,
     as the endpoint of that level (admin0, admin1 or admin2)."""
     rows = _result(fetched)
+    keys = record_keys(rows)
     level = _url_level(fetched)
     if level is None:
-        level = _fields_level(rows)
+        level = _fields_level(keys)
     if level is None:  # no records to tell by: an empty answer, named by its endpoint or not
         name = fetched.name.split(".", 1)[0]
         level = int(name[-1]) if name in ("admin0", "admin1", "admin2") else 0
     model = MODELS[level]
-    frame = checked_records(rows, model, f"{NAME}: {fetched.name}")
+    frame = checked_records(rows, model, f"{NAME}: {fetched.name}", keys)
     return Records(frame, f"admin{level}", fetched.name, admin_level=level)
 
 

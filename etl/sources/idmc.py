@@ -52,6 +52,7 @@ from etl.sources.base import (
     fill_defaults,
     json_document,
     numbered_records,
+    record_keys,
 )
 from etl.sources.columnwise import Reading, cells, on_distinct, same, same_time
 from etl.sources.hxl import sum_qualifier
@@ -217,6 +218,7 @@ class _Page:
         self.fetched = fetched
         self.doc: dict | None = None
         self.error: SourceFormatError | None = None
+        self._keys: list[str] | None = None
 
     def __call__(self) -> dict:
         """The checked page; the same SourceFormatError each time when it is not one."""
@@ -229,6 +231,13 @@ class _Page:
                 self.error = error
                 raise
         return self.doc
+
+    def keys(self) -> list[str]:
+        """Every field its rows have, looked for once (they name the endpoint, then become
+        the columns read)."""
+        if self._keys is None:
+            self._keys = record_keys(self()["results"])
+        return self._keys
 
 
 def _dataset_of(fetched: Fetched, page: _Page) -> str:
@@ -248,10 +257,10 @@ def _gidd_dataset(page: _Page, path: str, stem: str) -> str:
     """The endpoint a GIDD page came from: by its rows' fields; for a page without rows (or
     one that does not parse, which `read` refuses), by its URL, then its name."""
     try:
-        rows = page()["results"]
+        fields = set(page.keys())
     except SourceFormatError:
-        rows = []
-    by_fields = gidd_endpoint(set().union(*rows))
+        fields = set()
+    by_fields = gidd_endpoint(fields)
     if by_fields is not None:
         return by_fields
     for endpoint, dataset in GIDD_ENDPOINTS.items():
@@ -300,12 +309,12 @@ def read(fetched: Fetched) -> Records:
     page = _Page(fetched)
     dataset = _dataset_of(fetched, page)
     if dataset in GIDD_MODELS:
-        rows, model = page()["results"], GIDD_MODELS[dataset]
+        rows, model, keys = page()["results"], GIDD_MODELS[dataset], page.keys()
     else:
-        rows, model = _json(fetched), IduModel
+        rows, model, keys = _json(fetched), IduModel, None
         if not isinstance(rows, list) or not all_records(rows):
             raise SourceFormatError(f"{NAME}: {fetched.name}: not a JSON array of IDU entries")
-    frame = checked_records(rows, model, f"{NAME}: {fetched.name}")
+    frame = checked_records(rows, model, f"{NAME}: {fetched.name}", keys)
     wanted = parse_qs(fetched.name.split("?", 1)[1]) if "?" in fetched.name else {}
     countries = tuple(wanted["iso3"][0].split(",")) if "iso3" in wanted else ()
     since = dt.date.fromisoformat(wanted["since"][0]) if "since" in wanted else None
@@ -859,8 +868,9 @@ def _gidd_figures(served: Records, ctx: MapContext, places: pd.DataFrame) -> Map
     rows = figures.rows[figures.at]
     # Each figure's country by the number of its row's code: its P-code, and the code as
     # served where it differs, made once per country.
-    country, served_codes = factorized(iso3[figures.rows])
-    country_pcodes = pcodes[figures.rows][np.unique(country, return_index=True)[1]].tolist()
+    country, first = _distinct(iso3[figures.rows])
+    served_codes = iso3[figures.rows][first].tolist()
+    country_pcodes = pcodes[figures.rows][first].tolist()
     published = [None if c == p else c for c, p in zip(served_codes, country_pcodes, strict=True)]
     fields = {
         "pcode": Coded.of(country[figures.at], country_pcodes),

@@ -90,14 +90,23 @@ def factorized(values: ArrayLike | Coded) -> tuple[np.ndarray, ArrayLike]:
     return codes, np.insert(uniques.astype(object), at, np.nan)
 
 
+_WIDEST = 2**62  # the most combinations one int64 key tells apart here
+
+
 def combined(*codes: np.ndarray) -> np.ndarray:
     """A number per distinct combination of integer codes (one array per column), in the
     order of first appearance."""
     key = np.zeros(len(codes[0]), dtype=np.int64)
+    span = 1  # the key's values lie in range(span)
     for code in codes:
-        # Folded one column at a time, so the combined number stays small.
-        key = pd.factorize(key * (int(code.max(initial=0)) + 1) + code)[0]
-    return key
+        width = int(code.max(initial=0)) + 1
+        if span * width > _WIDEST:  # renumbered first, so the combined number stays in range
+            key, code = pd.factorize(key)[0], pd.factorize(code)[0]
+            span, width = int(key.max(initial=0)) + 1, int(code.max(initial=0)) + 1
+        key = key * width + code
+        span *= width
+    # Numbered once, at the end: each number a pass over integers.
+    return pd.factorize(key)[0]
 
 
 def group_ids(*columns: ArrayLike | Coded) -> np.ndarray:

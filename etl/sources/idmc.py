@@ -381,13 +381,6 @@ def _wanted(served: Records, reading: Reading) -> None:
         reading.leave_out(~iso3.isin(list(served.countries)).to_numpy())
 
 
-def _either(where: np.ndarray, yes: object, no: object) -> np.ndarray:
-    """`yes` where `where` holds, else `no`: a column of objects (text never cut short)."""
-    column = same(no, len(where))
-    column[where] = yes
-    return column
-
-
 def _distinct(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A number per distinct combination of the columns' values (in order of first
     appearance), and the position of the first record of each."""
@@ -759,6 +752,15 @@ def _year_days(years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return first.astype("datetime64[us]"), last.astype("datetime64[us]")
 
 
+def _whole(counts: np.ndarray) -> np.ndarray:
+    """Counts (Python ints, as the raw model holds them) as 64-bit integers, typed once for
+    the frame and for ranking; as served where one is beyond 64 bits."""
+    try:
+        return counts.astype(np.int64)
+    except OverflowError:
+        return counts
+
+
 @dataclass(frozen=True)
 class _GiddFigures:
     """The figures of the rows read of a GIDD page (a null is no figure), row by row and each
@@ -781,7 +783,7 @@ class _GiddFigures:
         at, kind = np.nonzero(given)  # row by row
         rounded = np.array([count.rounded for count in counts])[kind]
         beside_exact = rounded & given[at, kind - rounded]
-        return cls(raw, counts, rows, at, kind, table[at, kind], beside_exact)
+        return cls(raw, counts, rows, at, kind, _whole(table[at, kind]), beside_exact)
 
     def of_count(self, values: list[object]) -> np.ndarray:
         """What each figure's count has among `values`, one per count."""
@@ -805,7 +807,8 @@ class _GiddFigures:
             "metric": self.coded([count.metric.value for count in self.counts]),
             "cause": self.coded([count.cause.value for count in self.counts]),
             "qualifier": self.coded([rounded if c.rounded else exact for c in self.counts]),
-            "role": _either(self.beside_exact, Role.TRIANGULATION.value, Role.RECOMMENDED.value),
+            # coded: a rounding beside its exact count triangulates (code 1)
+            "role": Coded.of(self.beside_exact, [Role.RECOMMENDED.value, Role.TRIANGULATION.value]),
             **self._periods(spans),
             **self._texts(events=spans is not None),
         }
@@ -886,8 +889,8 @@ def _gidd_figures(served: Records, ctx: MapContext, places: pd.DataFrame) -> Map
 def _one_recommended(columns: dict[str, object]) -> None:
     """Of recommended figures of one place, metric and period, the largest counts (the first
     of equals; then by record id); the others triangulate."""
-    role = columns["role"]
-    recommended = np.flatnonzero(role == Role.RECOMMENDED.value)
+    role: Coded = columns["role"]
+    recommended = np.flatnonzero((role.values == Role.RECOMMENDED.value)[role.codes])
     if not len(recommended):
         return
     group = group_ids(*(cells_at(columns[k], recommended) for k in KEY_FIELDS))
@@ -900,7 +903,7 @@ def _one_recommended(columns: dict[str, object]) -> None:
     order = np.lexsort((members, ids, -values, group))
     ranked = group[order]
     first = np.concatenate([[True], ranked[1:] != ranked[:-1]])
-    role[members[order][~first]] = Role.TRIANGULATION.value
+    role.codes[members[order][~first]] = list(role.values).index(Role.TRIANGULATION.value)
 
 
 def to_figures(served: Records, ctx: MapContext, places: pd.DataFrame) -> MappedFigures:

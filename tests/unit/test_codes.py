@@ -8,7 +8,7 @@ import pytest
 
 from etl.figure_ids import figure_ids
 from etl.frames import figure_frame
-from schemas.codes import Coded, factorized, group_ids, group_sizes
+from schemas.codes import Coded, combined, factorized, group_ids, group_sizes
 from schemas.figures import COLUMNS
 from tests.factories import figure_record
 
@@ -52,6 +52,17 @@ def test_combinations_are_numbered_where_they_first_appear_missing_ones_included
     assert group_ids(places, metrics).tolist() == [0, 1, 0, 2, 3, 4]
     assert group_ids(places).tolist() == [0, 1, 0, 2, 0, 2]
     assert group_sizes(places, metrics).tolist() == [2, 1, 2, 1, 1, 1]
+
+
+@pytest.mark.parametrize("widths", [(3, 2, 4), (2**40, 2**30, 7), (5, 2**61, 2**61, 3)])
+def test_combinations_of_wide_codes_are_numbered_as_tuples_are(widths: tuple[int, ...]) -> None:
+    """Codes whose combinations outgrow one 64-bit number are renumbered on the way: the
+    combinations are still told apart, in the order they first appear."""
+    picks = random.Random(len(widths))
+    rows = [tuple(picks.choice([0, 1, width - 1]) for width in widths) for _ in range(300)]
+    columns = [np.array(column, dtype=np.int64) for column in zip(*rows, strict=True)]
+    expected = pd.factorize(pd.Series(rows, dtype=object))[0]
+    assert combined(*columns).tolist() == expected.tolist()
 
 
 @pytest.mark.parametrize("seed", range(20))

@@ -120,11 +120,22 @@ def _hex(words: np.ndarray) -> np.ndarray:
 def figure_ids(columns: Mapping[str, Sequence[object] | Coded]) -> np.ndarray:
     """The id of every figure given column by column (a key column left out counts as empty)."""
     size = len(columns[NATURAL_KEY[0]])
-    folded = np.zeros(size, dtype=np.uint64)
+    # While every column so far is coded, the folded words are too: one word per combination
+    # of their values, and each figure's number into them (integers, not words, are folded).
+    codes, words = np.zeros(size, dtype=np.int64), np.zeros(1, dtype=np.uint64)
+    folded: np.ndarray | None = None
     for column, salt in zip(NATURAL_KEY, _SALTS, strict=True):
-        values = columns[column] if column in columns else [None] * size
+        values = columns[column] if column in columns else Coded.constant(None, size)
+        if folded is None and isinstance(values, Coded) and len(words) * len(values.values) <= size:
+            value_words = _words(_texts(values.values)) ^ salt
+            words = _mix(words[:, None] ^ value_words[None, :]).ravel()
+            if len(value_words) > 1:  # one value: each figure's number stays as it was
+                codes = codes * len(value_words) + values.codes
+            continue
+        if folded is None:
+            folded = words[codes]
         folded = _mix(folded ^ _column_words(values, salt))
-    return _hex(folded)
+    return _hex(words[codes] if folded is None else folded)
 
 
 def figure_id(record: Mapping[str, object]) -> str:

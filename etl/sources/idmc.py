@@ -828,8 +828,8 @@ class _GiddFigures:
     def _texts(self, events: bool) -> dict[str, np.ndarray | Coded]:
         """Each figure's record id, publisher and excerpt; an event's naming the event."""
         rows, raw, at = self.rows, self.raw, self.at
-        years = cells(raw, "year")[rows]
-        ids = cells(raw, "iso3")[rows] + on_distinct(lambda year: f"/{year}", years)
+        year, years = factorized(cells(raw, "year")[rows])  # each row's number into `years`
+        ids = cells(raw, "iso3")[rows] + np.array([f"/{y}" for y in years], dtype=object)[year]
         names = [count.publisher for count in self.counts]
         rounded = [ROUNDED if count.rounded else "" for count in self.counts]
         # A count's publisher, one text for its figures (coded: hashed and typed once), unless
@@ -841,16 +841,14 @@ class _GiddFigures:
             ids = ids + "/" + labels
             publishers = self.of_count(names) + ", event " + labels[at] + self.of_count(rounded)
             tails = tails + ": " + labels + "; " + hazards
-        # Each figure's year by the number of its row's: numbers, not cells, are grouped.
-        heads = on_distinct(self._head, self.kind, Coded.of(*factorized(years)).at(at))
+        # Each count's head in each year, made once; each figure's found by numbers alone.
+        table = [count.head(int(y)) for count in self.counts for y in years]
+        heads = np.array(table, dtype=object)[self.kind * len(years) + year[at]]
         return {
             "source_record_id": ids[at] + self.of_count(["/" + c.served for c in self.counts]),
             "publisher": publishers,
             "excerpt": heads + tails[at],
         }
-
-    def _head(self, kind: int, year: int) -> str:
-        return self.counts[kind].head(int(year))
 
 
 def _gidd_figures(served: Records, ctx: MapContext, places: pd.DataFrame) -> MappedFigures:

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from etl.figure_ids import figure_ids
+from etl.figure_ids import figure_id, figure_ids
 from etl.frames import figure_frame
 from schemas.codes import Coded, combined, factorized, group_ids, group_sizes
-from schemas.figures import COLUMNS
+from schemas.figures import COLUMNS, NATURAL_KEY
 from tests.factories import figure_record
 
 CELLS = ["a", "b", None, np.nan, 1, 1.0, True, "", pd.NaT, pd.NA, 2.5, 0]
@@ -106,3 +106,25 @@ def test_coded_columns_give_the_ids_and_frame_their_cells_give() -> None:
     assert figure_ids(coded).tolist() == figure_ids(plain).tolist()
     plain["figure_id"] = coded["figure_id"] = figure_ids(plain)
     pd.testing.assert_frame_equal(figure_frame(coded), figure_frame(plain), check_exact=True)
+
+
+@pytest.mark.parametrize("plain_from", [None, "pcode", "period_start"])
+def test_ids_of_coded_key_columns_are_each_figures_own(plain_from: str | None) -> None:
+    """Coded key columns are folded as numbers into their values' combinations: each figure
+    still gets the id of its own key, whether every key column is coded or only the first."""
+    picks = random.Random(7)
+    size = 300
+    tables = {
+        column: [picks.choice(["a", "b", None, "c d"]) for _ in range(picks.randint(1, 4))]
+        for column in NATURAL_KEY
+    }
+    codes = {
+        column: np.array([picks.randrange(len(t)) for _ in range(size)])
+        for column, t in tables.items()
+    }
+    coded: dict[str, object] = {c: Coded.of(codes[c], tables[c]) for c in NATURAL_KEY}
+    if plain_from is not None:
+        for column in NATURAL_KEY[NATURAL_KEY.index(plain_from) :]:
+            coded[column] = np.asarray(coded[column])
+    records = [{c: tables[c][codes[c][i]] for c in NATURAL_KEY} for i in range(size)]
+    assert figure_ids(coded).tolist() == [figure_id(r) for r in records]

@@ -35,15 +35,21 @@ def on_distinct(
     `func` gets the cells of the first record of each combination. Values pandas holds equal
     (None and NaN, 8 and 8.0) are one combination: only for a `func` that treats them alike.
     """
-    key = group_ids(*columns)
-    # pandas numbers values in the order they first appear: a record is its combination's
-    # first where its number exceeds every number before it.
-    highest = np.maximum.accumulate(key)
-    first = np.flatnonzero(np.concatenate([[True], highest[1:] > highest[:-1]])[: len(key)])
+    key, first = distinct(*columns)
     results = np.empty(len(first), dtype=dtype)
     for number, position in enumerate(first):
         results[number] = func(*(column[position] for column in columns))
     return results[key]
+
+
+def distinct(*columns: np.ndarray | Coded) -> tuple[np.ndarray, np.ndarray]:
+    """A number per distinct combination of the columns' cells (in the order they first
+    appear), and the position of the first record of each."""
+    key = group_ids(*columns)
+    # A record is its combination's first where its number exceeds every number before it
+    # (one pass, where finding firsts by sorting the numbers takes several).
+    highest = np.maximum.accumulate(key)
+    return key, np.flatnonzero(np.concatenate([[True], highest[1:] > highest[:-1]])[: len(key)])
 
 
 def same(value: object, count: int) -> np.ndarray:

@@ -54,7 +54,7 @@ from etl.sources.base import (
     numbered_records,
     record_keys,
 )
-from etl.sources.columnwise import Reading, cells, on_distinct, same, same_time
+from etl.sources.columnwise import Reading, cells, distinct, on_distinct, same, same_time
 from etl.sources.hxl import sum_qualifier
 from etl.transport import HttpClient
 from schemas.codes import Coded, cells_at, factorized, group_ids
@@ -343,15 +343,19 @@ def _countries(
     A code no country has is refused; so is a record that names a country to add without a
     name, unless a record before it added the country.
     """
-    pcodes = on_distinct(_admin0, iso3)
+    # Each code's P-code and whether the gazetteer has it, found once per code.
+    code, first = distinct(iso3)
+    countries = [_admin0(iso3[position]) for position in first]
+    pcodes = np.array(countries, dtype=object)[code]
 
     def no_country(position: int) -> Refused:
         reason = "no admin-0 P-code for this code"
         return Refused("iso3", RejectionCode.COUNTRY_CODE, reason, iso3[position])
 
-    reading.check(pd.isna(pcodes), no_country)
-    known = list(set(places["pcode"].tolist())) if "pcode" in places else []
-    at = np.flatnonzero(reading.open & ~pd.Series(pcodes, dtype=object).isin(known).to_numpy())
+    reading.check(np.array([c is None for c in countries], dtype=bool)[code], no_country)
+    known = set(places["pcode"].tolist()) if "pcode" in places else set()
+    lacking = np.array([c not in known for c in countries], dtype=bool)[code]
+    at = np.flatnonzero(reading.open & lacking)
     if not len(at):
         return pcodes, None
     country, codes = pd.factorize(pcodes[at])
@@ -379,13 +383,6 @@ def _wanted(served: Records, reading: Reading) -> None:
     if served.countries:
         iso3 = pd.Series(cells(served.frame, "iso3"), dtype=object)
         reading.leave_out(~iso3.isin(list(served.countries)).to_numpy())
-
-
-def _distinct(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A number per distinct combination of the columns' values (in order of first
-    appearance), and the position of the first record of each."""
-    key = group_ids(*columns)
-    return key, np.unique(key, return_index=True)[1]
 
 
 def _columns(ctx: MapContext, count: int, fields: dict[str, np.ndarray]) -> dict[str, object]:
@@ -700,7 +697,7 @@ def _event_periods(
     """The days of each event's reporting year it spans, refusing an event that ends before
     it starts or whose dates lie outside its year."""
     starts, ends = cells(raw, "start_date"), cells(raw, "end_date")
-    key, firsts = _distinct(starts, ends, years)
+    key, firsts = distinct(starts, ends, years)
     periods = [_event_period(starts[p], ends[p], years[p]) for p in firsts]
     failed = np.array([check for _, _, check in periods], dtype=object)[key]
 
@@ -869,7 +866,7 @@ def _gidd_figures(served: Records, ctx: MapContext, places: pd.DataFrame) -> Map
     rows = figures.rows[figures.at]
     # Each figure's country by the number of its row's code: its P-code, and the code as
     # served where it differs, made once per country.
-    country, first = _distinct(iso3[figures.rows])
+    country, first = distinct(iso3[figures.rows])
     served_codes = iso3[figures.rows][first].tolist()
     country_pcodes = pcodes[figures.rows][first].tolist()
     published = [None if c == p else c for c, p in zip(served_codes, country_pcodes, strict=True)]

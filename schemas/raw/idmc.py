@@ -161,8 +161,15 @@ class IduModel(pa.DataFrameModel):
 
 def _counts(series: pd.Series) -> pd.Series:
     """Whether each cell is a whole number of at least 0 (null passes)."""
-    whole = per_type(series, is_whole).to_numpy(copy=True)
     values = series.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=True) in ("integer", "empty"):
+        # Every cell a JSON integer or null (pandas tells in C): only the signs are left, read
+        # as floats (null is NaN, which passes) unless an integer is beyond a float's range.
+        try:
+            return pd.Series(~(values.astype(float) < 0), index=series.index)
+        except OverflowError:
+            pass
+    whole = per_type(series, is_whole).to_numpy(copy=True)
     numbers = whole & ~pd.isna(values)  # the whole cells but None and NaN: Python ints
     whole[numbers] = _at_least_zero(values[numbers])
     return pd.Series(whole, index=series.index)

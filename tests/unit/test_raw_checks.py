@@ -2,13 +2,16 @@
 `NaN`) is the field's nullability to judge, never a wrong type; every other cell is tested."""
 
 import math
+import random
 
+import pandas as pd
 import pandera.pandas as pa
 import pytest
 from pandera.typing import Series
 
 from etl.errors import SourceFormatError
 from etl.sources.base import checked_records
+from schemas.raw import idmc as idmc_raw
 from schemas.raw.dtm import DtmAdmin1Model
 from schemas.raw.hdx_hapi import cells_check, is_text, per_type
 from schemas.raw.idmc import GiddConflictModel
@@ -84,3 +87,23 @@ def test_a_check_keeps_its_name_in_a_model_built_after_its_parent() -> None:
     assert names["label"] == ["text"]
     error = _check(Child, {"label": "x", "other": None}, {"label": 7})
     assert error is not None and "field 'label' wrong type or value (text, got 7)" in error
+
+
+COUNT_CELLS = [None, math.nan, 0, 5, -1, 2**70, -(2**70), 10**400, -(10**400), True, 1.0, "3"]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_a_gidd_count_passes_as_a_whole_number_of_at_least_zero_or_null(seed: int) -> None:
+    """Whole columns are judged at once where they can be: each cell still passes exactly
+    when it is null or a JSON integer (not a bool, nor a float) of at least zero."""
+    picks = random.Random(seed)
+    for _ in range(40):
+        cells = [picks.choice(COUNT_CELLS) for _ in range(picks.randint(1, 6))]
+        expected = [
+            cell is None
+            or (isinstance(cell, float) and math.isnan(cell))
+            or (isinstance(cell, int) and not isinstance(cell, bool) and cell >= 0)
+            for cell in cells
+        ]
+        verdicts = idmc_raw._counts(pd.Series(cells, dtype=object))
+        assert verdicts.tolist() == expected, cells

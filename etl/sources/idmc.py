@@ -336,9 +336,10 @@ def _new_place(code: str, name: str) -> Record:
 
 def _countries(
     iso3: np.ndarray, names: np.ndarray, reading: Reading, places: pd.DataFrame
-) -> tuple[np.ndarray, pd.DataFrame | None]:
-    """The admin-0 P-code of each record's country, and the countries the gazetteer lacks
-    (each named by the first record that names it, in the order of those records).
+) -> tuple[Coded, pd.DataFrame | None]:
+    """The admin-0 P-code of each record's country (coded: each record numbered by its code
+    as served), and the countries the gazetteer lacks (each named by the first record that
+    names it, in the order of those records).
 
     A code no country has is refused; so is a record that names a country to add without a
     name, unless a record before it added the country.
@@ -346,7 +347,7 @@ def _countries(
     # Each code's P-code and whether the gazetteer has it, found once per code.
     code, first = distinct(iso3)
     countries = [_admin0(iso3[position]) for position in first]
-    pcodes = np.array(countries, dtype=object)[code]
+    pcodes = Coded.of(code, countries)
 
     def no_country(position: int) -> Refused:
         reason = "no admin-0 P-code for this code"
@@ -866,13 +867,15 @@ def _gidd_figures(served: Records, ctx: MapContext, places: pd.DataFrame) -> Map
     rows = figures.rows[figures.at]
     # Each figure's country by the number of its row's code: its P-code, and the code as
     # served where it differs, made once per country.
-    country, first = distinct(iso3[figures.rows])
-    served_codes = iso3[figures.rows][first].tolist()
-    country_pcodes = pcodes[figures.rows][first].tolist()
-    published = [None if c == p else c for c, p in zip(served_codes, country_pcodes, strict=True)]
+    country = pcodes.codes[rows]
+    served_codes = np.empty(len(pcodes.values), dtype=object)  # each number's code as served
+    served_codes[pcodes.codes[figures.rows]] = iso3[figures.rows]
+    published = [
+        None if c == p else c for c, p in zip(served_codes, pcodes.values.tolist(), strict=True)
+    ]
     fields = {
-        "pcode": Coded.of(country[figures.at], country_pcodes),
-        "published_pcode": Coded.of(country[figures.at], published),
+        "pcode": Coded(country, pcodes.values),
+        "published_pcode": Coded.of(country, published),
         **figures.fields(spans),
     }
     columns = _columns(ctx, len(rows), fields)

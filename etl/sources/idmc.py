@@ -585,9 +585,7 @@ def _idu_events(raw: pd.DataFrame, rows: np.ndarray, ids: np.ndarray) -> np.ndar
     return np.where(names.astype(bool), names, "entry " + ids)
 
 
-def _sum_into_first(
-    parts: np.ndarray, entries: dict[str, np.ndarray], events: np.ndarray
-) -> bool:
+def _sum_into_first(parts: np.ndarray, entries: dict[str, np.ndarray], events: np.ndarray) -> bool:
     """Make the first of the entries `parts` the figure of their sum, naming every entry;
     False, changing nothing, when their qualifiers pull both ways (no sum is true)."""
     qualifier = sum_qualifier(set(entries["qualifier"][parts].tolist()))
@@ -771,6 +769,8 @@ class _GiddFigures:
     kind: np.ndarray  # each figure's count, a position in `counts`
     values: np.ndarray
     beside_exact: np.ndarray  # whether it is a rounding whose exact count is given too
+    year: np.ndarray  # each row's year, a position in `years`
+    years: np.ndarray  # the rows' years, each once
 
     @classmethod
     def of(cls, raw: pd.DataFrame, dataset: str, rows: np.ndarray) -> "_GiddFigures":
@@ -781,7 +781,9 @@ class _GiddFigures:
         at, kind = np.nonzero(given)  # row by row
         rounded = np.array([count.rounded for count in counts])[kind]
         beside_exact = rounded & given[at, kind - rounded]
-        return cls(raw, counts, rows, at, kind, _whole(table[at, kind]), beside_exact)
+        year, years = factorized(cells(raw, "year")[rows])
+        values = _whole(table[at, kind])
+        return cls(raw, counts, rows, at, kind, values, beside_exact, year, years)
 
     def of_count(self, values: list[object]) -> np.ndarray:
         """What each figure's count has among `values`, one per count."""
@@ -794,9 +796,7 @@ class _GiddFigures:
         is each figure's number into them."""
         return Coded.of(self.kind, values)
 
-    def fields(
-        self, spans: tuple[np.ndarray, np.ndarray] | None
-    ) -> dict[str, np.ndarray | Coded]:
+    def fields(self, spans: tuple[np.ndarray, np.ndarray] | None) -> dict[str, np.ndarray | Coded]:
         """The fields of every figure but its place; an event's (`spans`, per row of `raw`,
         for a disasters page) named and dated as the event."""
         exact, rounded = Qualifier.EXACT.value, Qualifier.APPROXIMATELY.value
@@ -811,22 +811,29 @@ class _GiddFigures:
             **self._texts(events=spans is not None),
         }
 
-    def _periods(self, spans: tuple[np.ndarray, np.ndarray] | None) -> dict[str, np.ndarray]:
+    def _periods(
+        self, spans: tuple[np.ndarray, np.ndarray] | None
+    ) -> dict[str, np.ndarray | Coded]:
         """A flow's days: the year, or the days of it an event spans; a stock's: the year's
         last."""
-        # Each row's year's days (a third as many rows as figures), then each figure's.
-        first, last = _year_days(cells(self.raw, "year")[self.rows].astype(np.int64))
-        first, last = first[self.at], last[self.at]
-        flow = self.of_count([count.flow for count in self.counts]).astype(bool)
+        first, last = _year_days(np.asarray(self.years).astype(np.int64))  # each year's, once
+        year = self.year[self.at]
+        flow = np.array([count.flow for count in self.counts])[self.kind]
         if spans is not None:
             where = self.rows[self.at]
-            first, last = spans[0][where], np.where(flow, spans[1][where], last)
-        return {"period_start": np.where(flow, first, last), "period_end": last}
+            last = np.where(flow, spans[1][where], last[year])
+            return {"period_start": np.where(flow, spans[0][where], last), "period_end": last}
+        # Coded by each figure's year and whether it counts a flow: numbered 2 * year + flow,
+        # a year's last day then its first.
+        starts = np.column_stack([last, first]).ravel()
+        return {
+            "period_start": Coded.of(year * 2 + flow, starts),
+            "period_end": Coded.of(year, last),
+        }
 
     def _texts(self, events: bool) -> dict[str, np.ndarray | Coded]:
         """Each figure's record id, publisher and excerpt; an event's naming the event."""
-        rows, raw, at = self.rows, self.raw, self.at
-        year, years = factorized(cells(raw, "year")[rows])  # each row's number into `years`
+        rows, raw, at, year, years = self.rows, self.raw, self.at, self.year, self.years
         ids = cells(raw, "iso3")[rows] + np.array([f"/{y}" for y in years], dtype=object)[year]
         names = [count.publisher for count in self.counts]
         rounded = [ROUNDED if count.rounded else "" for count in self.counts]

@@ -585,7 +585,9 @@ def _idu_events(raw: pd.DataFrame, rows: np.ndarray, ids: np.ndarray) -> np.ndar
     return np.where(names.astype(bool), names, "entry " + ids)
 
 
-def _sum_into_first(parts: np.ndarray, entries: dict[str, np.ndarray], events: np.ndarray) -> bool:
+def _sum_into_first(
+    parts: np.ndarray, entries: dict[str, np.ndarray], events: np.ndarray
+) -> bool:
     """Make the first of the entries `parts` the figure of their sum, naming every entry;
     False, changing nothing, when their qualifiers pull both ways (no sum is true)."""
     qualifier = sum_qualifier(set(entries["qualifier"][parts].tolist()))
@@ -748,13 +750,21 @@ def _year_days(years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return first.astype("datetime64[us]"), last.astype("datetime64[us]")
 
 
-def _whole(counts: np.ndarray) -> np.ndarray:
-    """Counts (Python ints, as the raw model holds them) as 64-bit integers, typed once for
-    the frame and for ranking; as served where one is beyond 64 bits."""
+def _given(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where a table of counts (as the raw model holds them: Python ints or null) gives one,
+    and the counts given, in order, as 64-bit integers (typed once for the frame and for
+    ranking; as served where one is beyond 64 bits)."""
+    # JSON's null is None, found by identity at half the cost of testing for NaN too; a NaN
+    # (read from a 'NaN' literal) cannot become an integer, and sends the table to pandas.
+    given = table != None  # noqa: E711 (elementwise)
     try:
-        return counts.astype(np.int64)
-    except OverflowError:
-        return counts
+        return given, table[given].astype(np.int64)
+    except (OverflowError, ValueError):
+        given = ~pd.isna(table)
+        try:
+            return given, table[given].astype(np.int64)
+        except OverflowError:
+            return given, table[given]
 
 
 @dataclass(frozen=True)
@@ -770,20 +780,20 @@ class _GiddFigures:
     values: np.ndarray
     beside_exact: np.ndarray  # whether it is a rounding whose exact count is given too
     year: np.ndarray  # each row's year, a position in `years`
-    years: np.ndarray  # the rows' years, each once
+    years: list[int]  # the rows' years, each once
 
     @classmethod
     def of(cls, raw: pd.DataFrame, dataset: str, rows: np.ndarray) -> "_GiddFigures":
         """The figures of the rows `rows` of `raw`, a `dataset` page."""
         counts = _counts(dataset)
         table = np.column_stack([cells(raw, count.served)[rows] for count in counts])
-        given = ~pd.isna(table)
+        given, values = _given(table)
         at, kind = np.nonzero(given)  # row by row
         rounded = np.array([count.rounded for count in counts])[kind]
         beside_exact = rounded & given[at, kind - rounded]
-        year, years = factorized(cells(raw, "year")[rows])
-        values = _whole(table[at, kind])
-        return cls(raw, counts, rows, at, kind, values, beside_exact, year, years)
+        # The raw model holds every year a whole number: numbered as 64-bit integers.
+        year, years = pd.factorize(cells(raw, "year")[rows].astype(np.int64))
+        return cls(raw, counts, rows, at, kind, values, beside_exact, year, years.tolist())
 
     def of_count(self, values: list[object]) -> np.ndarray:
         """What each figure's count has among `values`, one per count."""
@@ -796,7 +806,9 @@ class _GiddFigures:
         is each figure's number into them."""
         return Coded.of(self.kind, values)
 
-    def fields(self, spans: tuple[np.ndarray, np.ndarray] | None) -> dict[str, np.ndarray | Coded]:
+    def fields(
+        self, spans: tuple[np.ndarray, np.ndarray] | None
+    ) -> dict[str, np.ndarray | Coded]:
         """The fields of every figure but its place; an event's (`spans`, per row of `raw`,
         for a disasters page) named and dated as the event."""
         exact, rounded = Qualifier.EXACT.value, Qualifier.APPROXIMATELY.value

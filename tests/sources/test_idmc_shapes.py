@@ -116,6 +116,22 @@ def test_a_null_is_no_figure_and_a_zero_is_a_zero() -> None:
     assert madagascar == {"MDG/2021/total_displacement": 0}  # published 0, rounding null
 
 
+def test_a_nan_count_is_no_figure_like_a_null() -> None:
+    """Python's JSON reads a `NaN` literal as a float NaN: no figure, as a null is none."""
+    body = (FIXTURES / "gidd_conflicts.json").read_bytes()
+    page = json.loads(body)
+    row = next(r for r in page["results"] if r["iso3"] == "ISR")
+    row["total_displacement"] = float("nan")  # written back as the literal NaN
+    with_nan = Fetched("gidd_conflicts.json", json.dumps(page).encode(), None, NOW)
+    assert b"NaN" in with_nan.body
+    figs = _by_id(_mapped(with_nan))
+    assert figs.keys() == _by_id(_mapped(_fetched("gidd_conflicts.json"))).keys()
+    assert {k for k in figs if k.startswith("ISR/")} == {
+        "ISR/2021/new_displacement",
+        "ISR/2021/new_displacement_rounded",
+    }
+
+
 def test_a_rounded_count_alone_is_the_figure() -> None:
     figs = _by_id(_mapped(_fetched("gidd_conflicts.json")))
     alone = figs["COL/2021/new_displacement_rounded"]  # no exact figure published

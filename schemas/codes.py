@@ -112,8 +112,18 @@ def combined(*codes: np.ndarray) -> np.ndarray:
 def group_ids(*columns: ArrayLike | Coded) -> np.ndarray:
     """A number per distinct combination of the columns' values (a missing value is a value
     of its own), in the order of first appearance."""
-    codes = [factorized(column)[0] for column in columns]
-    return codes[0] if len(codes) == 1 else combined(*codes)
+    if len(columns) == 1:
+        return factorized(columns[0])[0]
+    # combined() numbers the combinations in the order they first appear, whatever numbers
+    # each column's values have: a coded column's own serve, once its equal values are one.
+    return combined(*(_value_numbers(column) for column in columns))
+
+
+def _value_numbers(column: ArrayLike | Coded) -> np.ndarray:
+    """A number per distinct value of `column`, in no particular order."""
+    if isinstance(column, Coded):
+        return factorized(column.values)[0][column.codes]
+    return factorized(column)[0]
 
 
 def group_sizes(*columns: ArrayLike | Coded) -> np.ndarray:

@@ -916,11 +916,29 @@ def _one_recommended(columns: dict[str, object]) -> None:
     if not len(members):
         return
     values = np.asarray(columns["value"])[members].astype(np.int64)
-    ids = pd.factorize(np.asarray(columns["source_record_id"])[members], sort=True)[0]
-    order = np.lexsort((members, ids, -values, group))
+    ids = np.asarray(columns["source_record_id"])[members]
+    winners = _firsts(group, np.lexsort((members, -values, group)))  # the largest, the first
+    keep = np.zeros(len(members), dtype=bool)
+    keep[winners] = True
+    lead = np.empty(int(group.max()) + 1, dtype=np.intp)  # each group's winner so far
+    lead[group[winners]] = winners
+    # Of equal largest counts the smallest record id wins: looked for only in the groups
+    # where a figure ties with the first of them and gives another record id.
+    tied = np.flatnonzero((values == values[lead[group]]) & ~keep)
+    tied = tied[ids[tied] != ids[lead[group[tied]]]]
+    if len(tied):
+        contest = np.flatnonzero(np.isin(group, group[tied]))
+        by_id = pd.factorize(ids[contest], sort=True)[0]
+        order = np.lexsort((members[contest], by_id, -values[contest], group[contest]))
+        keep[contest] = False
+        keep[contest[_firsts(group[contest], order)]] = True
+    role.codes[members[~keep]] = list(role.values).index(Role.TRIANGULATION.value)
+
+
+def _firsts(group: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """The first of each group in `order` (positions into `group`)."""
     ranked = group[order]
-    first = np.concatenate([[True], ranked[1:] != ranked[:-1]])
-    role.codes[members[order][~first]] = list(role.values).index(Role.TRIANGULATION.value)
+    return order[np.concatenate([[True], ranked[1:] != ranked[:-1]])]
 
 
 def to_figures(served: Records, ctx: MapContext, places: pd.DataFrame) -> MappedFigures:

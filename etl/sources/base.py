@@ -225,13 +225,16 @@ def checked_records(
     """
     columns = (record_keys(rows) if keys is None else keys) or list(model.to_schema().columns)
     size = len(rows)
-    # dict.get itself reads plain dicts (what JSON gives) a lookup per cell faster; a mapping
-    # of another kind answers .get its own way.
-    plain = set(map(type, rows)) <= {dict}
-    cells = np.empty((len(columns), size), dtype=object)
-    for place, found in enumerate(_column_cells(rows, columns, plain)):
-        # np.fromiter keeps a list-valued cell one cell, where np.array would add a dimension.
-        cells[place] = np.fromiter(found, object, size)
+    cells = _every_key(rows, columns)
+    if cells is None:
+        # dict.get itself reads plain dicts (what JSON gives) a lookup per cell faster; a
+        # mapping of another kind answers .get its own way.
+        plain = set(map(type, rows)) <= {dict}
+        cells = np.empty((len(columns), size), dtype=object)
+        for place, found in enumerate(_column_cells(rows, columns, plain)):
+            # np.fromiter keeps a list-valued cell one cell, where np.array would add a
+            # dimension.
+            cells[place] = np.fromiter(found, object, size)
     index = pd.RangeIndex(1, size + 1)
     frame = pd.DataFrame(cells.T, index=index, columns=columns, dtype=object)
     if rows:
@@ -253,21 +256,33 @@ def record_keys(rows: list[dict[str, object]]) -> list[str]:
     return list(dict.fromkeys(itertools.chain.from_iterable(rows)))
 
 
+def _every_key(rows: list[dict[str, object]], columns: list[str]) -> np.ndarray | None:
+    """Each column's cells (a row per column) where every record is a plain dict holding
+    every key (most responses); None otherwise.
+
+    One itemgetter a record reads its cells in C, and np.fromiter lays them out record by
+    record without looking into them (a list-valued cell stays one cell); one copy then puts
+    each column's cells side by side, as a frame keeps them.
+    """
+    if len(columns) < 2 or not set(map(type, rows)) <= {dict}:
+        return None  # an itemgetter of one key gives the value, not a tuple
+    try:
+        cells = itertools.chain.from_iterable(map(operator.itemgetter(*columns), rows))
+        table = np.fromiter(cells, object, len(rows) * len(columns))
+    except KeyError:
+        return None
+    return np.ascontiguousarray(table.reshape(len(rows), len(columns)).T)
+
+
 def _column_cells(
     rows: list[dict[str, object]], columns: list[str], plain: bool
 ) -> Iterable[Iterable[object]]:
     """Each column's cells, a record's missing key read as None.
 
-    Records that all hold every key (most responses) are transposed in C, one itemgetter a
-    record: a lookup per cell costs most of reading them.
+    (Records that all hold every key are read by `_every_key`.)
     """
     if not plain:
         return ((r.get(column) for r in rows) for column in columns)
-    if len(columns) > 1:  # an itemgetter of one key gives the value, not a tuple
-        try:
-            return zip(*map(operator.itemgetter(*columns), rows), strict=True)
-        except KeyError:
-            pass
     return (map(dict.get, rows, itertools.repeat(column)) for column in columns)
 
 

@@ -106,9 +106,13 @@ class Reading:
         """The rejection of each refused record, in the response's order."""
         refused = np.flatnonzero(self.step >= 0)
         records = numbered_records(raw.iloc[refused // self.per_record])
+        # Plain ints: numpy's own scalars cost more to make and to index with, one by one.
+        steps = map(self.refusals.__getitem__, self.step[refused].tolist())
         return [
-            self.refusals[self.step[position]](position).rejection(number, record)
-            for position, (number, record) in zip(refused, records, strict=True)
+            refusal(position).rejection(number, record)
+            for refusal, position, (number, record) in zip(
+                steps, refused.tolist(), records, strict=True
+            )
         ]
 
 

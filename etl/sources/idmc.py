@@ -846,26 +846,34 @@ class _GiddFigures:
     def _texts(self, events: bool) -> dict[str, np.ndarray | Coded]:
         """Each figure's record id, publisher and excerpt; an event's naming the event."""
         rows, raw, at, year, years = self.rows, self.raw, self.at, self.year, self.years
-        ids = cells(raw, "iso3")[rows] + np.array([f"/{y}" for y in years], dtype=object)[year]
         names = [count.publisher for count in self.counts]
         rounded = [ROUNDED if count.rounded else "" for count in self.counts]
-        # A count's publisher, one text for its figures (coded: hashed and typed once), unless
-        # an event names it.
-        publishers = self.coded([name + tail for name, tail in zip(names, rounded, strict=True)])
-        tails = ", " + cells(raw, "country_name")[rows]
-        if events:
-            labels, hazards = _events(raw, rows)
-            ids = ids + "/" + labels
-            publishers = self.of_count(names) + ", event " + labels[at] + self.of_count(rounded)
-            tails = tails + ": " + labels + "; " + hazards
-        # Each count's head in each year, made once; each figure's found by numbers alone.
-        table = [count.head(int(y)) for count in self.counts for y in years]
-        heads = np.array(table, dtype=object)[self.kind * len(years) + year[at]]
+        # What each count gives in each year, made once; each figure's found by its count's
+        # and year's numbers, so that a figure's text takes one join with its row's.
+        of_year = self.kind * len(years) + year[at]
+        heads = [count.head(int(y)) for count in self.counts for y in years]
+        if not events:
+            ends = [f"/{y}/{count.served}" for count in self.counts for y in years]
+            return {
+                "source_record_id": cells(raw, "iso3")[rows[at]] + _texts(ends)[of_year],
+                # one text for a count's figures (coded: hashed and typed once)
+                "publisher": self.coded([n + tail for n, tail in zip(names, rounded, strict=True)]),
+                "excerpt": _texts([h + ", " for h in heads])[of_year]
+                + cells(raw, "country_name")[rows[at]],
+            }
+        labels, hazards = _events(raw, rows)
+        ids = cells(raw, "iso3")[rows] + _texts([f"/{y}/" for y in years])[year] + labels
+        tails = ", " + cells(raw, "country_name")[rows] + ": " + labels + "; " + hazards
         return {
             "source_record_id": ids[at] + self.of_count(["/" + c.served for c in self.counts]),
-            "publisher": publishers,
-            "excerpt": heads + tails[at],
+            "publisher": self.of_count(names) + ", event " + labels[at] + self.of_count(rounded),
+            "excerpt": _texts(heads)[of_year] + tails[at],
         }
+
+
+def _texts(texts: list[str]) -> np.ndarray:
+    """Texts as an object array (never cut short, as numpy's own text arrays would)."""
+    return np.array(texts, dtype=object)
 
 
 def _gidd_figures(served: Records, ctx: MapContext, places: pd.DataFrame) -> MappedFigures:

@@ -125,9 +125,22 @@ def per_value(series: pd.Series, test: Test) -> pd.Series:
     kinds = set(map(type, values))
     if len(kinds) != 1 or not kinds <= _HASHABLE:
         return series.map(passes).astype(bool)
-    codes, distinct = factorized(values)
+    codes, distinct = _distinct(values, kinds.pop())
     verdicts = np.fromiter(map(passes, distinct), dtype=bool, count=len(distinct))
     return pd.Series(verdicts[codes], index=series.index)
+
+
+def _distinct(values: np.ndarray, kind: type) -> tuple[np.ndarray, list[object]]:
+    """Each cell's number and the distinct values, of cells all of one type: whole numbers
+    that fit 64 bits numbered as such (a pass over integers, not over objects), given back
+    as the Python ints they were."""
+    if kind is int:
+        try:
+            codes, distinct = pd.factorize(values.astype(np.int64))
+            return codes, distinct.tolist()
+        except OverflowError:
+            pass
+    return factorized(values)
 
 
 class _Located(pa.DataFrameModel):

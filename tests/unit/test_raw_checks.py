@@ -13,7 +13,7 @@ from etl.errors import SourceFormatError
 from etl.sources.base import checked_records
 from schemas.raw import idmc as idmc_raw
 from schemas.raw.dtm import DtmAdmin1Model
-from schemas.raw.hdx_hapi import cells_check, is_text, per_type
+from schemas.raw.hdx_hapi import cells_check, is_text, per_type, per_value
 from schemas.raw.idmc import GiddConflictModel
 
 DTM = {
@@ -107,3 +107,20 @@ def test_a_gidd_count_passes_as_a_whole_number_of_at_least_zero_or_null(seed: in
         ]
         verdicts = idmc_raw._counts(pd.Series(cells, dtype=object))
         assert verdicts.tolist() == expected, cells
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_whole_numbers_are_tested_once_each_as_the_ints_they_are(seed: int) -> None:
+    """A column of whole numbers is numbered as 64-bit integers (or as objects beyond): each
+    cell's verdict is still the test's of that cell, given as a Python int."""
+    picks = random.Random(seed)
+    cells = [picks.choice([1989, 1990, 2020, 2100, 2101, 2**70]) for _ in range(30)]
+    seen: list[type] = []
+
+    def year(value: object) -> bool:
+        seen.append(type(value))
+        return isinstance(value, int) and 1990 <= value <= 2100
+
+    verdicts = per_value(pd.Series(cells, dtype=object), year).tolist()
+    assert verdicts == [1990 <= c <= 2100 for c in cells]
+    assert set(seen) == {int}

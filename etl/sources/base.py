@@ -177,12 +177,7 @@ def _has_digit_run(body: bytes, length: int) -> bool:
     Such a run holds a whole aligned block of 8 bytes, so the blocks of 8 digits are found
     first, eight bytes a step; only around those are the digits counted byte by byte.
     """
-    size = len(body) // 8
-    words = np.frombuffer(body, dtype=np.uint64, count=size)
-    # A byte is a digit when its high half is 3 and adding 6 leaves it 3 (0x30-0x39).
-    blocks = np.flatnonzero(
-        ((words & _HIGH_HALVES) == _THREES) & (((words + _SIXES) & _HIGH_HALVES) == _THREES)
-    )
+    blocks = _digit_blocks(np.frombuffer(body, dtype=np.uint64, count=len(body) // 8))
     if not len(blocks):
         return False
     reach = length - 8  # digits beside a block that would make the run long enough
@@ -194,6 +189,26 @@ def _has_digit_run(body: bytes, length: int) -> bool:
     before = np.cumprod(digit[:, reach - 1 :: -1], axis=1).sum(axis=1)
     after = np.cumprod(digit[:, reach + 8 :], axis=1).sum(axis=1)
     return bool((before + after >= reach).any())
+
+
+def _digit_blocks(words: np.ndarray, step: int = 1 << 15) -> np.ndarray:
+    """The positions of the words (8 bytes each) that are 8 ASCII digits.
+
+    A byte is a digit when its high half is 3 and adding 6 leaves it 3 (0x30-0x39). The
+    words are taken a slice at a time into the same few buffers, which stay in the cache:
+    twice as fast as whole-array steps over a response of megabytes.
+    """
+    found = []
+    high, digits, still = np.empty(step, np.uint64), np.empty(step, bool), np.empty(step, bool)
+    for start in range(0, len(words), step):
+        part = words[start : start + step]
+        h, d, s = high[: len(part)], digits[: len(part)], still[: len(part)]
+        np.equal(np.bitwise_and(part, _HIGH_HALVES, out=h), _THREES, out=d)
+        np.add(part, _SIXES, out=h)
+        d &= np.equal(np.bitwise_and(h, _HIGH_HALVES, out=h), _THREES, out=s)
+        if d.any():
+            found.append(np.flatnonzero(d) + start)
+    return np.concatenate(found) if found else np.empty(0, dtype=np.intp)
 
 
 def all_records(items: list[object]) -> bool:

@@ -71,3 +71,14 @@ def test_long_digit_runs_are_found_wherever_they_sit() -> None:
         body = bytes(rng.choice(alphabet) for _ in range(rng.randint(0, 70)))
         expected = re.search(rb"[0-9]{19}", body) is not None
         assert _has_digit_run(body, 19) == expected, body
+
+
+@pytest.mark.parametrize("at", [0, 262_136, 262_140, 262_144, 600_001, 1_048_557])
+def test_a_long_run_is_found_however_far_into_a_large_body(at: int) -> None:
+    """The blocks are looked for a slice of the body at a time: a run in any slice, or
+    across two, is found; one digit fewer is not."""
+    body = bytearray(b"a" * 1_048_576)
+    body[at : at + 19] = b"1" * 19
+    assert _has_digit_run(bytes(body), 19)
+    body[at + 18] = ord("a")
+    assert not _has_digit_run(bytes(body), 19)

@@ -53,7 +53,7 @@ def validate_figures(
     rows = row_numbers if row_numbers is not None else [i + 1 for i in range(len(frame))]
     schema = figure_schema(known_places)
     try:
-        schema.validate(frame, lazy=True)
+        schema.validate(frame, lazy=True, inplace=True)  # nothing to coerce: no copy
         return Validated(frame, [])
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases

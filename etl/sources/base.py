@@ -254,7 +254,7 @@ def checked_records(
     frame = pd.DataFrame(cells.T, index=index, columns=columns, dtype=object)
     if rows:
         try:
-            model.validate(frame, lazy=True)
+            model.validate(frame, lazy=True, inplace=True)  # nothing to coerce: no copy
         except pa.errors.SchemaErrors as exc:
             raise SourceFormatError(f"{where}: {failures(exc)}") from None
     return frame

@@ -312,7 +312,7 @@ def _checked(table: pd.DataFrame, model: type[pa.DataFrameModel], fetched: Fetch
         table = pd.DataFrame({c: pd.Series([None] * count, dtype=object) for c in promised})
     if count:
         try:
-            model.validate(table, lazy=True)
+            model.validate(table, lazy=True, inplace=True)  # nothing to coerce: no copy
         except pa.errors.SchemaErrors as exc:
             raise SourceFormatError(f"{NAME}: {fetched.name}: {failures(exc)}") from None
     table.index = range(1, count + 1)

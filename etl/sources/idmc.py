@@ -925,14 +925,18 @@ def _one_recommended(columns: dict[str, object]) -> None:
         return
     values = np.asarray(columns["value"])[members].astype(np.int64)
     ids = np.asarray(columns["source_record_id"])[members]
-    winners = _firsts(group, np.lexsort((members, -values, group)))  # the largest, the first
+    # Each group's largest count, and the first figure giving it: found in one pass each,
+    # where sorting every figure by group and count takes several.
+    top = np.full(int(group.max()) + 1, np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(top, group, values)
+    largest = values == top[group]
+    lead = np.full(len(top), len(members), dtype=np.intp)  # each group's winner so far
+    np.minimum.at(lead, group[largest], np.flatnonzero(largest))
     keep = np.zeros(len(members), dtype=bool)
-    keep[winners] = True
-    lead = np.empty(int(group.max()) + 1, dtype=np.intp)  # each group's winner so far
-    lead[group[winners]] = winners
+    keep[lead[lead < len(members)]] = True
     # Of equal largest counts the smallest record id wins: looked for only in the groups
     # where a figure ties with the first of them and gives another record id.
-    tied = np.flatnonzero((values == values[lead[group]]) & ~keep)
+    tied = np.flatnonzero(largest & ~keep)
     tied = tied[ids[tied] != ids[lead[group[tied]]]]
     if len(tied):
         contest = np.flatnonzero(np.isin(group, group[tied]))

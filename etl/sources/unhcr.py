@@ -164,8 +164,10 @@ def _reading(value: object) -> tuple[int | None, str | None]:
         return None, refused.parts[2]
 
 
-# Exactly int: True and False are ints to isinstance, yet no JSON count.
-_IS_INT = np.frompyfunc(lambda value: type(value) is int, 1, 1)
+def _exactly_ints(cells: np.ndarray) -> np.ndarray:
+    """Where a cell is exactly an int (True and False are ints to isinstance, yet no JSON
+    count): each cell's type, found in C, compared at once."""
+    return np.equal(np.fromiter(map(type, cells), dtype=object, count=len(cells)), int)
 
 
 def _counts(served: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -173,7 +175,7 @@ def _counts(served: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     JSON integers all at once, other cells once per distinct value."""
     values = np.full(len(served), None, dtype=object)
     wrong = np.full(len(served), None, dtype=object)
-    integers = _IS_INT(served).astype(bool)
+    integers = _exactly_ints(served)
     negative = integers.copy()
     negative[integers] = (served[integers] < 0).astype(bool)
     values[integers & ~negative] = served[integers & ~negative]

@@ -381,7 +381,10 @@ def _grid(rows: list[list[str]], width: int) -> np.ndarray:
     lengths = set(map(len, rows))
     if len(lengths) > 1 or min(lengths) < width:
         rows = [cells[:width] + [""] * (width - len(cells)) for cells in rows]
-    return np.array(rows, dtype=object)
+    size = len(rows[0]) if rows else width
+    # Laid out cell by cell in C, without numpy looking into each row for its shape.
+    cells = np.fromiter(itertools.chain.from_iterable(rows), dtype=object, count=len(rows) * size)
+    return cells.reshape(len(rows), size)
 
 
 # --- mapping: sites to district and governorate totals -----------------------------------------

@@ -855,23 +855,23 @@ class _GiddFigures:
         if not events:
             ends = [f"/{y}/{count.served}" for count in self.counts for y in years]
             return {
-                "source_record_id": cells(raw, "iso3")[rows[at]] + _texts(ends)[of_year],
+                "source_record_id": cells(raw, "iso3")[rows[at]] + _text_array(ends)[of_year],
                 # one text for a count's figures (coded: hashed and typed once)
                 "publisher": self.coded([n + tail for n, tail in zip(names, rounded, strict=True)]),
-                "excerpt": _texts([h + ", " for h in heads])[of_year]
+                "excerpt": _text_array([h + ", " for h in heads])[of_year]
                 + cells(raw, "country_name")[rows[at]],
             }
         labels, hazards = _events(raw, rows)
-        ids = cells(raw, "iso3")[rows] + _texts([f"/{y}/" for y in years])[year] + labels
+        ids = cells(raw, "iso3")[rows] + _text_array([f"/{y}/" for y in years])[year] + labels
         tails = ", " + cells(raw, "country_name")[rows] + ": " + labels + "; " + hazards
         return {
             "source_record_id": ids[at] + self.of_count(["/" + c.served for c in self.counts]),
             "publisher": self.of_count(names) + ", event " + labels[at] + self.of_count(rounded),
-            "excerpt": _texts(heads)[of_year] + tails[at],
+            "excerpt": _text_array(heads)[of_year] + tails[at],
         }
 
 
-def _texts(texts: list[str]) -> np.ndarray:
+def _text_array(texts: list[str]) -> np.ndarray:
     """Texts as an object array (never cut short, as numpy's own text arrays would)."""
     return np.array(texts, dtype=object)
 

@@ -54,7 +54,7 @@ from etl.sources.columnwise import (
     same_time,
 )
 from etl.transport import HttpClient
-from schemas.codes import Coded, factorized
+from schemas.codes import Coded, combined, factorized
 from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import Metric, Role
 from schemas.figures import RECOMMENDED_KEY
@@ -250,13 +250,12 @@ def _csv_frame(fetched: Fetched) -> pd.DataFrame:
     filled = ~blank[numbers].all(axis=1)
     if not filled.all():  # a line of nothing but separators and spaces holds no record
         numbers = numbers[filled]
-    typed = {whole: _typed_cells(texts, whole) for whole in (False, True)}
-    return pd.DataFrame(
-        {
-            column: pd.Series(typed[column in CSV_INTEGERS][numbers[:, p]], dtype=object)
-            for column, p in positions.items()
-        }
-    )
+    # Each distinct text as a text field's cell (row 0) and an integer field's (row 1); every
+    # column's cells then picked at once, laid out as a frame keeps them, column by column.
+    typed = np.stack([_typed_cells(texts, whole) for whole in (False, True)])
+    whole = np.array([[column in CSV_INTEGERS] for column in positions], dtype=np.intp)
+    cells = typed[whole, numbers[:, list(positions.values())].T]
+    return pd.DataFrame(cells.T, columns=list(positions), dtype=object, copy=False)
 
 
 def _typed_cells(texts: np.ndarray, whole: bool) -> np.ndarray:
@@ -649,7 +648,10 @@ def prefer_baseline(figures: pd.DataFrame) -> pd.DataFrame:
         return figures
     groups = _key_groups(figures.loc[scope, RECOMMENDED_KEY])
     publisher = figures.loc[scope, "publisher"].astype(str)
-    baseline = publisher.str.contains(ASSESSMENTS["BA"], regex=False).to_numpy(dtype=bool)
+    # Whether a publisher names the baseline assessment, asked once per distinct publisher.
+    which, publishers = pd.factorize(publisher)
+    named = np.array([ASSESSMENTS["BA"] in p for p in publishers], dtype=bool)
+    baseline = named[which] if len(which) else np.zeros(0, dtype=bool)
     counted = np.zeros(len(groups), dtype=bool)
     counted[groups[baseline]] = True
     demote = pd.Series(counted[groups] & ~baseline, index=publisher.index)
@@ -664,21 +666,17 @@ def _key_groups(key: pd.DataFrame) -> np.ndarray:
     """One number per figure, shared by the figures whose key reads the same: each cell as
     text, with every kind of missing value (None, NaN, NaT, NA) read alike, so figures mapped
     from different pages group together."""
-    groups = np.zeros(len(key), dtype=np.int64)
-    for column in key.columns:
-        codes, count = _text_codes(key[column])
-        groups = pd.factorize(groups * count + codes)[0]
-    return groups
+    return combined(*(_text_codes(key[column]) for column in key.columns))
 
 
-def _text_codes(column: pd.Series) -> tuple[np.ndarray, int]:
-    """A number for the text of each cell ('' for any missing value), and how many texts."""
+def _text_codes(column: pd.Series) -> np.ndarray:
+    """A number for the text of each cell ('' for any missing value)."""
     by_value = isinstance(column.dtype, pd.StringDtype) or is_datetime64_any_dtype(column)
     # Values equal but written apart (8 and 8.0, -0.0 and 0.0) are read cell by cell.
     codes, values = factorized(column) if by_value else (None, column)
     texts = np.array(["" if pd.isna(v) else str(v) for v in values], dtype=object)
-    numbers, distinct = pd.factorize(texts)
-    return (numbers if codes is None else numbers[codes]), len(distinct)
+    numbers = pd.factorize(texts)[0]
+    return numbers if codes is None else numbers[codes]
 
 
 def to_figures(served: Records, ctx: MapContext, places: pd.DataFrame) -> MappedFigures:

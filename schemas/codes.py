@@ -115,7 +115,8 @@ def group_ids(*columns: ArrayLike | Coded) -> np.ndarray:
     if len(columns) == 1:
         return factorized(columns[0])[0]
     # combined() numbers the combinations in the order they first appear, whatever numbers
-    # each column's values have: a coded column's own serve, once its equal values are one.
+    # each column's values have: a coded column's own numbers serve, once its equal values
+    # are one.
     return combined(*(_value_numbers(column) for column in columns))
 
 

@@ -240,11 +240,11 @@ def checked_records(
     """
     columns = (record_keys(rows) if keys is None else keys) or list(model.to_schema().columns)
     size = len(rows)
-    cells = _every_key(rows, columns)
+    # dict.get itself reads plain dicts (what JSON gives) a lookup per cell faster; a mapping
+    # of another kind answers .get its own way.
+    plain = set(map(type, rows)) <= {dict}
+    cells = _every_key(rows, columns) if plain else None
     if cells is None:
-        # dict.get itself reads plain dicts (what JSON gives) a lookup per cell faster; a
-        # mapping of another kind answers .get its own way.
-        plain = set(map(type, rows)) <= {dict}
         cells = np.empty((len(columns), size), dtype=object)
         for place, found in enumerate(_column_cells(rows, columns, plain)):
             # np.fromiter keeps a list-valued cell one cell, where np.array would add a
@@ -272,21 +272,27 @@ def record_keys(rows: list[dict[str, object]]) -> list[str]:
 
 
 def _every_key(rows: list[dict[str, object]], columns: list[str]) -> np.ndarray | None:
-    """Each column's cells (a row per column) where every record is a plain dict holding
-    every key (most responses); None otherwise.
+    """Each column's cells (a row per column) where every record, a plain dict, holds every
+    key (most responses); None otherwise.
 
-    One itemgetter a record reads its cells in C, and np.fromiter lays them out record by
-    record without looking into them (a list-valued cell stays one cell); one copy then puts
-    each column's cells side by side, as a frame keeps them.
+    One itemgetter a record reads its cells in C, laid out by `grid`; one copy then puts each
+    column's cells side by side, as a frame keeps them.
     """
-    if len(columns) < 2 or not set(map(type, rows)) <= {dict}:
+    if len(columns) < 2:
         return None  # an itemgetter of one key gives the value, not a tuple
     try:
-        cells = itertools.chain.from_iterable(map(operator.itemgetter(*columns), rows))
-        table = np.fromiter(cells, object, len(rows) * len(columns))
+        table = grid(map(operator.itemgetter(*columns), rows), len(rows), len(columns))
     except KeyError:
         return None
-    return np.ascontiguousarray(table.reshape(len(rows), len(columns)).T)
+    return np.ascontiguousarray(table.T)
+
+
+def grid(rows: Iterable[Iterable[object]], count: int, width: int) -> np.ndarray:
+    """`count` rows of `width` cells each as one (count, width) array of objects: laid out
+    cell by cell in C, without numpy looking into a row or a cell for a shape (a
+    list-valued cell stays one cell, where np.array would add a dimension)."""
+    cells = np.fromiter(itertools.chain.from_iterable(rows), dtype=object, count=count * width)
+    return cells.reshape(count, width)
 
 
 def _column_cells(

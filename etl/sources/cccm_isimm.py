@@ -51,6 +51,7 @@ from etl.sources.base import (
     Refused,
     SourceConfig,
     fill_defaults,
+    grid,
 )
 from etl.sources.columnwise import cells as column_cells
 from etl.sources.columnwise import same, same_time
@@ -381,10 +382,7 @@ def _grid(rows: list[list[str]], width: int) -> np.ndarray:
     lengths = set(map(len, rows))
     if len(lengths) > 1 or min(lengths) < width:
         rows = [cells[:width] + [""] * (width - len(cells)) for cells in rows]
-    size = len(rows[0]) if rows else width
-    # Laid out cell by cell in C, without numpy looking into each row for its shape.
-    cells = np.fromiter(itertools.chain.from_iterable(rows), dtype=object, count=len(rows) * size)
-    return cells.reshape(len(rows), size)
+    return grid(rows, len(rows), len(rows[0]) if rows else width)
 
 
 # --- mapping: sites to district and governorate totals -----------------------------------------

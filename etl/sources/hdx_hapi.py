@@ -17,7 +17,6 @@ import functools
 import io
 import re
 from collections.abc import Iterator
-from itertools import chain
 from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
@@ -42,6 +41,7 @@ from etl.sources.base import (
     credential,
     envelope_records,
     fill_defaults,
+    grid,
     json_document,
 )
 from etl.sources.columnwise import (
@@ -242,9 +242,8 @@ def _csv_frame(fetched: Fetched) -> pd.DataFrame:
     (a name the header repeats holds its last cell, as a record of the row would)."""
     header, rows = _csv_table(fetched)
     positions = {column: position for position, column in enumerate(header)}
-    grid = np.fromiter(chain.from_iterable(rows), dtype=object, count=len(rows) * len(header))
     # Each distinct text is read once, as text and as an integer field's.
-    numbers, texts = factorized(grid)
+    numbers, texts = factorized(grid(rows, len(rows), len(header)).ravel())
     numbers = numbers.reshape(len(rows), len(header))
     blank = np.fromiter((not text.strip() for text in texts), dtype=bool, count=len(texts))
     filled = ~blank[numbers].all(axis=1)
@@ -651,7 +650,7 @@ def prefer_baseline(figures: pd.DataFrame) -> pd.DataFrame:
     # Whether a publisher names the baseline assessment, asked once per distinct publisher.
     which, publishers = pd.factorize(publisher)
     named = np.array([ASSESSMENTS["BA"] in p for p in publishers], dtype=bool)
-    baseline = named[which] if len(which) else np.zeros(0, dtype=bool)
+    baseline = named[which]
     counted = np.zeros(len(groups), dtype=bool)
     counted[groups[baseline]] = True
     demote = pd.Series(counted[groups] & ~baseline, index=publisher.index)

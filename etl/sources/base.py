@@ -309,10 +309,18 @@ def _column_cells(
 
 def numbered_records(raw: pd.DataFrame) -> Iterator[tuple[int, dict[str, object]]]:
     """Each record of a checked frame with its position, as a plain dict (fast to walk)."""
+    return zip(map(int, raw.index.tolist()), record_dicts(raw), strict=True)
+
+
+def record_dicts(raw: pd.DataFrame) -> list[dict[str, object]]:
+    """Each record of a frame as a plain dict, its columns named as text."""
     columns = [str(c) for c in raw.columns]
-    cells = zip(*(raw[c].tolist() for c in columns), strict=True)
-    for number, values in zip(raw.index, cells, strict=True):
-        yield int(number), dict(zip(columns, values, strict=True))
+    if not columns:
+        return [{} for _ in range(len(raw))]
+    rows = zip(*(raw.iloc[:, at].tolist() for at in range(len(columns))), strict=True)
+    # Each dict made in C, without a Python frame per record: every row is as long as
+    # `columns`.
+    return list(map(dict, map(zip, itertools.repeat(columns), rows)))
 
 
 # What a canonical figure record holds unless its connector says otherwise.

@@ -6,6 +6,7 @@ one at a time. Each step is a mask over all records; a value's meaning is worked
 distinct value.
 """
 
+import functools
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,9 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from etl.sources.base import NewPlaces, Refused, numbered_records
+from etl.sources.base import NewPlaces, Refused, grid, record_dicts
 from schemas.codes import Coded, group_ids
-from schemas.runs import Rejection
+from schemas.runs import Rejection, RejectionCode
 
 
 def cells(raw: pd.DataFrame, column: str) -> np.ndarray:
@@ -64,6 +65,24 @@ def same_time(value: object, count: int) -> pd.Series:
     return pd.Series(pd.Timestamp(value), index=range(count))
 
 
+@dataclass(frozen=True)
+class Refusals:
+    """The records one check refuses, as columns: the field, the check's code, the reason and
+    the value at fault, each one value for them all or an array of one per record."""
+
+    column: object
+    check: RejectionCode | np.ndarray
+    reason: object
+    value: object = None
+
+    def parts(self, count: int) -> list[np.ndarray]:
+        """The four columns for `count` records, spelled out."""
+        return [p if isinstance(p, np.ndarray) else same(p, count) for p in self._fields()]
+
+    def _fields(self) -> tuple[object, ...]:
+        return self.column, self.check, self.reason, self.value
+
+
 class Reading:
     """What becomes of each record so far: read on, refused (by the first check it fails, in
     the order a record is read) or left out (noted, not refused)."""
@@ -72,7 +91,8 @@ class Reading:
         # Each record may be read as `per_record` parts (its cells), each refused on its own.
         self.per_record = per_record
         self.step = np.full(count, -1, dtype=np.int64)  # the check that refused it; -1: none
-        self.refusals: list[Callable[[int], Refused]] = []
+        # The refusals of each check: the records' positions in, their Refusals out.
+        self.refusals: list[Callable[[np.ndarray], Refusals]] = []
         self.left = np.zeros(count, dtype=bool)
         self.notes: Counter[str] = Counter()
 
@@ -83,13 +103,18 @@ class Reading:
 
     def check(self, failing: np.ndarray, refusal: Callable[[int], Refused]) -> None:
         """Refuse each record read on where `failing` holds with `refusal(its position)`."""
+        self.check_all(failing, functools.partial(_one_by_one, refusal))
+
+    def check_all(self, failing: np.ndarray, refusals: Callable[[np.ndarray], Refusals]) -> None:
+        """Refuse each record read on where `failing` holds, all of them described at once by
+        `refusals(their positions)`: for a check whose refusals are columns of the records."""
         self.step[failing & self.open] = len(self.refusals)
-        self.refusals.append(refusal)
+        self.refusals.append(refusals)
 
     def refuse(self, position: int, refused: Refused) -> None:
         """Refuse one record for a check it meets before any that refused it so far."""
         self.step[position] = len(self.refusals)
-        self.refusals.append(lambda _: refused)
+        self.refusals.append(functools.partial(_one_by_one, lambda _: refused))
 
     def leave_out(self, leaving: np.ndarray, notes: np.ndarray | None = None) -> None:
         """Leave out each record read on where `leaving` holds, counted under its note."""
@@ -105,15 +130,22 @@ class Reading:
     def rejections(self, raw: pd.DataFrame) -> list[Rejection]:
         """The rejection of each refused record, in the response's order."""
         refused = np.flatnonzero(self.step >= 0)
-        records = numbered_records(raw.iloc[refused // self.per_record])
-        # Plain ints: numpy's own scalars cost more to make and to index with, one by one.
-        steps = map(self.refusals.__getitem__, self.step[refused].tolist())
-        return [
-            refusal(position).rejection(number, record)
-            for refusal, position, (number, record) in zip(
-                steps, refused.tolist(), records, strict=True
-            )
-        ]
+        steps = self.step[refused]
+        parts = np.empty((4, len(refused)), dtype=object)
+        for step in np.unique(steps).tolist():  # each check's refusals made at once
+            at = steps == step
+            made = self.refusals[step](refused[at]).parts(int(at.sum()))
+            for row, part in enumerate(made):
+                parts[row, at] = part
+        records = raw.iloc[refused // self.per_record]
+        numbers = records.index.tolist()
+        return list(map(Rejection, numbers, *parts.tolist(), record_dicts(records)))
+
+
+def _one_by_one(refusal: Callable[[int], Refused], positions: np.ndarray) -> Refusals:
+    """The Refusals of records refused one by one, each by its own `Refused`."""
+    parts = grid((refusal(p).parts for p in positions.tolist()), len(positions), 4).T
+    return Refusals(*parts)
 
 
 @dataclass(frozen=True)

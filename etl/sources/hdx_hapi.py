@@ -17,6 +17,7 @@ import functools
 import io
 import re
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
@@ -46,6 +47,7 @@ from etl.sources.base import (
 )
 from etl.sources.columnwise import (
     Reading,
+    Refusals,
     Slot,
     add_places,
     cells,
@@ -54,7 +56,7 @@ from etl.sources.columnwise import (
     same_time,
 )
 from etl.transport import HttpClient
-from schemas.codes import Coded, combined, factorized
+from schemas.codes import Coded, combined, factorized, group_ids
 from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import Metric, Role
 from schemas.figures import RECOMMENDED_KEY
@@ -481,12 +483,11 @@ def _leave_out(raw: pd.DataFrame, dataset: str, since: dt.date | None, reading: 
         reading.leave_out(before, same(f"records ending before start_date {since}", count))
     errors = cells(raw, "error")
 
-    def marked(position: int) -> Refused:
-        error = errors[position]
-        reason = f"HDX HAPI marks the record: {error}"
-        return Refused("error", RejectionCode.UPSTREAM_ERROR, reason, error)
+    def marked(at: np.ndarray) -> Refusals:
+        reasons = on_distinct("HDX HAPI marks the record: {}".format, errors[at])
+        return Refusals("error", RejectionCode.UPSTREAM_ERROR, reasons, errors[at])
 
-    reading.check(on_distinct(_is_marked, errors).astype(bool), marked)
+    reading.check_all(on_distinct(_is_marked, errors).astype(bool), marked)
     if dataset == REFUGEES:
         groups = cells(raw, "population_group")
         notes = on_distinct("population_group {}: not refugees (REF)".format, groups)
@@ -623,6 +624,8 @@ def _figure_columns(
     }
     columns["excerpt"] = on_distinct(_warned, fields["excerpt"], cells(raw, "warning")[kept])
     fill_defaults(columns, count)
+    if ctx.source == NAME and ctx.dataset == "idps":  # as prefer_baseline's scope
+        columns["role"] = _idp_roles(columns)
     columns["figure_id"] = figure_ids(columns)
     return columns
 
@@ -645,20 +648,39 @@ def prefer_baseline(figures: pd.DataFrame) -> pd.DataFrame:
     scope = (figures["source"] == NAME) & (figures["dataset"] == "idps")
     if not scope.any():
         return figures
-    groups = _key_groups(figures.loc[scope, RECOMMENDED_KEY])
     publisher = figures.loc[scope, "publisher"].astype(str)
-    # Whether a publisher names the baseline assessment, asked once per distinct publisher.
-    which, publishers = pd.factorize(publisher)
-    named = np.array([ASSESSMENTS["BA"] in p for p in publishers], dtype=bool)
-    baseline = named[which]
-    counted = np.zeros(len(groups), dtype=bool)
-    counted[groups[baseline]] = True
-    demote = pd.Series(counted[groups] & ~baseline, index=publisher.index)
+    baseline = on_distinct(_names_baseline, publisher.to_numpy(dtype=object)).astype(bool)
+    if baseline.all() or not baseline.any():  # nothing to prefer one over another
+        return figures
+    groups = _key_groups(figures.loc[scope, RECOMMENDED_KEY])
+    demote = pd.Series(_demoted(groups, baseline), index=publisher.index)
     if not demote.any():
         return figures
     out = figures.copy()
     out.loc[demote[demote].index, "role"] = Role.TRIANGULATION.value
     return out
+
+
+def _names_baseline(publisher: str) -> bool:
+    return ASSESSMENTS["BA"] in publisher
+
+
+def _demoted(groups: np.ndarray, baseline: np.ndarray) -> np.ndarray:
+    """Where a figure is not the baseline's and a baseline figure shares its group."""
+    counted = np.zeros(int(groups.max(initial=-1)) + 1, dtype=bool)
+    counted[groups[baseline]] = True
+    return counted[groups] & ~baseline
+
+
+def _idp_roles(columns: dict[str, Any]) -> Coded:
+    """Each IDP figure's role on one page, as prefer_baseline would give it: the figures of a
+    page share their columns' types, so each key column is grouped by value, not by text."""
+    baseline = on_distinct(_names_baseline, columns["publisher"]).astype(bool)
+    demote = np.zeros(len(baseline), dtype=bool)
+    if baseline.any() and not baseline.all():
+        demote = _demoted(group_ids(*(columns[c] for c in RECOMMENDED_KEY)), baseline)
+    roles = [Role.RECOMMENDED.value, Role.TRIANGULATION.value]
+    return Coded.of(demote.astype(np.intp), roles)
 
 
 def _key_groups(key: pd.DataFrame) -> np.ndarray:
@@ -708,7 +730,7 @@ def to_figures(served: Records, ctx: MapContext, places: pd.DataFrame) -> Mapped
     notes = reading.noted()
     if not len(kept):
         return MappedFigures(to_figure_frame([]), [], rejections, notes, len(raw), known.frame())
-    frame = prefer_baseline(figure_frame(_figure_columns(raw, dataset, kept, where, ctx)))
+    frame = figure_frame(_figure_columns(raw, dataset, kept, where, ctx))
     numbers = raw.index.to_numpy()[kept].tolist()
     return MappedFigures(frame, numbers, rejections, notes, len(raw), known.frame())
 

@@ -38,7 +38,14 @@ from etl.sources.base import (
     fill_defaults,
     json_document,
 )
-from etl.sources.columnwise import Reading, cells, on_distinct, same, same_time
+from etl.sources.columnwise import (
+    Reading,
+    Refusals,
+    cells,
+    on_distinct,
+    same,
+    same_time,
+)
 from etl.transport import HttpClient
 from schemas.codes import Coded
 from schemas.countries import ISO3_TO_PCODE
@@ -418,12 +425,11 @@ def to_figures(served: Records, ctx: MapContext, places: pd.DataFrame) -> Mapped
     reading = Reading(len(counted.served), per_record=len(counted.columns))
     values, wrong = _counts(counted.served)
 
-    def not_a_count(position: int) -> Refused:
-        column = counted.columns[counted.column[position]]
-        reason = wrong[position]
-        return Refused(column, RejectionCode.NUMBER_FORMAT, reason, counted.served[position])
+    def not_counts(at: np.ndarray) -> Refusals:
+        column = np.array(counted.columns, dtype=object)[counted.column[at]]
+        return Refusals(column, RejectionCode.NUMBER_FORMAT, wrong[at], counted.served[at])
 
-    reading.check(~pd.isna(wrong), not_a_count)
+    reading.check_all(~pd.isna(wrong), not_counts)
     reading.leave_out(pd.isna(values))
     pcodes, origins, stages = _where(counted, values, reading)
     _add_countries(stages, countries, reading)

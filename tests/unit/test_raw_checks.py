@@ -124,3 +124,27 @@ def test_whole_numbers_are_tested_once_each_as_the_ints_they_are(seed: int) -> N
     verdicts = per_value(pd.Series(cells, dtype=object), year).tolist()
     assert verdicts == [1990 <= c <= 2100 for c in cells]
     assert set(seen) == {int}
+
+
+TYPED_CELLS = [None, math.nan, "", "TCD07", " x ", 0, 7, True, 1.5, ["a"]]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_a_type_test_judges_each_cell_by_its_type_or_passes_a_null(seed: int) -> None:
+    """A column all text (or missing) is judged at once: each cell's verdict is still the
+    test's of that cell, a null passing."""
+    picks = random.Random(seed)
+
+    def is_short_text(value: object) -> bool:  # with a limit of 0, a test that fails text
+        return isinstance(value, str) and len(value) < picks_limit
+
+    for _ in range(40):
+        picks_limit = picks.choice([0, 99])
+        pool = TYPED_CELLS[:5] if picks.random() < 0.6 else TYPED_CELLS
+        cells = [picks.choice(pool) for _ in range(picks.randint(1, 6))]
+        for test in (is_text, is_short_text):
+            expected = [
+                cell is None or (isinstance(cell, float) and math.isnan(cell)) or test(cell)
+                for cell in cells
+            ]
+            assert per_type(pd.Series(cells, dtype=object), test).tolist() == expected, cells

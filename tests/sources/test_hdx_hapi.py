@@ -3,6 +3,7 @@
 import dataclasses
 import datetime as dt
 import json
+import random
 from pathlib import Path
 
 import pandas as pd
@@ -468,3 +469,28 @@ def test_html_instead_of_json_fails_the_run_clearly(tmp_path, upstream) -> None:
 def test_an_upstream_error_body_is_reported_as_the_upstreams_error() -> None:
     with pytest.raises(SourceError, match="the upstream answered with an error: rate limited"):
         hdx_hapi.read(_page(b'{"error": "rate limited"}'))
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_a_pages_roles_are_the_baseline_preference_over_its_figures(seed: int) -> None:
+    """to_figures prefers the baseline on a page's columns; the rule over figure frames (as
+    a run's pages are settled) gives every figure of the page the same role."""
+    picks = random.Random(seed)
+    doc = json.loads((FIXTURES / "idps.json").read_bytes())
+    records = [
+        {
+            **picks.choice(doc["data"]),
+            "assessment_type": picks.choice(["BA", "SA", "SA", "ETT"]),
+            "reference_period_end": picks.choice(["2024-03-31", "2024-06-30"]),
+        }
+        for _ in range(picks.randint(1, 12))
+    ]
+    body = json.dumps({**doc, "data": records}).encode()
+    fetched = Fetched("idps.json", body, URL, NOW)
+    ctx = MapContext("hdx-hapi", "idps", "run-1", NOW, URL)
+    figures = hdx_hapi.to_figures(hdx_hapi.read(fetched), ctx, NO_PLACES).figures
+    unsettled = figures.assign(role=pd.Series("recommended", index=figures.index, dtype="str"))
+    unsettled["role"] = unsettled["role"].astype(figures["role"].dtype)
+    assert hdx_hapi.prefer_baseline(unsettled)["role"].tolist() == figures["role"].tolist()
+    demoted = figures["role"] == "triangulation"
+    assert not figures.loc[demoted, "publisher"].str.contains("baseline assessment").any()

@@ -76,6 +76,10 @@ class Records:
     since: dt.date | None = None  # the first day asked for
     as_of: dt.date | None = None  # the day every stock of the response is as of
     tags: tuple[Any, ...] = ()  # the hashtag of each column, for a HXL table
+    # Fields the reader already holds as numbers into their distinct cells (a CSV table's,
+    # numbered as it was read), each the frame's column of that name cell for cell: the
+    # mapping groups them without reading their text again.
+    coded: Mapping[str, Coded] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -388,6 +392,14 @@ class Refused(Exception):
         """The rejection of record `number` for this reason."""
         column, check, reason, value = self.parts
         return Rejection(number, column, check, reason, value, record)
+
+
+def rejections_of(
+    numbers: list[int], refusals: list[Refused], records: list[dict[str, object]]
+) -> list[Rejection]:
+    """The rejection of each record `numbers` gives, for its `Refused`, with its record."""
+    parts = grid((refused.parts for refused in refusals), len(refusals), 4).T.tolist()
+    return list(map(Rejection, numbers, *parts, records))
 
 
 class NewPlaces:

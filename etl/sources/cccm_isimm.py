@@ -52,6 +52,7 @@ from etl.sources.base import (
     SourceConfig,
     fill_defaults,
     grid,
+    rejections_of,
 )
 from etl.sources.columnwise import cells as column_cells
 from etl.sources.columnwise import same, same_time
@@ -568,12 +569,7 @@ def _read_sites(
     )
     refused = np.flatnonzero(refusal != None)  # noqa: E711 (elementwise)
     numbers = raw.index.to_numpy()[refused].tolist()
-    records = _plain_records(raw, refused)
-    rejections = [
-        refusal[at].rejection(int(number), record)
-        for at, number, record in zip(refused, numbers, records, strict=True)
-    ]
-    return sites, rejections
+    return sites, rejections_of(numbers, refusal[refused].tolist(), _plain_records(raw, refused))
 
 
 def _splits(
@@ -608,11 +604,11 @@ def _splits(
 def _plain_records(raw: pd.DataFrame, positions: np.ndarray) -> list[dict[str, object]]:
     """Rows as their rejections record them: published headers, missing cells as None."""
     named = [str(c) for c in raw.columns if str(c)]
-    grid = np.empty((len(positions), len(named)), dtype=object)
+    cells = np.empty((len(positions), len(named)), dtype=object)
     for place, name in enumerate(named):
-        grid[:, place] = raw[name].to_numpy(dtype=object)[positions]
-    grid[pd.isna(grid)] = None
-    return [dict(zip(named, cells, strict=True)) for cells in grid.tolist()]
+        cells[:, place] = raw[name].to_numpy(dtype=object)[positions]
+    cells[pd.isna(cells)] = None
+    return list(map(dict, map(zip, itertools.repeat(named), cells.tolist())))
 
 
 def to_figures(served: Records, ctx: MapContext, places: pd.DataFrame) -> MappedFigures:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from etl.sources.base import NewPlaces, Refused, grid, record_dicts
+from etl.sources.base import NewPlaces, Records, Refused, grid, record_dicts
 from schemas.codes import Coded, group_ids
 from schemas.runs import Rejection, RejectionCode
 
@@ -27,6 +27,25 @@ def cells(raw: pd.DataFrame, column: str) -> np.ndarray:
     return raw[column].to_numpy(dtype=object)
 
 
+class Fields:
+    """A response's fields as the mapping reads them: coded where the reader holds them so
+    (grouping them then reads no text), else as served."""
+
+    def __init__(self, served: Records) -> None:
+        self.frame = served.frame
+        self._coded = served.coded
+
+    def __call__(self, column: str) -> np.ndarray | Coded:
+        """The field's cells, coded where the reader holds them so."""
+        if column in self._coded:
+            return self._coded[column]
+        return cells(self.frame, column)
+
+    def served(self, column: str) -> np.ndarray:
+        """The field's cells as served, one array."""
+        return cells(self.frame, column)
+
+
 def on_distinct(
     func: Callable[..., Any], *columns: np.ndarray | Coded, dtype: str = "object"
 ) -> np.ndarray:
@@ -36,11 +55,19 @@ def on_distinct(
     `func` gets the cells of the first record of each combination. Values pandas holds equal
     (None and NaN, 8 and 8.0) are one combination: only for a `func` that treats them alike.
     """
+    return np.asarray(coded_on_distinct(func, *columns, dtype=dtype))
+
+
+def coded_on_distinct(
+    func: Callable[..., Any], *columns: np.ndarray | Coded, dtype: str = "object"
+) -> Coded:
+    """`on_distinct`'s results kept coded: each record's combination number into the results,
+    for a column grouped or read again (its text then is never read again)."""
     key, first = distinct(*columns)
     results = np.empty(len(first), dtype=dtype)
     for number, position in enumerate(first):
         results[number] = func(*(column[position] for column in columns))
-    return results[key]
+    return Coded(key, results)
 
 
 def distinct(*columns: np.ndarray | Coded) -> tuple[np.ndarray, np.ndarray]:

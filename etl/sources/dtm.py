@@ -43,8 +43,9 @@ from etl.sources.base import (
     checked_records,
     credential,
     json_document,
-    numbered_records,
+    record_dicts,
     record_keys,
+    rejections_of,
 )
 from etl.transport import HttpClient
 from schemas.codes import Coded, factorized
@@ -202,11 +203,10 @@ class _Refusals:
     def rejections(self, raw: pd.DataFrame) -> list[Rejection]:
         """The rejection of each refused record, in the response's order."""
         refused = np.flatnonzero(~self.open)
-        records = numbered_records(raw.iloc[refused])
-        return [
-            self.refusals[self.step[position]](position).rejection(number, record)
-            for position, (number, record) in zip(refused, records, strict=True)
-        ]
+        steps = map(self.refusals.__getitem__, self.step[refused].tolist())
+        reasons = [refusal(p) for refusal, p in zip(steps, refused.tolist(), strict=True)]
+        records = raw.iloc[refused]
+        return rejections_of(records.index.tolist(), reasons, record_dicts(records))
 
 
 def _cells(raw: pd.DataFrame, column: str) -> np.ndarray:

@@ -16,7 +16,7 @@ import datetime as dt
 import functools
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -46,17 +46,18 @@ from etl.sources.base import (
     json_document,
 )
 from etl.sources.columnwise import (
+    Fields,
     Reading,
     Refusals,
     Slot,
     add_places,
-    cells,
+    coded_on_distinct,
     on_distinct,
     same,
     same_time,
 )
 from etl.transport import HttpClient
-from schemas.codes import Coded, combined, factorized, group_ids
+from schemas.codes import Coded, cells_at, combined, factorized, group_ids
 from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import Metric, Role
 from schemas.figures import RECOMMENDED_KEY
@@ -135,7 +136,7 @@ def fetch(client: HttpClient, cfg: SourceConfig, credentials: Credentials) -> It
                 response = client.get(NAME, url, params=params, secrets=frozenset({SECRET}))
                 name = f"{dataset}.{iso3}.{offset}.json"
                 fetched = Fetched(name, response.content, response.url, dt.datetime.now(dt.UTC))
-                count = len(_table(fetched))
+                count = len(_table(fetched)[0])
                 if count > limit:
                     raise SourceFormatError(f"{NAME}: {name}: {count} records for limit {limit}")
                 yield fetched
@@ -151,7 +152,7 @@ def dataset_of(fetched: Fetched) -> str:
     if fetched.url:
         return _endpoint_asked(fetched.url)
     try:
-        fields = set(_table(fetched).columns)
+        fields = set(_table(fetched)[0].columns)
     except SourceError:
         fields = set()
     return _endpoint_by_fields(fetched.name, fields)
@@ -179,12 +180,13 @@ def _first_byte(body: bytes) -> bytes:
     return body[start : start + 1]
 
 
-def _table(fetched: Fetched) -> pd.DataFrame:
+def _table(fetched: Fetched) -> tuple[pd.DataFrame, Mapping[str, Coded]]:
     """A saved response's records as one frame of cells as served (a CSV table's typed as the
-    JSON API's), unchecked: a column per field any record has, in the order they appear."""
+    JSON API's), unchecked: a column per field any record has, in the order they appear; and
+    the fields already held as numbers into their cells (a CSV table's)."""
     if _is_csv(fetched):
         return _csv_frame(fetched)
-    return _record_frame(_records(fetched))
+    return _record_frame(_records(fetched)), {}
 
 
 def _record_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
@@ -239,9 +241,10 @@ def _csv_cell(text: str, whole: bool) -> object:
     return value
 
 
-def _csv_frame(fetched: Fetched) -> pd.DataFrame:
+def _csv_frame(fetched: Fetched) -> tuple[pd.DataFrame, Mapping[str, Coded]]:
     """The records of a CSV table, typed as the JSON API's records, a column per header name
-    (a name the header repeats holds its last cell, as a record of the row would)."""
+    (a name the header repeats holds its last cell, as a record of the row would); and each
+    column as numbers into its cells, from the numbers its texts got as they were read."""
     header, rows = _csv_table(fetched)
     positions = {column: position for position, column in enumerate(header)}
     # Each distinct text is read once, as text and as an integer field's.
@@ -256,7 +259,35 @@ def _csv_frame(fetched: Fetched) -> pd.DataFrame:
     typed = np.stack([_typed_cells(texts, whole) for whole in (False, True)])
     whole = np.array([[column in CSV_INTEGERS] for column in positions], dtype=np.intp)
     cells = typed[whole, numbers[:, list(positions.values())].T]
-    return pd.DataFrame(cells.T, columns=list(positions), dtype=object, copy=False)
+    frame = pd.DataFrame(cells.T, columns=list(positions), dtype=object, copy=False)
+    layout = {
+        column: (typed[kind], numbers[:, at])
+        for (column, at), kind in zip(positions.items(), whole[:, 0].tolist(), strict=True)
+    }
+    return frame, _CodedColumns(layout)
+
+
+class _CodedColumns(Mapping[str, Coded]):
+    """A CSV table's columns as `Coded`, each made when first asked for: its numbers into the
+    table's distinct texts renumbered among its own (a pass over integers), and those texts
+    as its field's cells."""
+
+    def __init__(self, layout: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+        self._layout = layout  # each column's typed cells and numbers into them
+        self._made: dict[str, Coded] = {}
+
+    def __getitem__(self, column: str) -> Coded:
+        if column not in self._made:
+            cells, numbers = self._layout[column]
+            codes, used = pd.factorize(numbers)
+            self._made[column] = Coded(codes, cells[used])
+        return self._made[column]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._layout)
+
+    def __len__(self) -> int:
+        return len(self._layout)
 
 
 def _typed_cells(texts: np.ndarray, whole: bool) -> np.ndarray:
@@ -279,7 +310,7 @@ def _records(fetched: Fetched) -> list[dict[str, object]]:
 def read(fetched: Fetched) -> Records:
     """The records of one page, checked against what HAPI promises for that endpoint, and
     the first day the request asked for (`start_date`)."""
-    table: pd.DataFrame | None = None
+    table: tuple[pd.DataFrame, Mapping[str, Coded]] | None = None
     failure: SourceError | None = None
     if fetched.url:
         dataset = _endpoint_asked(fetched.url)
@@ -290,16 +321,19 @@ def read(fetched: Fetched) -> Records:
             table = _table(fetched)
         except SourceError as exc:
             failure = exc
-        fields = set() if table is None else set(table.columns)
+        fields = set() if table is None else set(table[0].columns)
         dataset = _endpoint_by_fields(fetched.name, fields)
     if dataset not in ENDPOINTS:
         raise SourceFormatError(f"{NAME}: {fetched.name}: not a known HAPI endpoint ({dataset})")
     if failure is not None:
         raise failure
-    frame = _checked(_table(fetched) if table is None else table, ENDPOINTS[dataset][1], fetched)
+    served, coded = _table(fetched) if table is None else table
+    frame = _checked(served, ENDPOINTS[dataset][1], fetched)
     query = parse_qs(urlsplit(fetched.url or "").query)
     since = dt.date.fromisoformat(query["start_date"][0]) if "start_date" in query else None
-    return Records(frame, dataset, fetched.name, since=since)
+    if frame is not served:  # a page without records, given the promised columns
+        coded = {}
+    return Records(frame, dataset, fetched.name, since=since, coded=coded)
 
 
 def _checked(table: pd.DataFrame, model: type[pa.DataFrameModel], fetched: Fetched) -> pd.DataFrame:
@@ -380,7 +414,11 @@ def _place(row: Record, places: NewPlaces) -> tuple[str, str | None]:
 
 
 def _countries(
-    iso3: np.ndarray, names: np.ndarray, column: str, reading: Reading, slots: list[Slot]
+    iso3: np.ndarray | Coded,
+    names: np.ndarray | Coded,
+    column: str,
+    reading: Reading,
+    slots: list[Slot],
 ) -> np.ndarray:
     """The admin-0 P-code of every record's country in `column`, refusing the codes no
     country has; the country is a place the records name (named by ISO 3166 where not)."""
@@ -396,8 +434,8 @@ def _countries(
 
 
 def _admins(
-    published: np.ndarray,
-    names: np.ndarray,
+    published: np.ndarray | Coded,
+    names: np.ndarray | Coded,
     level: int,
     parents: np.ndarray,
     column: str,
@@ -425,17 +463,17 @@ def _admins(
 
 
 def _located(
-    raw: pd.DataFrame, reading: Reading, slots: list[Slot]
+    fields: Fields, reading: Reading, slots: list[Slot]
 ) -> tuple[np.ndarray, np.ndarray]:
     """The most specific P-code of every record with the location/admin block, and that code
     as HAPI wrote it where it differs (TCD0704 for TD0704)."""
-    iso3 = cells(raw, "location_code")
-    pcodes = _countries(iso3, cells(raw, "location_name"), "location_code", reading, slots)
-    published = iso3
-    levels = cells(raw, "admin_level").astype(np.int64)
+    iso3 = fields("location_code")
+    pcodes = _countries(iso3, fields("location_name"), "location_code", reading, slots)
+    published: np.ndarray | Coded = iso3
+    levels = fields.served("admin_level").astype(np.int64)
     for depth in range(1, int(levels.max(initial=0)) + 1):
         asked = levels >= depth
-        codes, names = cells(raw, f"admin{depth}_code"), cells(raw, f"admin{depth}_name")
+        codes, names = fields(f"admin{depth}_code"), fields(f"admin{depth}_name")
         column = f"admin{depth}_code"
         deeper = _admins(codes, names, depth, pcodes, column, asked, reading, slots)
         pcodes = np.where(asked, deeper, pcodes)
@@ -448,17 +486,17 @@ def _differs(published: object, pcode: object) -> bool:
     return isinstance(published, str) and published != pcode
 
 
-def _admin_units(raw: pd.DataFrame, dataset: str, known: NewPlaces, reading: Reading) -> None:
+def _admin_units(fields: Fields, dataset: str, known: NewPlaces, reading: Reading) -> None:
     """The units of metadata/admin1 or admin2, added with their parents when the gazetteer
     lacks them."""
     slots: list[Slot] = []
-    everyone = np.ones(len(raw), dtype=bool)
-    names = cells(raw, "location_name")
-    parents = _countries(cells(raw, "location_code"), names, "location_code", reading, slots)
+    everyone = np.ones(len(fields.frame), dtype=bool)
+    names = fields("location_name")
+    parents = _countries(fields("location_code"), names, "location_code", reading, slots)
     if dataset == "admin2":
-        codes, names = cells(raw, "admin1_code"), cells(raw, "admin1_name")
+        codes, names = fields("admin1_code"), fields("admin1_name")
         parents = _admins(codes, names, 1, parents, "admin1_code", everyone, reading, slots)
-    codes, names, level = cells(raw, "code"), cells(raw, "name"), int(dataset[-1])
+    codes, names, level = fields("code"), fields("name"), int(dataset[-1])
     _admins(codes, names, level, parents, "code", everyone, reading, slots)
     add_places(slots, known, reading)
 
@@ -472,16 +510,16 @@ def _is_marked(error: object) -> bool:
     return isinstance(error, str) and bool(error.strip())
 
 
-def _leave_out(raw: pd.DataFrame, dataset: str, since: dt.date | None, reading: Reading) -> None:
+def _leave_out(fields: Fields, dataset: str, since: dt.date | None, reading: Reading) -> None:
     """Leave out what the page holds beyond the figures (records before the start date asked
     for, groups other than refugees, disaggregations the model does not carry) and refuse the
     records HAPI itself marks in its `error` column, with HAPI's words."""
-    count = len(raw)
+    count = len(fields.frame)
     if since is not None:
-        ends = cells(raw, "reference_period_end")
+        ends = fields("reference_period_end")
         before = on_distinct(functools.partial(_ends_before, since=since), ends).astype(bool)
         reading.leave_out(before, same(f"records ending before start_date {since}", count))
-    errors = cells(raw, "error")
+    errors = fields("error")
 
     def marked(at: np.ndarray) -> Refusals:
         reasons = on_distinct("HDX HAPI marks the record: {}".format, errors[at])
@@ -489,11 +527,11 @@ def _leave_out(raw: pd.DataFrame, dataset: str, since: dt.date | None, reading: 
 
     reading.check_all(on_distinct(_is_marked, errors).astype(bool), marked)
     if dataset == REFUGEES:
-        groups = cells(raw, "population_group")
+        groups = fields.served("population_group")
         notes = on_distinct("population_group {}: not refugees (REF)".format, groups)
         reading.leave_out(groups != "REF", notes)
     if dataset != "idps":
-        genders, ages = cells(raw, "gender"), cells(raw, "age_range")
+        genders, ages = fields("gender"), fields("age_range")
         canonical = on_distinct(_canonical, genders, ages).astype(bool)
         note = "gender {} / age_range {}: not a canonical disaggregation".format
         reading.leave_out(~canonical, on_distinct(note, genders, ages))
@@ -504,11 +542,11 @@ def _canonical(gender: object, age: object) -> bool:
     return age == "all" and gender in _SEX
 
 
-def _as_of(raw: pd.DataFrame, reading: Reading) -> np.ndarray:
+def _as_of(fields: Fields, reading: Reading) -> np.ndarray:
     """Each record's as-of day: its reference period's end, or its start when open (a record
     with neither is refused)."""
-    ends = cells(raw, "reference_period_end")
-    starts = cells(raw, "reference_period_start")
+    ends = fields("reference_period_end")
+    starts = fields("reference_period_start")
     when = on_distinct(_when, ends, starts)
 
     def undated(_: int) -> Refused:
@@ -538,24 +576,25 @@ def _warned(excerpt: object, warning: object) -> object:
     return excerpt
 
 
-def _idp_fields(raw: pd.DataFrame, kept: np.ndarray) -> dict[str, np.ndarray]:
+def _idp_fields(fields: Fields, kept: np.ndarray) -> dict[str, np.ndarray | Coded]:
     """Publisher, record id and excerpt of the IDP figures of the records `kept`."""
-    ids = cells(raw, "resource_hdx_id")[kept]
-    operations = cells(raw, "operation")[kept]
-    rounds = on_distinct(str, cells(raw, "reporting_round")[kept])
-    kinds = on_distinct(str, cells(raw, "assessment_type")[kept])
+    ids = cells_at(fields("resource_hdx_id"), kept)
+    operations = cells_at(fields("operation"), kept)
+    # Each made once per distinct value and kept coded: the texts made from them are too.
+    rounds = coded_on_distinct(str, cells_at(fields("reporting_round"), kept))
+    kinds = coded_on_distinct(str, cells_at(fields("assessment_type"), kept))
     # HAPI's IDP figure is IOM DTM's round summed over its displacement reasons (TCD07
     # 225,689 on 2025-01-31 is DTM's 221,543 conflict + 4,146 natural disaster). It is
     # kept apart from DTM's own figures, never added to them: its organisation is HDX
     # HAPI, not IOM DTM (schemas.figures.organisation), so a sum of one publisher's
     # parts never takes it in; it has no cause (all reasons together); and a headline
     # takes one stock per place and date, never the sum of two sources' stocks.
-    publishers = on_distinct(_idp_publisher, operations, kinds)
+    publishers = coded_on_distinct(_idp_publisher, operations, kinds)
     # A resource holds a few operations, rounds and assessments: each text is made once.
     return {
         "publisher": publishers,
-        "source_record_id": on_distinct(_idp_record_id, ids, operations, rounds, kinds),
-        "excerpt": on_distinct(_idp_excerpt, rounds),
+        "source_record_id": coded_on_distinct(_idp_record_id, ids, operations, rounds, kinds),
+        "excerpt": coded_on_distinct(_idp_excerpt, rounds),
         "sex": Coded.constant(None, len(kept)),
     }
 
@@ -572,19 +611,21 @@ def _idp_excerpt(round_: str) -> str:
     return "IDPs present, round " + round_ + ", all displacement reasons"
 
 
-def _split_fields(raw: pd.DataFrame, dataset: str, kept: np.ndarray) -> dict[str, np.ndarray]:
+def _split_fields(
+    fields: Fields, dataset: str, kept: np.ndarray
+) -> dict[str, np.ndarray | Coded]:
     """Publisher, record id and sex of the refugee or population figures of the records
     `kept` (a total or a whole-population sex split)."""
-    ids = cells(raw, "resource_hdx_id")[kept]
+    ids = fields.served("resource_hdx_id")[kept]
     if dataset == REFUGEES:
-        came_from = cells(raw, "origin_location_code")[kept]
-        asylum = cells(raw, "asylum_location_code")[kept]
+        came_from = fields.served("origin_location_code")[kept]
+        asylum = fields.served("asylum_location_code")[kept]
         ids = ids + "/" + came_from + "-" + asylum + "/REF"
     return {
         "publisher": Coded.constant(PUBLISHERS[dataset], len(kept)),
         "source_record_id": ids,
         "excerpt": same(None, len(kept)),
-        "sex": on_distinct(_sex, cells(raw, "gender")[kept]),
+        "sex": on_distinct(_sex, cells_at(fields("gender"), kept)),
     }
 
 
@@ -593,15 +634,18 @@ def _sex(gender: object) -> str | None:
 
 
 def _figure_columns(
-    raw: pd.DataFrame,
+    served: Fields,
     dataset: str,
     kept: np.ndarray,
     where: dict[str, np.ndarray],
     ctx: MapContext,
-) -> dict[str, np.ndarray]:
+) -> dict[str, Any]:
     """Every column of the figures of the records `kept`, one figure per record."""
     count = len(kept)
-    fields = _idp_fields(raw, kept) if dataset == "idps" else _split_fields(raw, dataset, kept)
+    if dataset == "idps":
+        fields = _idp_fields(served, kept)
+    else:
+        fields = _split_fields(served, dataset, kept)
     pcodes = where["pcode"][kept]
     as_of = where["as_of"][kept]
     columns = {
@@ -613,7 +657,7 @@ def _figure_columns(
         "origin_pcode": where["origin_pcode"][kept],
         "period_start": as_of,
         "period_end": as_of,
-        "value": cells(raw, "population")[kept],
+        "value": served.served("population")[kept],
         "age_group": Coded.constant(None, count),
         "cause": Coded.constant(None, count),
         "source_url": Coded.constant(ctx.source_url, count),
@@ -622,7 +666,8 @@ def _figure_columns(
         "published_pcode": where["published_pcode"][kept],
         **fields,
     }
-    columns["excerpt"] = on_distinct(_warned, fields["excerpt"], cells(raw, "warning")[kept])
+    warnings = cells_at(served("warning"), kept)
+    columns["excerpt"] = coded_on_distinct(_warned, fields["excerpt"], warnings)
     fill_defaults(columns, count)
     if ctx.source == NAME and ctx.dataset == "idps":  # as prefer_baseline's scope
         columns["role"] = _idp_roles(columns)
@@ -702,35 +747,35 @@ def _text_codes(column: pd.Series) -> np.ndarray:
 
 def to_figures(served: Records, ctx: MapContext, places: pd.DataFrame) -> MappedFigures:
     """Figures (and the places they need) from one page of one endpoint."""
-    dataset, raw = served.dataset, served.frame
+    dataset, raw, fields = served.dataset, served.frame, Fields(served)
     known = NewPlaces(places)
     reading = Reading(len(raw))
     if dataset in ("admin1", "admin2"):
-        _admin_units(raw, dataset, known, reading)
+        _admin_units(fields, dataset, known, reading)
         rejections = reading.rejections(raw)
         return MappedFigures(to_figure_frame([]), [], rejections, [], len(raw), known.frame())
-    _leave_out(raw, dataset, served.since, reading)
+    _leave_out(fields, dataset, served.since, reading)
     slots: list[Slot] = []
     origins = same(None, len(raw))
     if dataset == REFUGEES:
-        asylum = cells(raw, "asylum_location_code")
-        names = cells(raw, "asylum_location_name")
+        asylum = fields("asylum_location_code")
+        names = fields("asylum_location_name")
         pcodes = _countries(asylum, names, "asylum_location_code", reading, slots)
-        came_from = cells(raw, "origin_location_code")
-        names = cells(raw, "origin_location_name")
+        came_from = fields("origin_location_code")
+        names = fields("origin_location_name")
         origins = _countries(came_from, names, "origin_location_code", reading, slots)
         published = same(None, len(raw))
     else:
-        pcodes, published = _located(raw, reading, slots)
+        pcodes, published = _located(fields, reading, slots)
     add_places(slots, known, reading)
     where = {"pcode": pcodes, "published_pcode": published, "origin_pcode": origins}
-    where["as_of"] = _as_of(raw, reading)
+    where["as_of"] = _as_of(fields, reading)
     rejections = reading.rejections(raw)
     kept = np.flatnonzero(reading.open)
     notes = reading.noted()
     if not len(kept):
         return MappedFigures(to_figure_frame([]), [], rejections, notes, len(raw), known.frame())
-    frame = figure_frame(_figure_columns(raw, dataset, kept, where, ctx))
+    frame = figure_frame(_figure_columns(fields, dataset, kept, where, ctx))
     numbers = raw.index.to_numpy()[kept].tolist()
     return MappedFigures(frame, numbers, rejections, notes, len(raw), known.frame())
 

@@ -5,6 +5,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -133,6 +134,9 @@ def test_the_same_rows_as_json_and_as_csv_give_the_same_figures() -> None:
     as_json = _mapped(Fetched("idps.json", body, None, NOW)).figures
     as_csv = _mapped(Fetched.from_file(TABLE)).figures
     assert sorted(as_json["figure_id"]) == sorted(as_csv["figure_id"])
+    # Every column alike: the CSV's fields, handed on coded, map as the JSON's cells do.
+    in_order = [f.sort_values("figure_id").reset_index(drop=True) for f in (as_json, as_csv)]
+    pd.testing.assert_frame_equal(*in_order)
 
 
 def test_the_table_loads_end_to_end(tmp_path: Path) -> None:
@@ -144,3 +148,20 @@ def test_the_table_loads_end_to_end(tmp_path: Path) -> None:
     store.dispose()
     assert len(figs) == 7 and set(figs["dataset"]) == {"idps"}
     assert one_row(figs, pcode="TD07", period_end=pd.Timestamp("2025-01-31"))["value"] == 2040
+
+
+@pytest.mark.parametrize("variant", ["as published", "blank lines", "a name repeated"])
+def test_the_fields_handed_on_coded_are_the_frames_cells(variant: str) -> None:
+    """The reader hands each column on as numbers into its cells too: spelled out, they are
+    the frame's cells, whichever lines were left out and whichever cell a name holds."""
+    lines = TABLE.read_bytes().removesuffix(b"\r\n").split(b"\r\n")
+    if variant == "blank lines":
+        lines = [lines[0], b",,", *lines[1:4], b" , ", *lines[4:]]
+    if variant == "a name repeated":  # the last cell of a repeated name is the record's
+        lines[0] = lines[0].replace(b"has_hrp", b"operation")
+    served = hdx_hapi.read(Fetched("idps.csv", b"\r\n".join([*lines, b""]), None, NOW))
+    assert list(served.coded) == list(served.frame.columns)
+    for column in served.frame.columns:
+        cells = np.asarray(served.coded[column]).tolist()
+        assert cells == served.frame[column].tolist(), column
+    assert set(served.frame["operation"]) == {"Lake Chad Basin Crisis"}

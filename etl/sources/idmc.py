@@ -54,7 +54,15 @@ from etl.sources.base import (
     numbered_records,
     record_keys,
 )
-from etl.sources.columnwise import Reading, cells, distinct, on_distinct, same, same_time
+from etl.sources.columnwise import (
+    Reading,
+    Refusals,
+    cells,
+    distinct,
+    on_distinct,
+    same,
+    same_time,
+)
 from etl.sources.hxl import sum_qualifier
 from etl.transport import HttpClient
 from schemas.codes import Coded, cells_at, factorized, group_ids
@@ -349,11 +357,11 @@ def _countries(
     countries = [_admin0(iso3[position]) for position in first]
     pcodes = Coded.of(code, countries)
 
-    def no_country(position: int) -> Refused:
+    def no_country(at: np.ndarray) -> Refusals:
         reason = "no admin-0 P-code for this code"
-        return Refused("iso3", RejectionCode.COUNTRY_CODE, reason, iso3[position])
+        return Refusals("iso3", RejectionCode.COUNTRY_CODE, reason, iso3[at])
 
-    reading.check(np.array([c is None for c in countries], dtype=bool)[code], no_country)
+    reading.check_all(np.array([c is None for c in countries], dtype=bool)[code], no_country)
     known = set(places["pcode"].tolist()) if "pcode" in places else set()
     lacking = np.array([c not in known for c in countries], dtype=bool)[code]
     at = np.flatnonzero(reading.open & lacking)
@@ -367,11 +375,11 @@ def _countries(
     unnamed = np.zeros(len(iso3), dtype=bool)
     unnamed[at[at < naming[country]]] = True  # before the first record that names its country
 
-    def no_name(position: int) -> Refused:
-        reason = f"{pcodes[position]} is not in the gazetteer, no name"
-        return Refused("iso3", RejectionCode.PLACE_NAME, reason)
+    def no_name(at: np.ndarray) -> Refusals:
+        reasons = on_distinct("{} is not in the gazetteer, no name".format, pcodes.at(at))
+        return Refusals("iso3", RejectionCode.PLACE_NAME, reasons)
 
-    reading.check(unnamed, no_name)
+    reading.check_all(unnamed, no_name)
     if not len(adding):
         return pcodes, None
     added = np.sort(naming[adding])  # in the order of the records that name them

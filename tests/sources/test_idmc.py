@@ -133,6 +133,29 @@ def test_entries_without_a_date_or_a_country_code_are_refused() -> None:
 # --- mapping: GIDD ------------------------------------------------------------------------------
 
 
+def test_a_country_to_add_is_added_by_its_first_named_record_and_refused_before() -> None:
+    """A country the gazetteer lacks is added from the first record naming it; a record of
+    that country before it, without a name, is refused."""
+    doc = json.loads((FIXTURES / "gidd_conflicts.json").read_bytes())
+    syria = doc["results"][0]
+    iraq = [
+        {**syria, "iso3": "IRQ", "country_name": name, "year": year}
+        for name, year in (("", 2019), (" ", 2020), ("Iraq", 2021), ("", 2022))
+    ]
+    doc["results"] = [syria, *iraq]
+    fetched = Fetched("gidd-displacements.1.json", json.dumps(doc).encode(), None, NOW)
+    ctx = MapContext("idmc", idmc.dataset_of(fetched), "r1", NOW, None)
+    mapped = idmc.to_figures(idmc.read(fetched), ctx, KNOWN)
+    refused = [(r.row, r.column, r.check, r.reason) for r in mapped.rejections]
+    reason = "IQ is not in the gazetteer, no name"
+    assert refused == [(2, "iso3", "place_name", reason), (3, "iso3", "place_name", reason)]
+    assert mapped.new_places.set_index("pcode").loc["IQ", "name"] == "Iraq"
+    assert set(mapped.figures.loc[mapped.figures["pcode"] == "IQ", "period_end"].dt.year) == {
+        2021,
+        2022,
+    }
+
+
 def test_gidd_years_are_flows_over_the_year_and_stocks_at_its_end() -> None:
     mapped = _mapped("gidd_all.json", "gidd-displacements.1.json", url=None)
     figs = _by_id(mapped.figures)

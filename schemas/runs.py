@@ -68,9 +68,13 @@ def code_of(check: str) -> RejectionCode | None:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Rejection:
-    """One input row refused, with the column and check that refused it."""
+    """One input row refused, with the column and check that refused it.
+
+    Not frozen, though nothing changes one: a response may refuse many thousands of records,
+    and a frozen dataclass sets each field through object.__setattr__ (four times the cost).
+    """
 
     row: int | None
     column: str | None

@@ -42,12 +42,14 @@ from etl.sources.columnwise import (
     Reading,
     Refusals,
     cells,
+    coded_on_distinct,
+    distinct,
     on_distinct,
     same,
     same_time,
 )
 from etl.transport import HttpClient
-from schemas.codes import Coded
+from schemas.codes import Coded, cells_at
 from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import Cause, Metric, Role
 from schemas.places import PLACE_COLUMNS
@@ -236,11 +238,13 @@ class _Cells:
     served: np.ndarray  # each cell as served
     record: np.ndarray  # the position of its record
     column: np.ndarray  # the position of its column in `columns`
-    origin: np.ndarray  # its record's coo_iso, coa_iso, coo_name, coa_name, year
-    asylum: np.ndarray
-    origin_name: np.ndarray
-    asylum_name: np.ndarray
-    year: np.ndarray
+    # Its record's coo_iso, coa_iso, coo_name, coa_name and year: coded, each record's
+    # cell numbered once among the page's records, not once per count cell.
+    origin: Coded
+    asylum: Coded
+    origin_name: Coded
+    asylum_name: Coded
+    year: Coded
 
     @classmethod
     def of(cls, raw: pd.DataFrame, endpoint: str) -> "_Cells":
@@ -250,8 +254,10 @@ class _Cells:
         served = np.column_stack([cells(raw, c) for c in columns]).reshape(count * width)
         record = np.repeat(np.arange(count), width)
 
-        def spread(name: str) -> np.ndarray:
-            return cells(raw, name)[record]
+        def spread(name: str) -> Coded:
+            column = cells(raw, name)
+            key, first = distinct(column)
+            return Coded(key[record], column[first])
 
         return cls(
             endpoint,
@@ -280,7 +286,7 @@ def _where(counted: _Cells, values: np.ndarray, reading: Reading) -> tuple[np.nd
     metrics = counted.of_column([CELLS[counted.endpoint][c][0] for c in counted.columns])
     labels = counted.of_column([CELLS[counted.endpoint][c][2] for c in counted.columns])
     refugees = metrics == Metric.REFUGEES
-    origin, asylum = counted.origin, counted.asylum
+    origin, asylum = np.asarray(counted.origin), np.asarray(counted.asylum)
     # Refugees are abroad; IDPs and their returns are in their own country.
     applies = np.where(refugees, asylum != origin, (asylum == origin) | (asylum == NOT_APPLICABLE))
     reading.leave_out(~applies & (values == 0))
@@ -296,21 +302,27 @@ def _where(counted: _Cells, values: np.ndarray, reading: Reading) -> tuple[np.nd
     iso3 = np.where(abroad, asylum, origin)
     names = np.where(abroad, counted.asylum_name, counted.origin_name)
     fields = np.where(abroad, "coa_iso", "coo_iso").astype(object)
-    pcodes = _checked_countries(iso3, fields, reading)
+    # Each code's P-code found once per distinct code of the page's records.
+    of_origin = on_distinct(_country_pcode, counted.origin)
+    of_asylum = on_distinct(_country_pcode, counted.asylum)
+    pcodes = _checked_countries(iso3, np.where(abroad, of_asylum, of_origin), fields, reading)
     stages = [(pcodes, names, fields, reading.open)]
     came_from = refugees & (origin != NOT_APPLICABLE)
     origin_fields = same("coo_iso", len(origin))
-    origins = _checked_countries(origin, origin_fields, reading, came_from)
+    origins = _checked_countries(origin, of_origin, origin_fields, reading, came_from)
     stages.append((origins, counted.origin_name, origin_fields, came_from & reading.open))
     return pcodes, np.where(came_from, origins, None), stages
 
 
 def _checked_countries(
-    iso3: np.ndarray, fields: np.ndarray, reading: Reading, asked: np.ndarray | None = None
+    iso3: np.ndarray,
+    pcodes: np.ndarray,
+    fields: np.ndarray,
+    reading: Reading,
+    asked: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The admin-0 P-code of each cell's country, refusing (where `asked`) a code no country
-    has: UNHCR's XXA, UNK, ... are not countries."""
-    pcodes = on_distinct(_country_pcode, iso3)
+    """The admin-0 P-code of each cell's country (`pcodes`, None for none), refusing (where
+    `asked`) a code no country has: UNHCR's XXA, UNK, ... are not countries."""
 
     def no_country(position: int) -> Refused:
         reason = "no admin-0 P-code for this code (UNHCR's XXA, UNK, ... are not countries)"
@@ -365,16 +377,17 @@ def _figure_columns(
     labels = Coded.of(counted.column[kept], [label for _, _, label in cell_kinds])
     names = counted.of_column(counted.columns)[kept]
     refugees = metrics == Metric.REFUGEES
-    years = counted.year[kept]
-    origin, asylum = counted.origin[kept], counted.asylum[kept]
+    years = cells_at(counted.year, kept)
+    origin, asylum = cells_at(counted.origin, kept), cells_at(counted.asylum, kept)
     retrieved = functools.partial(_as_of, retrieved=ctx.retrieved_at)
-    ends = on_distinct(retrieved, years, dtype="datetime64[us]")
+    ends = coded_on_distinct(retrieved, years, dtype="datetime64[us]")
     firsts = on_distinct(_first_day, years, dtype="datetime64[us]")
-    starts = np.where(metrics == Metric.RETURNS, firsts, ends)
-    when = on_distinct(_when, ends)
+    starts = np.where(metrics == Metric.RETURNS, firsts, np.asarray(ends))
+    when = coded_on_distinct(_when, ends)
     # Each text made once per distinct part (a year, a pair of countries, a column) and the
     # parts joined: a page repeats its years and countries over many counts.
-    origin_names, asylum_names = counted.origin_name[kept], counted.asylum_name[kept]
+    origin_names = cells_at(counted.origin_name, kept)
+    asylum_names = cells_at(counted.asylum_name, kept)
     place_names = on_distinct(str, origin_names)
     pair_names = on_distinct(lambda o, a: f"{o} -> {a}", origin_names, asylum_names)
     heads = on_distinct(lambda year: endpoint + "/" + str(year) + "/", years)

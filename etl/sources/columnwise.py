@@ -194,8 +194,7 @@ def add_places(slots: list[Slot], known: NewPlaces, reading: Reading) -> None:
     record before it added the place. Only where some lacks a name do the records go one by
     one; else each place is added from the first record that names it.
     """
-    gazetteer = list(known.known)
-    naming = [slot.reached & ~_among(slot.codes, gazetteer) for slot in slots]
+    naming = [slot.reached & ~among(slot.codes, known.known) for slot in slots]
     named = all(
         on_distinct(_is_name, slot.names[rows]).astype(bool).all()
         for slot, rows in zip(slots, naming, strict=True)
@@ -212,8 +211,14 @@ def add_places(slots: list[Slot], known: NewPlaces, reading: Reading) -> None:
             reading.refuse(int(row), refused)
 
 
-def _among(codes: np.ndarray, known: list[str]) -> np.ndarray:
-    return pd.Series(codes, dtype=object).isin(known).to_numpy()
+def among(codes: np.ndarray, known: set[str]) -> np.ndarray:
+    """Whether each code is one of `known`, asked once per distinct code: a gazetteer holds
+    far more codes than a response names, and isin would hash every one of them."""
+    return on_distinct(functools.partial(_is_among, known=known), codes).astype(bool)
+
+
+def _is_among(code: object, known: set[str]) -> bool:
+    return isinstance(code, str) and code in known
 
 
 def _is_name(name: object) -> bool:

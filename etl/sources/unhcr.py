@@ -41,6 +41,7 @@ from etl.sources.base import (
 from etl.sources.columnwise import (
     Reading,
     Refusals,
+    among,
     cells,
     coded_on_distinct,
     distinct,
@@ -338,7 +339,7 @@ def _add_countries(stages: list, countries: _Countries, reading: Reading) -> Non
     one without a name is refused there, unless a cell before it added the country."""
     parts: list[tuple[np.ndarray, ...]] = []
     for order, (pcodes, names, fields, reached) in enumerate(stages):
-        new = reached & ~pd.Series(pcodes, dtype=object).isin(list(countries.known)).to_numpy()
+        new = reached & ~among(pcodes, countries.known)
         at = np.flatnonzero(new)
         parts.append((at, np.full(len(at), order), pcodes[at], names[at], fields[at]))
     at, order, pcodes, names, fields = (np.concatenate(p) for p in zip(*parts, strict=True))

@@ -79,7 +79,7 @@ class Reference:
     @property
     def known(self) -> set[str]:
         """Every place id."""
-        return set(self.places["pcode"])
+        return set(self.places["pcode"].tolist())
 
     @property
     def default_view(self) -> ViewState:

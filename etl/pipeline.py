@@ -155,8 +155,8 @@ def run_source(
             if added_places
             else None
         )
-        known = set(places["pcode"]) | (
-            set(new_places["pcode"]) if new_places is not None else set()
+        known = set(places["pcode"].tolist()) | (
+            set(new_places["pcode"].tolist()) if new_places is not None else set()
         )
         checked = validate_figures(figures, known, rows)
         note(_rate("validated", len(figures), clock))

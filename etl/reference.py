@@ -98,7 +98,8 @@ def read_reference(data_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataF
         units = global_units(_read(data_dir / GLOBAL_PCODES))
         places = _check(PlaceModel, world_gazetteer(places, units), data_dir / GLOBAL_PCODES)
     members = _check(PlaceMemberModel, _read(data_dir / "place_members.csv"), data_dir)
-    unknown = set(members["area_pcode"]).union(members["member_pcode"]) - set(places["pcode"])
+    listed = set(places["pcode"].tolist())
+    unknown = set(members["area_pcode"].tolist()).union(members["member_pcode"].tolist()) - listed
     if unknown:
         raise InputError(f"place_members.csv: places not in places.csv: {sorted(unknown)}")
     events = _read(data_dir / "events.csv")

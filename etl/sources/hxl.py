@@ -605,10 +605,12 @@ def map_hxl(
     cells = [pd.factorize(column) for column in columns]  # text, never missing
     notes = _fix_swapped(cols, [uniques for _, uniques in cells], tags)
     gazetteer = places if places is not None else pd.DataFrame(columns=["pcode"])
-    known = set(gazetteer["pcode"]) if places is not None else None
+    known = set(gazetteer["pcode"].tolist()) if places is not None else None
     run = _Context(cols, tags, _zones(cols, cells), known, NewPlaces(gazetteer), cells=cells)
     if places is not None and "name" in places:
-        run.names = dict(zip(places["pcode"], places["name"].astype(str), strict=True))
+        # as lists: iterating a text column boxes each of its cells (tens of ms a gazetteer)
+        pcodes, names = places["pcode"].tolist(), places["name"].astype(str).tolist()
+        run.names = dict(zip(pcodes, names, strict=True))
     notes += [
         f"{tags[cols.dates[kind]]}: UTC timestamps read as {zone.key} calendar dates"
         for kind, zone in run.zones.items()

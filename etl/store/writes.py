@@ -355,7 +355,7 @@ def replace_reference(
         ):
             conn.execute(table.delete())
             _bulk_insert(conn, table, _table_rows(conn, table, frame))
-        listed = set(places["pcode"])
+        listed = set(places["pcode"].tolist())
         kept = pd.DataFrame([r for r in added if r["pcode"] not in listed], columns=p.c.keys())
         _bulk_insert(conn, p, _table_rows(conn, p, kept))
 

@@ -599,10 +599,11 @@ def map_hxl(
     tags = [str(Tag.parse(t)) if Tag.parse(t) else t for t in (table.tags[i] for i in labels)]
     cols = _rebased(locate_columns(table.tags), labels)
     frame = table.rows
-    columns = [frame.iloc[:, i].to_numpy(dtype=object, na_value="") for i in range(len(labels))]
-    # Each column's distinct cells, in the order they first appear: what each means is read
-    # once per distinct cell.
-    cells = [pd.factorize(column) for column in columns]  # text, never missing
+    # Each column's cells and its distinct cells, in the order they first appear: what each
+    # means is read once per distinct cell.
+    read = [_text_cells(frame.iloc[:, i]) for i in range(len(labels))]
+    columns = [values for values, _ in read]
+    cells = [numbered for _, numbered in read]
     notes = _fix_swapped(cols, [uniques for _, uniques in cells], tags)
     gazetteer = places if places is not None else pd.DataFrame(columns=["pcode"])
     known = set(gazetteer["pcode"].tolist()) if places is not None else None
@@ -638,6 +639,22 @@ def map_hxl(
         new,
         notes,
     )
+
+
+def _text_cells(
+    column: pd.Series,
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """A column's cells as objects ("" for a missing one) and each cell's number into its
+    distinct cells: the column's own array, read-only, where no cell is missing (the numbers
+    tell), else a copy with "" filled in."""
+    values = column.to_numpy(dtype=object)
+    codes, uniques = pd.factorize(values)
+    if (codes < 0).any():
+        values = column.to_numpy(dtype=object, na_value="")
+        return values, pd.factorize(values)
+    values = values.view()
+    values.flags.writeable = False  # the frame's own cells
+    return values, (codes, uniques)
 
 
 # --- whole columns of rows ---------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """HXL import: the hashtag row, columns by tag, where/when/what/how exact, provenance, errors."""
 
+import dataclasses
 import datetime as dt
 import random
 from collections.abc import Sequence
@@ -585,3 +586,21 @@ def test_utf8_with_byte_order_mark_is_read(tmp_path: Path) -> None:
     path.write_bytes("#adm1+code,#date,#population\r\nSY07,2020-01-28,5\r\n".encode("utf-8-sig"))
     table = read_hxl(path)
     assert table.tags == ["#adm1+code", "#date", "#population"]
+
+
+def test_a_missing_cell_reads_as_an_empty_one(tmp_path: Path) -> None:
+    """A table whose frame holds a missing cell (as a reader other than the CSV one may give)
+    maps as if the cell were empty, and the table's own cells are left as they were."""
+    table = read_hxl(write_hxl(tmp_path, [GOOD_TITLES, GOOD_TAGS, *good_rows()]))
+    value = 7  # the column of 1,500,000 in the second row
+    assert table.rows[value].iloc[1] == "1,500,000"
+    blanked, missing = table.rows.copy(), table.rows.copy()
+    blanked.loc[blanked.index[1], value] = ""
+    missing.loc[missing.index[1], value] = None
+    assert missing[value].isna().sum() == 1
+    as_empty = map_hxl(dataclasses.replace(table, rows=blanked), _ctx())
+    as_missing = map_hxl(dataclasses.replace(table, rows=missing), _ctx())
+    assert len(as_empty.figures) == len(map_hxl(table, _ctx()).figures) - 1
+    pd.testing.assert_frame_equal(as_missing.figures, as_empty.figures)
+    assert as_missing.rejections == as_empty.rejections
+    assert missing[value].isna().sum() == 1  # the table's own cells untouched

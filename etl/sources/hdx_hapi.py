@@ -634,7 +634,7 @@ def _sex(gender: object) -> str | None:
 
 
 def _figure_columns(
-    served: Fields,
+    page: Fields,
     dataset: str,
     kept: np.ndarray,
     where: dict[str, np.ndarray],
@@ -642,10 +642,7 @@ def _figure_columns(
 ) -> dict[str, Any]:
     """Every column of the figures of the records `kept`, one figure per record."""
     count = len(kept)
-    if dataset == "idps":
-        fields = _idp_fields(served, kept)
-    else:
-        fields = _split_fields(served, dataset, kept)
+    fields = _idp_fields(page, kept) if dataset == "idps" else _split_fields(page, dataset, kept)
     pcodes = where["pcode"][kept]
     as_of = where["as_of"][kept]
     columns = {
@@ -657,7 +654,7 @@ def _figure_columns(
         "origin_pcode": where["origin_pcode"][kept],
         "period_start": as_of,
         "period_end": as_of,
-        "value": served.served("population")[kept],
+        "value": page.served("population")[kept],
         "age_group": Coded.constant(None, count),
         "cause": Coded.constant(None, count),
         "source_url": Coded.constant(ctx.source_url, count),
@@ -666,7 +663,7 @@ def _figure_columns(
         "published_pcode": where["published_pcode"][kept],
         **fields,
     }
-    warnings = cells_at(served("warning"), kept)
+    warnings = cells_at(page("warning"), kept)
     columns["excerpt"] = coded_on_distinct(_warned, fields["excerpt"], warnings)
     fill_defaults(columns, count)
     if ctx.source == NAME and ctx.dataset == "idps":  # as prefer_baseline's scope

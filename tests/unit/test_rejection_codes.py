@@ -11,8 +11,9 @@ from schemas.runs import RejectionCode, code_of
 from tests.factories import figure_frame, figure_record
 
 ETL = Path(__file__).resolve().parents[2] / "etl"
-# The refusals and the argument that carries their code (a Rejection built directly: its third).
-CODE_ARGUMENT = {"Refused": 1, "CellError": 0, "Rejection": 2}
+# The refusals and the argument that carries their code (a Rejection built directly: its third;
+# the Refusals of a check made at once: their second).
+CODE_ARGUMENT = {"Refused": 1, "Refusals": 1, "CellError": 0, "Rejection": 2}
 
 
 def _refusals() -> list[tuple[str, int, ast.expr]]:

@@ -43,10 +43,9 @@ from etl.sources.base import (
     checked_records,
     credential,
     json_document,
-    record_dicts,
     record_keys,
-    rejections_of,
 )
+from etl.sources.columnwise import Reading, Slot, add_places
 from etl.transport import HttpClient
 from schemas.codes import Coded, factorized
 from schemas.countries import ISO3_TO_PCODE
@@ -54,7 +53,7 @@ from schemas.enums import Cause, Metric, Role
 from schemas.figures import COLUMNS, NATURAL_KEY, RECOMMENDED_KEY
 from schemas.pcodes import admin_level_of, normalise_pcode
 from schemas.raw.dtm import MODELS
-from schemas.runs import Rejection, RejectionCode
+from schemas.runs import RejectionCode
 
 NAME = "dtm"
 CREDENTIAL = "dtm_subscription_key"
@@ -165,50 +164,6 @@ class _Counts:
     wrong: np.ndarray
 
 
-@dataclass(frozen=True)
-class _Slot:
-    """A place every record names at one point of its reading (its country, an admin unit, its
-    origin): the P-codes, the names, their level and parents, and the records that get there."""
-
-    codes: np.ndarray
-    names: np.ndarray
-    level: int
-    parents: np.ndarray
-    reached: np.ndarray
-
-
-class _Refusals:
-    """The first refusal of each record, gathered check by check in the order a record is read
-    (its count, its places one by one, its split by sex)."""
-
-    def __init__(self, count: int) -> None:
-        self.step = np.full(count, -1, dtype=np.int64)  # the check that refused it; -1: none
-        self.refusals: list[Callable[[int], Refused]] = []
-
-    @property
-    def open(self) -> np.ndarray:
-        """Where a record is refused by no check so far."""
-        return self.step < 0
-
-    def check(self, failing: np.ndarray, refusal: Callable[[int], Refused]) -> None:
-        """Refuse each open record where `failing` holds with `refusal(its position)`."""
-        self.step[failing & self.open] = len(self.refusals)
-        self.refusals.append(refusal)
-
-    def refuse(self, position: int, refused: Refused) -> None:
-        """Refuse one record for a check it meets before any that refused it so far."""
-        self.step[position] = len(self.refusals)
-        self.refusals.append(lambda _: refused)
-
-    def rejections(self, raw: pd.DataFrame) -> list[Rejection]:
-        """The rejection of each refused record, in the response's order."""
-        refused = np.flatnonzero(~self.open)
-        steps = map(self.refusals.__getitem__, self.step[refused].tolist())
-        reasons = [refusal(p) for refusal, p in zip(steps, refused.tolist(), strict=True)]
-        records = raw.iloc[refused]
-        return rejections_of(records.index.tolist(), reasons, record_dicts(records))
-
-
 def _cells(raw: pd.DataFrame, column: str) -> np.ndarray:
     """A field's cells as served; all None for an optional field the response lacks."""
     if column not in raw:
@@ -297,7 +252,7 @@ def _counts_one_by_one(cells: np.ndarray) -> _Counts:
     return _Counts(cells, values, missing, wrong)
 
 
-def _check_counts(checks: _Refusals, counts: _Counts, column: str) -> None:
+def _check_counts(checks: Reading, counts: _Counts, column: str) -> None:
     """Refuse the records whose count in `column` is no whole number of people."""
 
     def refusal(position: int) -> Refused:
@@ -324,17 +279,13 @@ def _names_an_origin(origin: object) -> bool:
     return not (str(origin or "").strip().lower() in NOT_GIVEN or normalise_pcode(origin) is None)
 
 
-def _is_name(name: object) -> bool:
-    return isinstance(name, str) and bool(name.strip())
-
-
 def _code(
     raw: pd.DataFrame,
     field: str,
     level: int,
     parents: np.ndarray,
-    checks: _Refusals,
-    slots: list[_Slot],
+    checks: Reading,
+    slots: list[Slot],
     asked: np.ndarray | None = None,
 ) -> np.ndarray:
     """The admin P-codes in `field`Pcode in the gazetteer's spelling, checked against the COD
@@ -355,13 +306,13 @@ def _code(
     checks.check(asked & pd.isna(codes), unspecified)
     fits = _on_distinct_pairs(functools.partial(_fits, level), codes, parents).astype(bool)
     checks.check(asked & ~fits, misfit)
-    slots.append(_Slot(codes, _cells(raw, f"{field}Name"), level, parents, asked & checks.open))
+    slots.append(Slot(codes, _cells(raw, f"{field}Name"), level, parents, asked & checks.open))
     return codes
 
 
 def _where(
-    raw: pd.DataFrame, level: int, checks: _Refusals
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[_Slot]]:
+    raw: pd.DataFrame, level: int, checks: Reading
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[Slot]]:
     """(P-code where the IDPs are, the code as DTM wrote it when it differs, P-code of the
     admin 1 they came from or None) of every record, and the places they name in the order
     a record names them."""
@@ -375,7 +326,7 @@ def _where(
     checks.check(pd.isna(country), no_country)
     nowhere = np.full(len(raw), None, dtype=object)
     names = raw["admin0Name"].to_numpy(dtype=object)
-    slots = [_Slot(country, names, 0, nowhere, checks.open)]
+    slots = [Slot(country, names, 0, nowhere, checks.open)]
     pcode, published = country, iso3
     for depth in range(1, level + 1):
         pcode = _code(raw, f"admin{depth}", depth, pcode, checks, slots)
@@ -388,49 +339,6 @@ def _where(
     # Internal displacement: the admin 1 of origin is in the same country.
     origin = _code(raw, "idpOriginAdmin1", 1, country, checks, slots, given)
     return pcode, as_published, np.where(given, origin, None), slots
-
-
-def _add_places(slots: list[_Slot], known: NewPlaces, checks: _Refusals) -> None:
-    """Note every place the gazetteer lacks, in the order the records name them.
-
-    A place to add needs a name: a record naming one without is refused there, unless a
-    record before it added the place. Only where some lacks a name do the records go one by
-    one; else each place is added from the first record that names it.
-    """
-    entries = _places_to_add(slots, known)
-    if _on_distinct(_is_name, entries["name"]).astype(bool).all():
-        first = ~pd.Series(entries["pcode"], dtype=object).duplicated().to_numpy()
-        entries = {field: column[first] for field, column in entries.items()}
-    stopped = -1
-    for row, code, name, level, parent in zip(*entries.values(), strict=True):
-        if row == stopped:  # a record refused is read no further
-            continue
-        try:
-            known.add(code, name, int(level), parent)
-        except Refused as refused:
-            stopped = row
-            checks.refuse(int(row), refused)
-
-
-def _places_to_add(slots: list[_Slot], known: NewPlaces) -> dict[str, np.ndarray]:
-    """The record, P-code, name, level and parent of each place the gazetteer lacks that a
-    record gets as far as naming: record by record, in the order a record names them."""
-    gazetteer = list(known.known)
-    parts: dict[str, list[np.ndarray]] = {
-        field: [] for field in ("row", "pcode", "name", "level", "parent", "order")
-    }
-    for order, slot in enumerate(slots):
-        new = ~pd.Series(slot.codes, dtype=object).isin(gazetteer).to_numpy()
-        rows = np.flatnonzero(slot.reached & new)
-        parts["row"].append(rows)
-        parts["pcode"].append(slot.codes[rows])
-        parts["name"].append(slot.names[rows])
-        parts["level"].append(np.full(len(rows), slot.level))
-        parts["parent"].append(slot.parents[rows])
-        parts["order"].append(np.full(len(rows), order))
-    entries = {field: np.concatenate(arrays) for field, arrays in parts.items()}
-    sequence = np.lexsort((entries.pop("order"), entries["row"]))
-    return {field: column[sequence] for field, column in entries.items()}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -630,7 +538,7 @@ def to_figures(served: Records, ctx: MapContext, places: pd.DataFrame) -> Mapped
     known = NewPlaces(places)
     if raw.empty:
         return MappedFigures(to_figure_frame([]), [], [], [], len(raw), known.frame())
-    checks = _Refusals(len(raw))
+    checks = Reading(len(raw))
     counts = [_counts(_cells(raw, column)) for column in COUNT_COLUMNS]
     total = COUNT_COLUMNS[0]
     _check_counts(checks, counts[0], total)
@@ -640,7 +548,7 @@ def to_figures(served: Records, ctx: MapContext, places: pd.DataFrame) -> Mapped
 
     checks.check(counts[0].missing, no_count)
     pcode, published, origin, slots = _where(raw, level, checks)
-    _add_places(slots, known, checks)
+    add_places(slots, known, checks)
     for column, split in zip(COUNT_COLUMNS[1:], counts[1:], strict=True):
         _check_counts(checks, split, column)
     rejections = checks.rejections(raw)

@@ -59,7 +59,7 @@ import dataclasses
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -86,7 +86,7 @@ from etl.sources.columnwise import on_distinct, same, same_time
 from etl.sources.hxl_files import Grid, body_rows, csv_grid, read_grid
 from etl.transport import HttpClient
 from etl.values import MAX_COUNT, CellError, parse_iso_date, parse_number, parse_qualifier
-from schemas.codes import factorized
+from schemas.codes import Coded, factorized
 from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import FLOW_METRICS, AgeGroup, Cause, Metric, Qualifier, Role, Sex, Unit
 from schemas.figures import NATURAL_KEY
@@ -148,6 +148,10 @@ class HxlTable:
     # str cells, "" for empty; index = 1-based row number in the file; columns labelled by
     # their position in `tags` (only the columns the import reads, see `table_of`)
     rows: pd.DataFrame
+    # Each column of `rows` as read, as numbers into its distinct cells, keyed by its label
+    # as text: what `read` hands the mapping. A table whose rows are replaced keeps the old
+    # ones, so `map_hxl` takes them only when handed them.
+    coded: dict[str, Coded] = field(default_factory=dict)
 
 
 PLACE_LEVELS = ("adm3", "adm2", "adm1", "loc", "country")
@@ -251,27 +255,53 @@ def table_of(grid: Grid) -> HxlTable:
     A hashtag row the import cannot use fails here, before the rows are read.
     """
     keep = used_columns(locate_columns(grid.tags))
-    numbers, records = _filled_rows(*body_rows(grid))
-    if not records:
-        return HxlTable(tags=grid.tags, rows=pd.DataFrame([], columns=keep, index=[], dtype="str"))
-    width = max(keep) + 1
-    for i in np.flatnonzero(np.fromiter(map(len, records), int, len(records)) < width):
-        records[i] = records[i] + [""] * (width - len(records[i]))  # a short row: empty cells
-    pick = itemgetter(*keep) if len(keep) > 1 else lambda record: (record[keep[0]],)
-    body = list(map(pick, records))
-    rows = pd.DataFrame(body, columns=keep, index=numbers, dtype="str")
-    return HxlTable(tags=grid.tags, rows=rows)
+    numbers, records = body_rows(grid)
+    if records:
+        width = max(keep) + 1
+        for i in np.flatnonzero(np.fromiter(map(len, records), int, len(records)) < width):
+            records[i] = records[i] + [""] * (width - len(records[i]))  # a short row: empty cells
+    columns = [_texts(records, k) for k in keep]
+    # Each column is numbered once, here; a row can be blank only where every cell it has
+    # in these columns is blank, so only those rows are read whole.
+    cells = [pd.factorize(column) for column in columns]
+    blank = _blank_rows(records, cells)
+    if len(blank):
+        kept = np.ones(len(records), dtype=bool)
+        kept[blank] = False
+        numbers = [n for n, k in zip(numbers, kept.tolist(), strict=True) if k]
+        columns = [column[kept] for column in columns]
+        cells = [pd.factorize(column) for column in columns]
+    # One block of the cells as they are: a frame of pandas' text type would check and copy
+    # each cell, and the mapping reads them as objects again.
+    block = np.empty((len(keep), len(numbers)), dtype=object)
+    for i, column in enumerate(columns):
+        block[i] = column
+    index = pd.Index(np.array(numbers, dtype=np.int64))
+    rows = pd.DataFrame(block.T, index=index, columns=keep, dtype=object, copy=False)
+    coded = {str(k): Coded(codes, uniques) for k, (codes, uniques) in zip(keep, cells, strict=True)}
+    return HxlTable(tags=grid.tags, rows=rows, coded=coded)
 
 
-def _filled_rows(
-    numbers: list[int], records: list[list[str]]
-) -> tuple[list[int], list[list[str]]]:
-    """The row numbers and cells of the rows that hold something (not only spaces)."""
-    filled = list(map(str.strip, map("".join, records)))
-    if all(filled):
-        return numbers, records
-    kept = [i for i, text in enumerate(filled) if text]
-    return [numbers[i] for i in kept], [records[i] for i in kept]
+def _texts(records: list[list[str]], position: int) -> np.ndarray:
+    """The cells at `position` of every record, as an object array of text."""
+    column = np.fromiter(map(itemgetter(position), records), object, len(records))
+    if len(column) and pd.api.types.infer_dtype(column, skipna=False) != "string":
+        # not a grid's text cells: pandas' text type writes each, and a missing one as ""
+        return pd.array(column, dtype="str").to_numpy(dtype=object, na_value="")
+    return column
+
+
+def _blank_rows(records: list[list[str]], cells: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """The positions of the records that hold nothing (only spaces), of which `cells` (the
+    numbered columns a mapping reads) say which could be."""
+    could = np.ones(len(records), dtype=bool)
+    for codes, uniques in cells:
+        empty = np.fromiter((not str(u).strip() for u in uniques), bool, len(uniques))
+        could &= empty[codes]
+    return np.array(
+        [i for i in np.flatnonzero(could).tolist() if not "".join(records[i]).strip()],
+        dtype=np.int64,
+    )
 
 
 def used_columns(cols: "HxlColumns") -> list[int]:
@@ -590,10 +620,12 @@ def map_hxl(
     ctx: MapContext,
     progress: Callable[[Iterable], Iterable] | None = None,
     places: pd.DataFrame | None = None,
+    coded: Mapping[str, Coded] | None = None,
 ) -> MappedFigures:
     """Turn the rows of an HXL table into canonical figures and refused cells.
 
     `places` is the gazetteer: units below admin 2 it lacks may be added from the file.
+    `coded` holds columns of `table.rows` already numbered (as `read` hands them on).
     """
     labels = [int(label) for label in table.rows.columns]
     tags = [str(Tag.parse(t)) if Tag.parse(t) else t for t in (table.tags[i] for i in labels)]
@@ -601,7 +633,9 @@ def map_hxl(
     frame = table.rows
     # Each column's cells and its distinct cells, in the order they first appear: what each
     # means is read once per distinct cell.
-    read = [_text_cells(frame.iloc[:, i]) for i in range(len(labels))]
+    # numbers of other rows than these (a table whose rows were replaced) are not taken
+    given = {k: c for k, c in (coded or {}).items() if len(c) == len(frame)}
+    read = [_text_cells(frame.iloc[:, i], given.get(str(labels[i]))) for i in range(len(labels))]
     columns = [values for values, _ in read]
     cells = [numbered for _, numbered in read]
     notes = _fix_swapped(cols, [uniques for _, uniques in cells], tags)
@@ -642,13 +676,13 @@ def map_hxl(
 
 
 def _text_cells(
-    column: pd.Series,
+    column: pd.Series, coded: Coded | None = None
 ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """A column's cells as objects ("" for a missing one) and each cell's number into its
-    distinct cells: the column's own array, read-only, where no cell is missing (the numbers
-    tell), else a copy with "" filled in."""
+    distinct cells (`coded`'s where given): the column's own array, read-only, where no cell
+    is missing (the numbers tell), else a copy with "" filled in."""
     values = column.to_numpy(dtype=object)
-    codes, uniques = pd.factorize(values)
+    codes, uniques = pd.factorize(values) if coded is None else (coded.codes, coded.values)
     if (codes < 0).any():
         values = column.to_numpy(dtype=object, na_value="")
         return values, pd.factorize(values)
@@ -1304,11 +1338,25 @@ def _ids(records: dict[str, np.ndarray]) -> np.ndarray:
 def _codes(columns: list[np.ndarray]) -> np.ndarray:
     """One integer per distinct combination of the columns' numbers (never missing), numbered
     as they first appear."""
-    key = pd.factorize(columns[0])[0]
+    key, size = _numbered(columns[0])
     for column in columns[1:]:
-        codes, uniques = pd.factorize(column)
-        key = pd.factorize(key * len(uniques) + codes)[0]
-    return key
+        codes, count = _numbered(column)
+        if size * count >= 2**62:  # the combined numbers would overflow: renumber them
+            key = pd.factorize(key)[0]
+            size = int(key.max()) + 1
+        key, size = key * count + codes, size * count
+    return pd.factorize(key)[0]
+
+
+def _numbered(column: np.ndarray) -> tuple[np.ndarray, int]:
+    """A column as numbers from 0 and how many there can be: numbers into a column's distinct
+    cells are taken as they are (numbering them again would read the whole column twice)."""
+    if column.dtype.kind in "iu" and len(column):
+        low, high = int(column.min()), int(column.max())
+        if low >= 0 and high <= 2 * len(column):
+            return column.astype(np.int64, copy=False), high + 1
+    codes, uniques = pd.factorize(column)
+    return codes, max(len(uniques), 1)
 
 
 def _published_again(
@@ -1551,12 +1599,15 @@ def fetch(client: HttpClient, cfg: SourceConfig, _credentials: Credentials) -> I
 def read(fetched: Fetched) -> Records:
     """The rows below the hashtag row, with the hashtag of each column."""
     table = decode_hxl(fetched.body, fetched.name)
-    return Records(table.rows, fetched.name, fetched.name, tags=tuple(table.tags))
+    return Records(
+        table.rows, fetched.name, fetched.name, tags=tuple(table.tags), coded=table.coded
+    )
 
 
 def to_figures(records: Records, ctx: MapContext, places: pd.DataFrame) -> MappedFigures:
     """Map the rows of a HXL table (as `read` returns it) to canonical figures."""
-    return map_hxl(HxlTable(tags=list(records.tags), rows=records.frame), ctx, places=places)
+    table = HxlTable(tags=list(records.tags), rows=records.frame)
+    return map_hxl(table, ctx, places=places, coded=records.coded)
 
 
 CONNECTOR = Connector(

@@ -1192,25 +1192,39 @@ def _figure_columns(
     merged = {name: np.concatenate(parts) for name, parts in cells.items()}
     order = np.lexsort((merged["_order"], merged["_position"]))
     merged = {name: column[order] for name, column in merged.items()}
-    figure_rows = numbers[merged["_position"]]
-    return _with_row_fields(merged, common, run, ctx), rejections, figure_rows
+    records = _with_row_fields(merged, common, run, ctx)
+    return records, rejections, numbers[records["_position"]]
 
 
 def _with_row_fields(
     merged: dict[str, np.ndarray], common: dict[str, np.ndarray], run: _Context, ctx: MapContext
 ) -> dict[str, np.ndarray]:
     """The figures' own cells (`_position`, `_order`, `value`, `_qualifier`, period) with what
-    their rows and their value columns give them, and the numbers `_combined` groups them by."""
-    at, column = merged["_position"], merged.pop("_order")
-    size = len(at)
+    their rows and their value columns give them, and `_key`, the number of each figure's key
+    that `_combined` groups them by; of a figure published again, only its first row."""
     causes: dict[str, int] = {}  # a cause's text -> its number, for rows and columns alike
     keys = _row_keys(common, run, causes)
     given = _column_fields(run.cols.values, causes)
-    stated = given.pop("_stated")[column]
+    at, column = merged["_position"], merged["_order"]
+    stated = given["_stated"][column]
+    key = _codes(
+        [
+            given["_slot"][column].astype(np.int64),
+            *(keys[name][at] for name in _ROW_KEY_SOURCES if name != "cause"),
+            np.where(stated, given["_cause"][column].astype(np.int64), keys["cause"][at]),
+            merged["period_start"].view(np.int64),
+            merged["period_end"].view(np.int64),
+        ]
+    )
+    take = _not_again(merged["value"], at, run.cells, key)
+    if take is not None:  # the fields of the figures published again are never built
+        merged = {name: values[take] for name, values in merged.items()}
+        at, column, stated, key = merged["_position"], merged["_order"], stated[take], key[take]
+    del merged["_order"]
+    size = len(at)
     fields = {name: values[column] for name, values in given.items()}
     url = np.where(pd.isna(common["source_url"]), ctx.source_url, common["source_url"])
     levels = _each(common["pcode"], lambda p: admin_level_of(str(p)))[0]
-    row_cause = keys.pop("cause")[at]
     return {
         **{name: fields[name] for name in ("metric", "sex", "age_group", "unit")},
         **{name: common[name][at] for name in _ROW_FIELDS},
@@ -1224,9 +1238,7 @@ def _with_row_fields(
         "source": same(ctx.source, size),
         "dataset": same(ctx.dataset, size),
         "run_id": same(ctx.run_id, size),
-        "_slot": fields["_slot"].astype(np.int64),
-        "_cause": np.where(stated, fields["_cause"].astype(np.int64), row_cause),
-        **{f"_{name}": key[at] for name, key in keys.items()},
+        "_key": key,
     }
 
 
@@ -1270,36 +1282,20 @@ def _combined(
     columns: list[np.ndarray],
     run: _Context,
 ) -> tuple[dict[str, np.ndarray], np.ndarray, list[Rejection], int]:
-    """`combine_units` over the figures: only the rows that share a key and differ go through it.
-
-    A key whose rows are one figure published again (the same value, the same cells) is that
-    figure once, as `combine_units` keeps it. The figures keep `combine_units`' order: by row,
-    then by the first row of their key.
+    """`combine_units` over the figures: only the rows that share a key go through it (a
+    figure published again is there once already, see `_not_again`). The figures keep
+    `combine_units`' order: by row, then by the first row of their key.
     """
     if not records:
         return records, row_numbers, [], 0
     positions = records.pop("_position")
-    size = len(positions)
-    key = _codes(
-        [records.pop(f"_{name}") for name in ("slot", *_ROW_KEY_SOURCES)]
-        + [records[k].view(np.int64) for k in ("period_start", "period_end")]
-    )
-    counts = np.bincount(key)
-    shared = counts[key] > 1
-    if not shared.any():
-        records["figure_id"] = _ids(records)
-        return records, row_numbers, [], 0
-    first = np.unique(key, return_index=True)[1][key]  # each figure's first of its key
-    repeated = shared & _published_again(records["value"], positions, run.cells, key, first)
-    own = np.arange(size)
-    take = ~repeated | (first == own)  # of a figure published again, its first row
-    records = {k: v[take] for k, v in records.items()}
+    key = records.pop("_key")
+    apart = np.bincount(key)[key] > 1
     records["figure_id"] = _ids(records)
-    positions, row_numbers, first = positions[take], row_numbers[take], first[take]
-    apart = (shared & ~repeated)[take]
     rejections: list[Rejection] = []
     if not apart.any():
         return records, row_numbers, rejections, 0
+    first = np.unique(key, return_index=True)[1][key]  # each figure's first of its key
     parts = []
     for i in np.flatnonzero(apart):
         record: dict[str, object] = {k: v[i] for k, v in records.items()}
@@ -1359,19 +1355,25 @@ def _numbered(column: np.ndarray) -> tuple[np.ndarray, int]:
     return codes, max(len(uniques), 1)
 
 
-def _published_again(
+def _not_again(
     values: np.ndarray,
     positions: np.ndarray,
     cells: list[tuple[np.ndarray, np.ndarray]],
     key: np.ndarray,
-    first: np.ndarray,
-) -> np.ndarray:
-    """True for the figures whose key's figures all have one value and come from rows with
-    the same cells: one figure published more than once."""
+) -> np.ndarray | None:
+    """Which figures to keep when some are one figure published more than once (every figure
+    of their key has one value and comes from a row with the same cells): its first row
+    alone. None when every figure is kept."""
+    shared = np.bincount(key)[key] > 1
+    if not shared.any():
+        return None
+    first = np.unique(key, return_index=True)[1][key]  # each figure's first of its key
     same = _codes([values.astype(np.int64), *(codes[positions] for codes, _ in cells)])
     differs = np.zeros(len(key), dtype=bool)
     differs[key[same != same[first]]] = True
-    return ~differs[key]
+    repeated = shared & ~differs[key]
+    take = ~repeated | (first == np.arange(len(key)))
+    return None if take.all() else take
 
 
 def _value_text(cell: str) -> str | None:

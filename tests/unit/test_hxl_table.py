@@ -118,3 +118,26 @@ def test_many_wide_columns_are_renumbered_before_they_overflow() -> None:
     picks = np.random.default_rng(3)
     columns = [picks.integers(0, 2_000, size=3_000) for _ in range(8)]  # 2,000^8 > 2^62
     assert _codes(columns).tolist() == _chained(columns).tolist()
+
+
+SITES = [
+    ["#adm2+code", "#site+name", "#date", "#affected+idps", "#meta+qualifier"],
+    ["SY0703", "Camp A", "2020-01-31", "100", ""],  # row 2
+    ["SY0703", "Camp B", "2020-01-31", "50", ""],
+    ["SY0703", "Camp A", "2020-01-31", "100", ""],  # camp A's row published again
+    ["SY0704", "Camp C", "2020-01-31", "10", ""],  # row 5
+    ["SY0704", "Camp C", "2020-01-31", "10", ""],  # one figure published again
+    ["SY0705", "Camp D", "2020-01-31", "5", "more than"],  # row 7
+    ["SY0705", "Camp E", "2020-01-31", "7", "less than"],  # no sum of the two
+    ["SY0706", "Camp F", "2020-01-31", "3", ""],  # row 9
+]
+
+
+def test_units_are_added_up_and_a_figure_published_again_is_kept_once() -> None:
+    text = "\n".join(",".join(row) for row in SITES)
+    mapped = map_hxl(parse_hxl_text(text), MapContext("hxl", "sites.csv", "run-1", NOW))
+    got = list(zip(mapped.figures["pcode"], mapped.figures["value"], strict=True))
+    assert got == [("SY0703", 150), ("SY0704", 10), ("SY0706", 3)]
+    assert mapped.row_numbers == [3, 5, 9]  # a sum is placed at one of its rows, as before
+    assert [(r.row, r.check) for r in mapped.rejections] == [(7, "sum_qualifier")]
+    assert "2 rows were added up into the figures of their place and date" in mapped.notes

@@ -328,7 +328,7 @@ def read(fetched: Fetched) -> Records:
     if failure is not None:
         raise failure
     served, coded = _table(fetched) if table is None else table
-    frame = _checked(served, ENDPOINTS[dataset][1], fetched)
+    frame = _checked(served, ENDPOINTS[dataset][1], fetched, coded)
     query = parse_qs(urlsplit(fetched.url or "").query)
     since = dt.date.fromisoformat(query["start_date"][0]) if "start_date" in query else None
     if frame is not served:  # a page without records, given the promised columns
@@ -336,21 +336,55 @@ def read(fetched: Fetched) -> Records:
     return Records(frame, dataset, fetched.name, since=since, coded=coded)
 
 
-def _checked(table: pd.DataFrame, model: type[pa.DataFrameModel], fetched: Fetched) -> pd.DataFrame:
+def _checked(
+    table: pd.DataFrame,
+    model: type[pa.DataFrameModel],
+    fetched: Fetched,
+    coded: Mapping[str, Coded],
+) -> pd.DataFrame:
     """The records checked against what HAPI promises for the endpoint, indexed by their
     position from 1, as etl.sources.base.checked_records checks records: a page without
-    records (or whose records have no field) gets the promised columns."""
+    records (or whose records have no field) gets the promised columns.
+
+    Where every column is coded and every check looks at one cell at a time, the checks
+    read each column's distinct cells once, in the order they first appear: the same cells
+    pass or fail, and a failure names the same first cell."""
     count = len(table)
     if not count or not len(table.columns):
         promised = model.to_schema().columns
         table = pd.DataFrame({c: pd.Series([None] * count, dtype=object) for c in promised})
     if count:
+        every = coded and set(table.columns) <= set(coded) and _cell_by_cell(model)
+        cells = _distinct_cells(table, coded) if every else table
         try:
-            model.validate(table, lazy=True, inplace=True)  # nothing to coerce: no copy
+            model.validate(cells, lazy=True, inplace=True)  # nothing to coerce: no copy
         except pa.errors.SchemaErrors as exc:
             raise SourceFormatError(f"{NAME}: {fetched.name}: {failures(exc)}") from None
     table.index = range(1, count + 1)
     return table
+
+
+@functools.cache
+def _cell_by_cell(model: type[pa.DataFrameModel]) -> bool:
+    """Whether every check of `model` looks at one cell at a time (no check of the whole
+    frame, no uniqueness)."""
+    schema = model.to_schema()
+    columns = schema.columns.values()
+    return not schema.checks and not schema.unique and not any(c.unique for c in columns)
+
+
+def _distinct_cells(table: pd.DataFrame, coded: Mapping[str, Coded]) -> pd.DataFrame:
+    """A frame of each column's distinct cells in the order they first appear, a shorter
+    column filled out with its first cell."""
+    values = {column: coded[column].values for column in table.columns}
+    height = max(map(len, values.values()))
+    out = {}
+    for column, distinct in values.items():
+        cells = np.empty(height, dtype=object)
+        cells[: len(distinct)] = distinct
+        cells[len(distinct) :] = distinct[0]
+        out[column] = cells
+    return pd.DataFrame(out, dtype=object, copy=False)
 
 
 def _country_pcode(iso3: object) -> str | None:

@@ -165,3 +165,44 @@ def test_the_fields_handed_on_coded_are_the_frames_cells(variant: str) -> None:
         cells = np.asarray(served.coded[column]).tolist()
         assert cells == served.frame[column].tolist(), column
     assert set(served.frame["operation"]) == {"Lake Chad Basin Crisis"}
+
+
+def _broken(*pairs: tuple[bytes, bytes]) -> bytes:
+    body = TABLE.read_bytes()
+    for old, new in pairs:
+        assert old in body
+        body = body.replace(old, new)
+    return body
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        _broken((b",BA,77,", b",BA,77.5,")),  # the last row's count
+        _broken((b",SA,480,", b",SA,4.8e2,"), (b",BA,77,", b",BA,seventy,")),  # two, in order
+        _broken((b"Kaya,2,", b"Kaya,,")),  # a required field empty in the last row
+        _broken((b"TCD,Y,Y,Lac,Kaya", b"TC1,Y,Y,Lac,Kaya")),  # no ISO3 code
+        _broken((b"2018-02-28,2018-02-28", b"2018-02-28,28/02/2018")),  # a date not ISO
+        _broken((b"Kaya,2,", b"Kaya,3,"), (b",24,2025-01-31,2025-01-31", b",x,2025-01-31,")),
+    ],
+)
+def test_a_table_checked_by_its_distinct_cells_fails_as_when_checked_cell_by_cell(
+    body: bytes,
+) -> None:
+    """Checked once per distinct cell of each column, a table fails with the words it
+    fails with when every cell is checked: the same fields, the same first cells."""
+    fetched = Fetched("idps_table.csv", body, None, NOW)
+    table, coded = hdx_hapi._table(fetched)
+    model = hdx_hapi.ENDPOINTS["idps"][1]
+    assert hdx_hapi._cell_by_cell(model) and set(table.columns) <= set(coded)
+    with pytest.raises(SourceFormatError) as every_cell:
+        hdx_hapi._checked(table.copy(), model, fetched, {})  # not coded: cell by cell
+    with pytest.raises(SourceFormatError) as distinct_cells:
+        hdx_hapi.read(fetched)
+    assert str(distinct_cells.value) == str(every_cell.value)
+
+
+def test_every_endpoints_checks_look_at_one_cell_at_a_time() -> None:
+    """What lets a CSV table be checked by its distinct cells; a check of the whole frame
+    would turn it off (and this test tells which model has one)."""
+    assert all(hdx_hapi._cell_by_cell(model) for _, model in hdx_hapi.ENDPOINTS.values())

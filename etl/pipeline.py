@@ -119,17 +119,20 @@ def run_source(
             datasets.append(ds)
             if dataset is None:
                 superseded += served.supersedes
-            raw = served.frame
-            report.rows_fetched += len(raw)
+            served_count = len(served.frame)
+            report.rows_fetched += served_count
             ctx = MapContext(name, ds, report.run_id, fetched.retrieved_at, fetched.url)
             mapped = connector.to_figures(served, ctx, places)
+            # A response's bytes and records are done with once mapped: let them go before
+            # the next is read and before the figures are checked and written.
+            del fetched, served
             parts.append(mapped.figures)
             if mapped.new_places is not None and not mapped.new_places.empty:
                 added_places.append(mapped.new_places)
             rows += mapped.row_numbers
             origins += [(i, r) for r in mapped.row_numbers]
             refused |= {(i, r.row) for r in mapped.rejections}
-            records += mapped.rows_read or len(raw)
+            records += mapped.rows_read or served_count
             mapped_rejections += mapped.rejections
             report.ignored_columns = list(
                 dict.fromkeys([*report.ignored_columns, *mapped.ignored_columns])

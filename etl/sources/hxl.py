@@ -260,22 +260,21 @@ def table_of(grid: Grid) -> HxlTable:
         width = max(keep) + 1
         for i in np.flatnonzero(np.fromiter(map(len, records), int, len(records)) < width):
             records[i] = records[i] + [""] * (width - len(records[i]))  # a short row: empty cells
-    columns = [_texts(records, k) for k in keep]
+    # One block of the cells as they are, a column a row: a frame of pandas' text type would
+    # check and copy each cell, and the mapping reads them as objects again.
+    block = np.empty((len(keep), len(records)), dtype=object)
+    for i, position in enumerate(keep):
+        block[i] = _texts(records, position)
     # Each column is numbered once, here; a row can be blank only where every cell it has
     # in these columns is blank, so only those rows are read whole.
-    cells = [pd.factorize(column) for column in columns]
+    cells = [pd.factorize(column) for column in block]
     blank = _blank_rows(records, cells)
     if len(blank):
         kept = np.ones(len(records), dtype=bool)
         kept[blank] = False
         numbers = [n for n, k in zip(numbers, kept.tolist(), strict=True) if k]
-        columns = [column[kept] for column in columns]
-        cells = [pd.factorize(column) for column in columns]
-    # One block of the cells as they are: a frame of pandas' text type would check and copy
-    # each cell, and the mapping reads them as objects again.
-    block = np.empty((len(keep), len(numbers)), dtype=object)
-    for i, column in enumerate(columns):
-        block[i] = column
+        block = block[:, kept]
+        cells = [pd.factorize(column) for column in block]
     index = pd.Index(np.array(numbers, dtype=np.int64))
     rows = pd.DataFrame(block.T, index=index, columns=keep, dtype=object, copy=False)
     coded = {str(k): Coded(codes, uniques) for k, (codes, uniques) in zip(keep, cells, strict=True)}

@@ -86,7 +86,7 @@ from etl.sources.columnwise import on_distinct, same, same_time
 from etl.sources.hxl_files import Grid, body_rows, csv_grid, read_grid
 from etl.transport import HttpClient
 from etl.values import MAX_COUNT, CellError, parse_iso_date, parse_number, parse_qualifier
-from schemas.codes import Coded, factorized
+from schemas.codes import Coded, combined, factorized
 from schemas.countries import ISO3_TO_PCODE
 from schemas.enums import FLOW_METRICS, AgeGroup, Cause, Metric, Qualifier, Role, Sex, Unit
 from schemas.figures import NATURAL_KEY
@@ -1333,25 +1333,17 @@ def _ids(records: dict[str, np.ndarray]) -> np.ndarray:
 def _codes(columns: list[np.ndarray]) -> np.ndarray:
     """One integer per distinct combination of the columns' numbers (never missing), numbered
     as they first appear."""
-    key, size = _numbered(columns[0])
-    for column in columns[1:]:
-        codes, count = _numbered(column)
-        if size * count >= 2**62:  # the combined numbers would overflow: renumber them
-            key = pd.factorize(key)[0]
-            size = int(key.max()) + 1
-        key, size = key * count + codes, size * count
-    return pd.factorize(key)[0]
+    return combined(*map(_numbered, columns))
 
 
-def _numbered(column: np.ndarray) -> tuple[np.ndarray, int]:
-    """A column as numbers from 0 and how many there can be: numbers into a column's distinct
-    cells are taken as they are (numbering them again would read the whole column twice)."""
+def _numbered(column: np.ndarray) -> np.ndarray:
+    """A column as numbers from 0: numbers into a column's distinct cells are taken as they
+    are (numbering them again would read the whole column twice)."""
     if column.dtype.kind in "iu" and len(column):
         low, high = int(column.min()), int(column.max())
         if low >= 0 and high <= 2 * len(column):
-            return column.astype(np.int64, copy=False), high + 1
-    codes, uniques = pd.factorize(column)
-    return codes, max(len(uniques), 1)
+            return column.astype(np.int64, copy=False)
+    return pd.factorize(column)[0]
 
 
 def _not_again(

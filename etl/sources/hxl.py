@@ -1525,7 +1525,10 @@ def combine_units(
     out: list[dict[str, object]] = []
     merged = 0
     for group in groups.values():
-        distinct = list({_raw_key(r): r for r in reversed(group)}.values())[::-1]
+        firsts: dict[tuple[object, ...], dict[str, object]] = {}
+        for record in group:  # of a row published again, its first
+            firsts.setdefault(_raw_key(record), record)
+        distinct = list(firsts.values())
         if len(distinct) == 1:
             out.append(distinct[0])  # one row, or one figure published twice: counted once
             continue

@@ -138,6 +138,7 @@ def test_units_are_added_up_and_a_figure_published_again_is_kept_once() -> None:
     mapped = map_hxl(parse_hxl_text(text), MapContext("hxl", "sites.csv", "run-1", NOW))
     got = list(zip(mapped.figures["pcode"], mapped.figures["value"], strict=True))
     assert got == [("SY0703", 150), ("SY0704", 10), ("SY0706", 3)]
-    assert mapped.row_numbers == [3, 5, 9]  # a sum is placed at one of its rows, as before
+    assert mapped.row_numbers == [2, 5, 9]  # a sum stands at its first row
+    assert mapped.figures["excerpt"].iloc[0].startswith("sum of 2 units (rows 2, 3)")
     assert [(r.row, r.check) for r in mapped.rejections] == [(7, "sum_qualifier")]
     assert "2 rows were added up into the figures of their place and date" in mapped.notes

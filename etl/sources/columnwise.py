@@ -74,10 +74,15 @@ def distinct(*columns: np.ndarray | Coded) -> tuple[np.ndarray, np.ndarray]:
     """A number per distinct combination of the columns' cells (in the order they first
     appear), and the position of the first record of each."""
     key = group_ids(*columns)
-    # A record is its combination's first where its number exceeds every number before it
-    # (one pass, where finding firsts by sorting the numbers takes several).
-    highest = np.maximum.accumulate(key)
-    return key, np.flatnonzero(np.concatenate([[True], highest[1:] > highest[:-1]])[: len(key)])
+    return key, firsts(key)
+
+
+def firsts(numbers: np.ndarray) -> np.ndarray:
+    """The position of each number's first record, for numbers given in the order they first
+    appear: a record is its number's first where the number exceeds every one before it (one
+    pass, where finding firsts by sorting the numbers takes several)."""
+    highest = np.maximum.accumulate(numbers)
+    return np.flatnonzero(np.concatenate([[True], highest[1:] > highest[:-1]])[: len(numbers)])
 
 
 def same(value: object, count: int) -> np.ndarray:

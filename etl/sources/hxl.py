@@ -82,7 +82,7 @@ from etl.sources.base import (
     Refused,
     SourceConfig,
 )
-from etl.sources.columnwise import on_distinct, same, same_time
+from etl.sources.columnwise import firsts, on_distinct, same, same_time
 from etl.sources.hxl_files import Grid, body_rows, csv_grid, read_grid
 from etl.transport import HttpClient
 from etl.values import MAX_COUNT, CellError, parse_iso_date, parse_number, parse_qualifier
@@ -771,17 +771,9 @@ def _combinations(run: _Context, indexes: list[int]) -> tuple[np.ndarray, list[t
     if not indexes:
         return np.zeros(n, dtype=np.int64), [()] if n else []
     combination = _codes([run.cells[i][0] for i in indexes])
-    firsts = _firsts(combination)
-    cells = [run.cells[i][1][run.cells[i][0][firsts]] for i in indexes]
+    first = firsts(combination)
+    cells = [run.cells[i][1][run.cells[i][0][first]] for i in indexes]
     return combination, list(zip(*cells, strict=True))
-
-
-def _firsts(numbers: np.ndarray) -> np.ndarray:
-    """The position of each number's first row, for numbers given in the order they appear."""
-    if not len(numbers):
-        return np.array([], dtype=np.int64)
-    highest = np.maximum.accumulate(numbers)
-    return np.flatnonzero(np.concatenate([[True], highest[1:] > highest[:-1]]))
 
 
 def _typed(values: list[object], kind: str) -> np.ndarray:
@@ -1127,9 +1119,9 @@ def _row_keys(
     out = {}
     for name, sources in _ROW_KEY_SOURCES.items():
         combination, _ = _combinations(run, sources(run.cols))
-        firsts = _firsts(combination)
+        first = firsts(combination)
         numbers = causes if name == "cause" else {}
-        texts = [str(value) for value in common[name][firsts]]
+        texts = [str(value) for value in common[name][first]]
         number = [numbers.setdefault(text, len(numbers)) for text in texts]
         out[name] = np.array(number, dtype=np.int64)[combination]
     return out

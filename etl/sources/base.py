@@ -247,16 +247,33 @@ def checked_records(
     # dict.get itself reads plain dicts (what JSON gives) a lookup per cell faster; a mapping
     # of another kind answers .get its own way.
     plain = set(map(type, rows)) <= {dict}
-    cells = _every_key(rows, columns) if plain else None
-    if cells is None:
-        cells = np.empty((len(columns), size), dtype=object)
-        for place, found in enumerate(_column_cells(rows, columns, plain)):
-            # np.fromiter keeps a list-valued cell one cell, where np.array would add a
-            # dimension.
-            cells[place] = np.fromiter(found, object, size)
-    index = pd.RangeIndex(1, size + 1)
-    frame = pd.DataFrame(cells.T, index=index, columns=columns, dtype=object)
-    if rows:
+    table = _every_key(rows, columns) if plain else None
+    if table is not None:
+        # pandas copies the records' rows into columns, as a frame keeps them.
+        frame = pd.DataFrame(table, index=pd.RangeIndex(1, size + 1), columns=columns, dtype=object)
+        return _checked(frame, model, where)
+    cells = np.empty((len(columns), size), dtype=object)
+    for place, found in enumerate(_column_cells(rows, columns, plain)):
+        # np.fromiter keeps a list-valued cell one cell, where np.array would add a
+        # dimension.
+        cells[place] = np.fromiter(found, object, size)
+    return checked_columns(columns, cells, model, where)
+
+
+def checked_columns(
+    columns: list[str], cells: np.ndarray, model: type[pa.DataFrameModel], where: str
+) -> pd.DataFrame:
+    """Records given as columns (a row of `cells` per column), checked as `checked_records`
+    checks records."""
+    index = pd.RangeIndex(1, cells.shape[1] + 1)
+    # Each row of `cells` is already a column's cells side by side: the frame takes them.
+    frame = pd.DataFrame(cells.T, index=index, columns=columns, dtype=object, copy=False)
+    return _checked(frame, model, where)
+
+
+def _checked(frame: pd.DataFrame, model: type[pa.DataFrameModel], where: str) -> pd.DataFrame:
+    """`frame`, validated against `model`; a failure is one SourceFormatError naming `where`."""
+    if len(frame):
         try:
             model.validate(frame, lazy=True, inplace=True)  # nothing to coerce: no copy
         except pa.errors.SchemaErrors as exc:
@@ -276,19 +293,17 @@ def record_keys(rows: list[dict[str, object]]) -> list[str]:
 
 
 def _every_key(rows: list[dict[str, object]], columns: list[str]) -> np.ndarray | None:
-    """Each column's cells (a row per column) where every record, a plain dict, holds every
+    """Each record's cells (a row per record) where every record, a plain dict, holds every
     key (most responses); None otherwise.
 
-    One itemgetter a record reads its cells in C, laid out by `grid`; one copy then puts each
-    column's cells side by side, as a frame keeps them.
+    One itemgetter a record reads its cells in C, laid out by `grid`.
     """
     if len(columns) < 2:
         return None  # an itemgetter of one key gives the value, not a tuple
     try:
-        table = grid(map(operator.itemgetter(*columns), rows), len(rows), len(columns))
+        return grid(map(operator.itemgetter(*columns), rows), len(rows), len(columns))
     except KeyError:
         return None
-    return np.ascontiguousarray(table.T)
 
 
 def grid(rows: Iterable[Iterable[object]], count: int, width: int) -> np.ndarray:

@@ -47,6 +47,7 @@ from etl.sources.base import (
     Refused,
     SourceConfig,
     all_records,
+    checked_columns,
     checked_records,
     credential,
     fill_defaults,
@@ -64,6 +65,7 @@ from etl.sources.columnwise import (
     same_time,
 )
 from etl.sources.hxl import sum_qualifier
+from etl.sources.json_table import RecordTable, record_table
 from etl.transport import HttpClient
 from schemas.codes import Coded, cells_at, factorized, group_ids
 from schemas.countries import ISO3_TO_PCODE
@@ -227,6 +229,8 @@ class _Page:
         self.doc: dict | None = None
         self.error: SourceFormatError | None = None
         self._keys: list[str] | None = None
+        self._table: RecordTable | None = None
+        self._tabled = False
 
     def __call__(self) -> dict:
         """The checked page; the same SourceFormatError each time when it is not one."""
@@ -240,11 +244,23 @@ class _Page:
                 raise
         return self.doc
 
+    def table(self) -> RecordTable | None:
+        """The page's rows as columns where every row has the first's fields and the page is
+        whole (a count, a next link, rows); None for any other page, which `__call__` reads
+        and refuses as it must."""
+        if not self._tabled:
+            self._tabled = True
+            table = record_table(self.fetched.body, "results", ("count", "next"))
+            if table is not None and isinstance(table.envelope["count"], int):
+                self._table = table
+        return self._table
+
     def keys(self) -> list[str]:
         """Every field its rows have, looked for once (they name the endpoint, then become
         the columns read)."""
         if self._keys is None:
-            self._keys = record_keys(self()["results"])
+            table = self.table()
+            self._keys = table.keys if table is not None else record_keys(self()["results"])
         return self._keys
 
 
@@ -316,13 +332,17 @@ def read(fetched: Fetched) -> Records:
     the countries and first day the configuration asked for (an IDU dump holds every one)."""
     page = _Page(fetched)
     dataset = _dataset_of(fetched, page)
-    if dataset in GIDD_MODELS:
-        rows, model, keys = page()["results"], GIDD_MODELS[dataset], page.keys()
+    where = f"{NAME}: {fetched.name}"
+    table = page.table() if dataset in GIDD_MODELS else None
+    if table is not None:
+        frame = checked_columns(table.keys, table.cells, GIDD_MODELS[dataset], where)
+    elif dataset in GIDD_MODELS:
+        frame = checked_records(page()["results"], GIDD_MODELS[dataset], where, page.keys())
     else:
-        rows, model, keys = _json(fetched), IduModel, None
+        rows = _json(fetched)
         if not isinstance(rows, list) or not all_records(rows):
-            raise SourceFormatError(f"{NAME}: {fetched.name}: not a JSON array of IDU entries")
-    frame = checked_records(rows, model, f"{NAME}: {fetched.name}", keys)
+            raise SourceFormatError(f"{where}: not a JSON array of IDU entries")
+        frame = checked_records(rows, IduModel, where)
     wanted = parse_qs(fetched.name.split("?", 1)[1]) if "?" in fetched.name else {}
     countries = tuple(wanted["iso3"][0].split(",")) if "iso3" in wanted else ()
     since = dt.date.fromisoformat(wanted["since"][0]) if "since" in wanted else None

@@ -338,6 +338,8 @@ def read(fetched: Fetched) -> Records:
         frame = checked_columns(table.keys, table.cells, GIDD_MODELS[dataset], where)
     elif dataset in GIDD_MODELS:
         frame = checked_records(page()["results"], GIDD_MODELS[dataset], where, page.keys())
+    elif (entries := record_table(fetched.body, None)) is not None:
+        frame = checked_columns(entries.keys, entries.cells, IduModel, where)
     else:
         rows = _json(fetched)
         if not isinstance(rows, list) or not all_records(rows):

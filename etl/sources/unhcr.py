@@ -33,6 +33,7 @@ from etl.sources.base import (
     Records,
     Refused,
     SourceConfig,
+    checked_columns,
     checked_records,
     envelope_records,
     fill_defaults,
@@ -49,6 +50,7 @@ from etl.sources.columnwise import (
     same,
     same_time,
 )
+from etl.sources.json_table import record_table
 from etl.transport import HttpClient
 from schemas.codes import Coded, cells_at
 from schemas.countries import ISO3_TO_PCODE
@@ -139,10 +141,14 @@ def read(fetched: Fetched) -> Records:
     endpoint = dataset_of(fetched)
     if endpoint not in MODELS:
         raise SourceFormatError(f"{NAME}: {fetched.name}: not a known endpoint ({endpoint})")
-    rows = _envelope(fetched)["items"]
-    assert isinstance(rows, list)
-    model = MODELS[endpoint]
-    frame = checked_records(rows, model, f"{NAME}: {fetched.name}")
+    model, where = MODELS[endpoint], f"{NAME}: {fetched.name}"
+    table = record_table(fetched.body, "items")
+    if table is not None:
+        frame = checked_columns(table.keys, table.cells, model, where)
+    else:
+        rows = _envelope(fetched)["items"]
+        assert isinstance(rows, list)
+        frame = checked_records(rows, model, where)
     return Records(frame, endpoint, fetched.name)
 
 

@@ -8,14 +8,19 @@ import random
 import pandera.pandas as pa
 import pytest
 
-from etl.sources import idmc
+from etl.sources import idmc, unhcr
 from etl.sources.base import Fetched, checked_columns, checked_records, parse_json, record_keys
 from etl.sources.json_table import record_table
 from tests.factories import FIXTURES, SHARED_DATA, shared_file
 
-# Every GIDD page at hand: IDMC's real one and the tests' own, of each endpoint.
-_OWN_PAGES = sorted(p.name for p in (FIXTURES / "idmc").glob("gidd_*.json"))
-_GIDD_PAGES = ["real/idmc/gidd_conflicts_offset600.json", *_OWN_PAGES]
+# Every page at hand of the connectors that read columns: the real ones and the tests' own.
+_PAGES = [
+    ("idmc", "real/idmc/gidd_conflicts_offset600.json"),
+    ("idmc", "real/idmc/idu_IND.json"),
+    *(("idmc", p.name) for p in sorted((FIXTURES / "idmc").glob("*.json"))),
+    *(("unhcr", p.name) for p in sorted((FIXTURES / "unhcr").glob("*.json"))),
+]
+_CONNECTORS = {"idmc": idmc, "unhcr": unhcr}
 
 
 class _Anything(pa.DataFrameModel):
@@ -141,20 +146,21 @@ def test_a_field_given_twice_is_read_from_its_last_as_json_reads_it() -> None:
     assert parse_json(body)["results"] == [{"a": 3, "b": 4}]
 
 
-@pytest.mark.parametrize("name", _GIDD_PAGES)
-def test_gidd_pages_read_as_columns_as_record_by_record(
-    name: str, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(("source", "name"), _PAGES)
+def test_pages_read_as_columns_as_record_by_record(
+    source: str, name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """GIDD pages take the column reading, and it gives the frame (columns in the order
+    """Real pages and the tests' own take the column reading, and it gives the frame (columns in the order
     served, every cell) and dataset the reading of each record gives."""
-    real = name.removeprefix("real/idmc/")
-    path = FIXTURES / "idmc" / name if real == name else shared_file(SHARED_DATA / name)
+    connector = _CONNECTORS[source]
+    real = name.startswith("real/")
+    path = shared_file(SHARED_DATA / name) if real else FIXTURES / source / name
     fetched = Fetched.from_file(path)
-    assert idmc._Page(fetched).table() is not None
-    columns = idmc.read(fetched)
-    monkeypatch.setattr(idmc, "record_table", lambda *args: None)
-    assert idmc._Page(fetched).table() is None
-    records = idmc.read(fetched)
+    field = "items" if source == "unhcr" else "results" if "gidd" in name else None
+    assert record_table(fetched.body, field) is not None
+    columns = connector.read(fetched)
+    monkeypatch.setattr(connector, "record_table", lambda *args: None)
+    records = connector.read(fetched)
     assert columns.dataset == records.dataset
     assert columns.frame.columns.tolist() == records.frame.columns.tolist()
     assert columns.frame.index.tolist() == records.frame.index.tolist()

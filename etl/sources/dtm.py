@@ -40,12 +40,14 @@ from etl.sources.base import (
     Refused,
     SourceConfig,
     all_records,
+    checked_columns,
     checked_records,
     credential,
     json_document,
     record_keys,
 )
 from etl.sources.columnwise import Reading, Slot, add_places
+from etl.sources.json_table import RecordTable, record_table
 from etl.transport import HttpClient
 from schemas.codes import Coded, factorized
 from schemas.countries import ISO3_TO_PCODE
@@ -137,11 +139,24 @@ def _result(fetched: Fetched) -> list[Record]:
     return result
 
 
+def _table(fetched: Fetched) -> RecordTable | None:
+    """The records as columns where every record holds the first's keys and the envelope
+    says it succeeded with every record it counts; None for any other response (which
+    `_result` reads, refusing as it must)."""
+    table = record_table(fetched.body, "result", ("isSuccess", "totalRecordsCount"))
+    if table is None or table.envelope["isSuccess"] is not True:
+        return None
+    total = table.envelope["totalRecordsCount"]
+    counted = isinstance(total, int) and not isinstance(total, bool)
+    return None if counted and total != table.cells.shape[1] else table
+
+
 def read(fetched: Fetched) -> Records:
     """The records of one response, checked against what the API promises for its level,
     as the endpoint of that level (admin0, admin1 or admin2)."""
-    rows = _result(fetched)
-    keys = record_keys(rows)
+    table = _table(fetched)
+    rows = _result(fetched) if table is None else []
+    keys = record_keys(rows) if table is None else table.keys
     level = _url_level(fetched)
     if level is None:
         level = _fields_level(keys)
@@ -149,7 +164,11 @@ def read(fetched: Fetched) -> Records:
         name = fetched.name.split(".", 1)[0]
         level = int(name[-1]) if name in ("admin0", "admin1", "admin2") else 0
     model = MODELS[level]
-    frame = checked_records(rows, model, f"{NAME}: {fetched.name}", keys)
+    where = f"{NAME}: {fetched.name}"
+    if table is not None:
+        frame = checked_columns(keys, table.cells, model, where)
+    else:
+        frame = checked_records(rows, model, where, keys)
     return Records(frame, f"admin{level}", fetched.name, admin_level=level)
 
 

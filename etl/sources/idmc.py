@@ -65,7 +65,7 @@ from etl.sources.columnwise import (
     same_time,
 )
 from etl.sources.hxl import sum_qualifier
-from etl.sources.json_table import RecordTable, record_table
+from etl.sources.json_table import ABSENT, RecordTable, record_table
 from etl.transport import HttpClient
 from schemas.codes import Coded, cells_at, factorized, group_ids
 from schemas.countries import ISO3_TO_PCODE
@@ -251,7 +251,8 @@ class _Page:
         if not self._tabled:
             self._tabled = True
             table = record_table(self.fetched.body, "results", ("count", "next"))
-            if table is not None and isinstance(table.envelope["count"], int):
+            whole = table is not None and table.envelope["next"] is not ABSENT
+            if whole and isinstance(table.envelope["count"], int):
                 self._table = table
         return self._table
 

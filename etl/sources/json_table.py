@@ -24,12 +24,15 @@ import numpy as np
 _HEAD_BYTES = 1 << 16
 _SPACE = re.compile(r"[ \t\n\r]*")
 _JSON = json.JSONDecoder()
+# An envelope field the page does not give.
+ABSENT = msgspec.UNSET
 
 
 @dataclass(frozen=True)
 class RecordTable:
     """A page's records as columns: each key's cells, a row of `cells` per key, in the order
-    of the keys of the first record; and the envelope's fields asked for."""
+    of the keys of the first record; and the envelope's fields asked for (ABSENT where the
+    page does not give one)."""
 
     keys: list[str]
     cells: np.ndarray  # (len(keys), records) objects, the values as decoded
@@ -40,8 +43,8 @@ def record_table(
     body: bytes, field: str | None, envelope: tuple[str, ...] = ()
 ) -> RecordTable | None:
     """The records of a page (an envelope's `field`, or a bare array when None) where there
-    are some and each holds exactly the first record's keys, with the `envelope` fields the
-    page must have; None for any other page."""
+    are some and each holds exactly the first record's keys, with the page's `envelope`
+    fields; None for any other page."""
     keys = _first_keys(body, field)
     if not keys or field in envelope:
         return None
@@ -76,7 +79,7 @@ def _decoder(keys: tuple[str, ...], field: str | None, envelope: tuple[str, ...]
     outer = {f"e{at}": name for at, name in enumerate(envelope)}
     page = msgspec.defstruct(
         "Page",
-        [(n, Any) for n in outer] + [("records", list[record])],
+        [("records", list[record])] + [(n, Any, ABSENT) for n in outer],
         rename=outer | {"records": field},
     )
     return msgspec.json.Decoder(page)

@@ -8,9 +8,10 @@ import random
 import pandera.pandas as pa
 import pytest
 
-from etl.sources import idmc, unhcr
+from etl.errors import SourceFormatError
+from etl.sources import dtm, idmc, unhcr
 from etl.sources.base import Fetched, checked_columns, checked_records, parse_json, record_keys
-from etl.sources.json_table import record_table
+from etl.sources.json_table import ABSENT, record_table
 from tests.factories import FIXTURES, SHARED_DATA, shared_file
 
 # Every page at hand of the connectors that read columns: the real ones and the tests' own.
@@ -19,8 +20,11 @@ _PAGES = [
     ("idmc", "real/idmc/idu_IND.json"),
     *(("idmc", p.name) for p in sorted((FIXTURES / "idmc").glob("*.json"))),
     *(("unhcr", p.name) for p in sorted((FIXTURES / "unhcr").glob("*.json"))),
+    ("dtm", "real/dtm/dtm_v3_admin1_TCD.json"),
+    *(("dtm", p.name) for p in sorted((FIXTURES / "dtm").glob("*.json")) if p.name != "error.json"),
 ]
-_CONNECTORS = {"idmc": idmc, "unhcr": unhcr}
+_CONNECTORS = {"idmc": idmc, "unhcr": unhcr, "dtm": dtm}
+_FIELDS = {"unhcr": "items", "dtm": "result"}
 
 
 class _Anything(pa.DataFrameModel):
@@ -103,7 +107,6 @@ def test_a_page_of_like_records_gives_the_cells_of_every_record(seed: int) -> No
         b'{"count": 2, "next": null, "results": [{"a": 1, "b": 2}, [3, 4]]}',  # not a record
         b'{"count": 2, "next": null, "results": [{"a": 1, "b": 2}, null]}',
         b'{"count": 0, "next": null, "results": []}',  # no records
-        b'{"count": 1, "results": [{"a": 1, "b": 2}]}',  # the envelope lacks 'next'
         b'{"count": 1, "next": null, "results": {"a": 1}}',
         b'{"count": 1, "next": null}',
         b'{"count": 1, "next": null, "results": [{"a": NaN, "b": 2}]}',  # JSON's own refusals
@@ -128,6 +131,29 @@ def test_a_key_msgspec_cannot_name_leaves_the_page_to_the_record_reading(key: st
     assert _by_records(body, "results")[0] == [key, "a"]
 
 
+def test_an_envelope_field_not_given_is_absent() -> None:
+    body = b'{"count": 1, "results": [{"a": 1, "b": 2}]}'
+    table = record_table(body, "results", ("count", "next"))
+    assert table is not None and table.envelope == {"count": 1, "next": ABSENT}
+
+
+@pytest.mark.parametrize(
+    ("envelope", "error"),
+    [
+        ('"count": 1', "field 'count' or 'next' missing from the page"),
+        ('"count": "1", "next": null', "field 'count' or 'next' missing from the page"),
+        ('"next": null', "field 'count' or 'next' missing from the page"),
+    ],
+)
+def test_a_gidd_page_short_of_its_envelope_is_refused_as_before(envelope: str, error: str) -> None:
+    rows = json.dumps([dict.fromkeys(["iso3", "country_name", "year"], "x")])
+    body = f'{{{envelope}, "results": {rows}}}'.encode()
+    page = Fetched("gidd_conflicts.json", body, None, dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    assert idmc._Page(page).table() is None
+    with pytest.raises(SourceFormatError, match=error):
+        idmc.read(page)
+
+
 def test_a_first_record_far_into_the_page_is_found() -> None:
     """An envelope field, or a first record, longer than the head the keys are read from."""
     rows = [{"b": "x" * 70_000, "a": 1}, {"b": "y", "a": 2}]
@@ -150,13 +176,14 @@ def test_a_field_given_twice_is_read_from_its_last_as_json_reads_it() -> None:
 def test_pages_read_as_columns_as_record_by_record(
     source: str, name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Real pages and the tests' own take the column reading, and it gives the frame (columns in the order
-    served, every cell) and dataset the reading of each record gives."""
+    """Real pages and the tests' own take the column reading, and it gives the frame
+    (columns in the order served, every cell) and dataset the reading of each record
+    gives."""
     connector = _CONNECTORS[source]
     real = name.startswith("real/")
     path = shared_file(SHARED_DATA / name) if real else FIXTURES / source / name
     fetched = Fetched.from_file(path)
-    field = "items" if source == "unhcr" else "results" if "gidd" in name else None
+    field = _FIELDS.get(source, "results" if "gidd" in name else None)
     assert record_table(fetched.body, field) is not None
     columns = connector.read(fetched)
     monkeypatch.setattr(connector, "record_table", lambda *args: None)

@@ -604,11 +604,13 @@ def _splits(
 def _plain_records(raw: pd.DataFrame, positions: np.ndarray) -> list[dict[str, object]]:
     """Rows as their rejections record them: published headers, missing cells as None."""
     named = [str(c) for c in raw.columns if str(c)]
-    cells = np.empty((len(positions), len(named)), dtype=object)
-    for place, name in enumerate(named):
-        cells[:, place] = raw[name].to_numpy(dtype=object)[positions]
-    cells[pd.isna(cells)] = None
-    return list(map(dict, map(zip, itertools.repeat(named), cells.tolist())))
+    if not named:
+        return [{} for _ in positions]
+    # Each column's cells of those rows only, missing ones None as they are taken out.
+    columns = [
+        raw[name].array.take(positions).to_numpy(dtype=object, na_value=None) for name in named
+    ]
+    return list(map(dict, map(zip, itertools.repeat(named), zip(*columns, strict=True))))
 
 
 def to_figures(served: Records, ctx: MapContext, places: pd.DataFrame) -> MappedFigures:

@@ -153,6 +153,8 @@ def json_document(fetched: Fetched, where: str) -> object:
         return parse_json(fetched.body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise SourceFormatError(f"{where}: not valid JSON (truncated?): {exc}") from None
+    except RecursionError:
+        raise SourceFormatError(f"{where}: JSON nested too deeply to read") from None
 
 
 # orjson reads an integer outside [-2**63, 2**64) as a float: a run of this many digits may be

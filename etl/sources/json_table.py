@@ -54,8 +54,8 @@ def record_table(
         return None
     try:
         page = decoder.decode(body)
-    except msgspec.DecodeError:  # malformed, or not the shape asked for
-        return None
+    except (msgspec.DecodeError, RecursionError):  # malformed, not the shape asked for, or
+        return None  # nested past what a reader follows
     rows = page if field is None else page.records
     if not rows:
         return None
@@ -96,7 +96,7 @@ def _first_keys(body: bytes, field: str | None) -> list[str] | None:
             if len(body) <= _HEAD_BYTES:
                 return None
             return _walk(body.decode("utf-8"), field)
-    except (ValueError, IndexError):  # not UTF-8, or not JSON the walk can read
+    except (ValueError, IndexError, RecursionError):  # not UTF-8, or not JSON the walk reads
         return None
 
 

@@ -210,3 +210,37 @@ def test_a_gidd_page_whose_rows_differ_is_read_record_by_record() -> None:
     served = idmc.read(page)
     assert served.frame["x"].tolist() == [None, 1]
     assert served.frame["new_displacement"].tolist() == [5, 7]
+
+
+_DEEP = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize("where", ["first", "later"])
+def test_a_page_nested_past_what_a_reader_follows_is_left_to_the_record_reading(
+    where: str,
+) -> None:
+    rows = (
+        f'{{"a": {_DEEP}, "b": 1}}'
+        if where == "first"
+        else f'{{"a": 1, "b": 2}}, {{"a": {_DEEP}, "b": 1}}'
+    )
+    body = f'{{"count": 1, "next": null, "results": [{rows}]}}'.encode()
+    assert record_table(body, "results", ("count", "next")) is None
+
+
+@pytest.mark.parametrize(
+    ("connector", "name", "page"),
+    [
+        (idmc, "gidd_conflicts.json", '{"count": 1, "next": null, "results": [%s]}'),
+        (idmc, "idus.json", "[%s]"),
+        (dtm, "admin1.json", '{"isSuccess": true, "result": [%s]}'),
+        (unhcr, "population.json", '{"page": 1, "maxPages": 1, "items": [%s]}'),
+    ],
+)
+def test_a_page_nested_too_deeply_is_refused_in_one_line(
+    connector: object, name: str, page: str
+) -> None:
+    body = (page % f'{{"a": {_DEEP}, "b": 1}}').encode()
+    fetched = Fetched(name, body, None, dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    with pytest.raises(SourceFormatError, match=f": {name}: JSON nested too deeply to read$"):
+        connector.read(fetched)  # type: ignore[attr-defined]

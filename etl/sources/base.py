@@ -155,6 +155,8 @@ def json_document(fetched: Fetched, where: str) -> object:
         raise SourceFormatError(f"{where}: not valid JSON (truncated?): {exc}") from None
     except RecursionError:
         raise SourceFormatError(f"{where}: JSON nested too deeply to read") from None
+    except ValueError as exc:  # a number of more digits than Python converts
+        raise SourceFormatError(f"{where}: not readable JSON ({str(exc).split(';')[0]})") from None
 
 
 # orjson reads an integer outside [-2**63, 2**64) as a float: a run of this many digits may be

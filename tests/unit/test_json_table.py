@@ -244,3 +244,12 @@ def test_a_page_nested_too_deeply_is_refused_in_one_line(
     fetched = Fetched(name, body, None, dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
     with pytest.raises(SourceFormatError, match=f": {name}: JSON nested too deeply to read$"):
         connector.read(fetched)  # type: ignore[attr-defined]
+
+
+def test_a_number_of_more_digits_than_python_reads_is_refused_in_one_line() -> None:
+    row = '{"a": %s, "b": 1}' % ("9" * 5000)
+    body = f'{{"count": 1, "next": null, "results": [{row}]}}'.encode()
+    assert record_table(body, "results", ("count", "next")) is None
+    fetched = Fetched("gidd_conflicts.json", body, None, dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    with pytest.raises(SourceFormatError, match=r"not readable JSON \(Exceeds the limit"):
+        idmc.read(fetched)

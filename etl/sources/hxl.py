@@ -1286,7 +1286,7 @@ def _combined(
     rejections: list[Rejection] = []
     if not apart.any():
         return records, row_numbers, rejections, 0
-    first = np.unique(key, return_index=True)[1][key]  # each figure's first of its key
+    first = firsts(key)[key]  # each figure's first of its key (keys number as they appear)
     parts = []
     for i in np.flatnonzero(apart):
         record: dict[str, object] = {k: v[i] for k, v in records.items()}
@@ -1350,7 +1350,7 @@ def _not_again(
     shared = np.bincount(key)[key] > 1
     if not shared.any():
         return None
-    first = np.unique(key, return_index=True)[1][key]  # each figure's first of its key
+    first = firsts(key)[key]  # each figure's first of its key (keys number as they appear)
     same = _codes([values.astype(np.int64), *(codes[positions] for codes, _ in cells)])
     differs = np.zeros(len(key), dtype=bool)
     differs[key[same != same[first]]] = True

@@ -24,6 +24,7 @@ distinct events keep distinct keys.
 """
 
 import datetime as dt
+import functools
 import html
 import re
 from collections.abc import Iterator
@@ -229,8 +230,6 @@ class _Page:
         self.doc: dict | None = None
         self.error: SourceFormatError | None = None
         self._keys: list[str] | None = None
-        self._table: RecordTable | None = None
-        self._tabled = False
 
     def __call__(self) -> dict:
         """The checked page; the same SourceFormatError each time when it is not one."""
@@ -244,23 +243,20 @@ class _Page:
                 raise
         return self.doc
 
+    @functools.cached_property
     def table(self) -> RecordTable | None:
         """The page's rows as columns where every row has the first's fields and the page is
         whole (a count, a next link, rows); None for any other page, which `__call__` reads
         and refuses as it must."""
-        if not self._tabled:
-            self._tabled = True
-            table = record_table(self.fetched.body, "results", ("count", "next"))
-            whole = table is not None and table.envelope["next"] is not ABSENT
-            if whole and isinstance(table.envelope["count"], int):
-                self._table = table
-        return self._table
+        table = record_table(self.fetched.body, "results", ("count", "next"))
+        whole = table is not None and table.envelope["next"] is not ABSENT
+        return table if whole and isinstance(table.envelope["count"], int) else None
 
     def keys(self) -> list[str]:
         """Every field its rows have, looked for once (they name the endpoint, then become
         the columns read)."""
         if self._keys is None:
-            table = self.table()
+            table = self.table
             self._keys = table.keys if table is not None else record_keys(self()["results"])
         return self._keys
 
@@ -334,7 +330,7 @@ def read(fetched: Fetched) -> Records:
     page = _Page(fetched)
     dataset = _dataset_of(fetched, page)
     where = f"{NAME}: {fetched.name}"
-    table = page.table() if dataset in GIDD_MODELS else None
+    table = page.table if dataset in GIDD_MODELS else None
     if table is not None:
         frame = checked_columns(table.keys, table.cells, GIDD_MODELS[dataset], where)
     elif dataset in GIDD_MODELS:

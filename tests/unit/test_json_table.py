@@ -149,7 +149,7 @@ def test_a_gidd_page_short_of_its_envelope_is_refused_as_before(envelope: str, e
     rows = json.dumps([dict.fromkeys(["iso3", "country_name", "year"], "x")])
     body = f'{{{envelope}, "results": {rows}}}'.encode()
     page = Fetched("gidd_conflicts.json", body, None, dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
-    assert idmc._Page(page).table() is None
+    assert idmc._Page(page).table is None
     with pytest.raises(SourceFormatError, match=error):
         idmc.read(page)
 
@@ -206,7 +206,7 @@ def test_a_gidd_page_whose_rows_differ_is_read_record_by_record() -> None:
     rows[1]["x"] = 1
     body = json.dumps({"count": 2, "next": None, "results": rows}).encode()
     page = Fetched("gidd_conflicts.json", body, None, dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
-    assert idmc._Page(page).table() is None
+    assert idmc._Page(page).table is None
     served = idmc.read(page)
     assert served.frame["x"].tolist() == [None, 1]
     assert served.frame["new_displacement"].tolist() == [5, 7]

@@ -56,6 +56,7 @@ from etl.sources.base import (
 )
 from etl.sources.columnwise import cells as column_cells
 from etl.sources.columnwise import same, same_time
+from etl.sources.csv_cells import csv_cells
 from etl.sources.hxl_files import check_zip, excel_text
 from etl.transport import HttpClient
 from schemas.codes import factorized
@@ -174,7 +175,7 @@ class Table:
     and each row's number in the file (header row 1)."""
 
     header: list[str]
-    rows: list[list[str]]
+    rows: list[list[str]] | np.ndarray  # a list per row, or one array of rows x cells
     numbers: np.ndarray
 
 
@@ -188,10 +189,10 @@ def _decode(body: bytes, name: str) -> str:
         return body.decode("cp1256", errors="replace")
 
 
-def _csv_rows(body: bytes, name: str) -> list[list[str]]:
+def _csv_rows(text: str, name: str) -> list[list[str]]:
     """Every record of a CSV month in file order, a line with no cells at all as []."""
     # strict: a stray or unclosed quote is an error, not a row that swallows the next ones.
-    reader = csv.reader(io.StringIO(_decode(body, name), newline=""), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[list[str]] = []
     try:
         rows.extend(reader)  # keeps the records read before an error: they number its row
@@ -239,7 +240,13 @@ def _missing(header: list[str]) -> str:
 
 
 def _csv_table(body: bytes, name: str) -> Table:
-    rows = _csv_rows(body, name)
+    text = _decode(body, name)
+    cells = csv_cells(text)  # records all as long, none blank: numbered as they come
+    if cells is not None:
+        at = _header_at(cells[:HEADER_SEARCH_ROWS].tolist())
+        if at is not None:
+            return Table(cells[at].tolist(), cells[at + 1 :], np.arange(at + 2, len(cells) + 1))
+    rows = _csv_rows(text, name)
     numbers = np.arange(1, len(rows) + 1)
     if not all(rows):  # a line with no cells is no row; the rows keep their numbers
         numbers = numbers[np.fromiter(map(bool, rows), dtype=bool, count=len(rows))]
@@ -345,7 +352,7 @@ def read(fetched: Fetched) -> Records:
         table = _xlsx_table(fetched.body, fetched.name)
     else:
         table = _csv_table(fetched.body, fetched.name)
-    if not table.rows:
+    if not len(table.rows):
         raise SourceFormatError(f"{NAME}: {fetched.name}: no site rows")
     frame = _text_frame(_columns(table.header, fetched.name), table.rows)
     frame.index = pd.Index(table.numbers)
@@ -359,7 +366,7 @@ def read(fetched: Fetched) -> Records:
     return Records(frame, publication(as_of), fetched.name, supersedes=(fetched.name,), as_of=as_of)
 
 
-def _text_frame(columns: dict[str, int], rows: list[list[str]]) -> pd.DataFrame:
+def _text_frame(columns: dict[str, int], rows: list[list[str]] | np.ndarray) -> pd.DataFrame:
     """The named columns of `rows`, column by column, as published text (`str` dtype).
 
     An empty or blank cell, or one beyond a short row's end, is missing.
@@ -377,9 +384,11 @@ def _text_frame(columns: dict[str, int], rows: list[list[str]]) -> pd.DataFrame:
     )
 
 
-def _grid(rows: list[list[str]], width: int) -> np.ndarray:
+def _grid(rows: list[list[str]] | np.ndarray, width: int) -> np.ndarray:
     """The rows as one array of text cells, at least `width` wide; a short row padded with
     empty cells (and, where rows differ in length, a long one cut: no column of ours is there)."""
+    if isinstance(rows, np.ndarray):  # rows all as long, each as long as the header
+        return rows
     lengths = set(map(len, rows))
     if len(lengths) > 1 or min(lengths) < width:
         rows = [cells[:width] + [""] * (width - len(cells)) for cells in rows]

@@ -56,6 +56,7 @@ from etl.sources.columnwise import (
     same,
     same_time,
 )
+from etl.sources.csv_cells import csv_cells
 from etl.transport import HttpClient
 from schemas.codes import Coded, cells_at, combined, factorized, group_ids
 from schemas.countries import ISO3_TO_PCODE
@@ -200,13 +201,17 @@ def _record_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
     )
 
 
-def _csv_table(fetched: Fetched) -> tuple[list[str], list[list[str]]]:
-    """A CSV table's header and rows, as HDX writes them (UTF-8, a BOM, CRLF line ends)."""
+def _csv_table(fetched: Fetched) -> tuple[list[str], np.ndarray]:
+    """A CSV table's header and its rows' cells, as HDX writes them (UTF-8, a BOM, CRLF line
+    ends)."""
     where = f"{NAME}: {fetched.name}"
     try:
         text = fetched.body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SourceFormatError(f"{where}: not UTF-8 text: {exc}") from None
+    cells = csv_cells(text)  # every line as long as the header, none blank, as HDX writes
+    if cells is not None and any(map(str.strip, cells[0].tolist())):
+        return [cell.strip() for cell in cells[0].tolist()], cells[1:]
     try:
         lines = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
@@ -214,7 +219,7 @@ def _csv_table(fetched: Fetched) -> tuple[list[str], list[list[str]]]:
     if lines and any(map(str.strip, lines[0])) and set(map(len, lines)) == {len(lines[0])}:
         # Every line as long as the header (as HDX writes them): none is refused for its
         # length, and `_csv_frame` drops the blank ones, told by their distinct cells.
-        return [cell.strip() for cell in lines[0]], lines[1:]
+        return [cell.strip() for cell in lines[0]], _cells(lines[1:], len(lines[0]))
     lines = [line for line in lines if any(map(str.strip, line))]
     if not lines:
         raise SourceFormatError(f"{where}: an empty CSV table (no header row)")
@@ -224,7 +229,11 @@ def _csv_table(fetched: Fetched) -> tuple[list[str], list[list[str]]]:
             raise SourceFormatError(
                 f"{where}: line {number} has {len(line)} cells for {len(header)} columns"
             )
-    return header, lines[1:]
+    return header, _cells(lines[1:], len(header))
+
+
+def _cells(rows: list[list[str]], width: int) -> np.ndarray:
+    return grid(rows, len(rows), width)
 
 
 def _csv_cell(text: str, whole: bool) -> object:
@@ -248,8 +257,8 @@ def _csv_frame(fetched: Fetched) -> tuple[pd.DataFrame, Mapping[str, Coded]]:
     header, rows = _csv_table(fetched)
     positions = {column: position for position, column in enumerate(header)}
     # Each distinct text is read once, as text and as an integer field's.
-    numbers, texts = factorized(grid(rows, len(rows), len(header)).ravel())
-    numbers = numbers.reshape(len(rows), len(header))
+    numbers, texts = factorized(rows.ravel())
+    numbers = numbers.reshape(rows.shape)
     blank = np.fromiter((not text.strip() for text in texts), dtype=bool, count=len(texts))
     filled = ~blank[numbers].all(axis=1)
     if not filled.all():  # a line of nothing but separators and spaces holds no record

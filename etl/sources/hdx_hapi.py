@@ -219,7 +219,7 @@ def _csv_table(fetched: Fetched) -> tuple[list[str], np.ndarray]:
     if lines and any(map(str.strip, lines[0])) and set(map(len, lines)) == {len(lines[0])}:
         # Every line as long as the header (as HDX writes them): none is refused for its
         # length, and `_csv_frame` drops the blank ones, told by their distinct cells.
-        return [cell.strip() for cell in lines[0]], _cells(lines[1:], len(lines[0]))
+        return [cell.strip() for cell in lines[0]], grid(lines[1:], len(lines) - 1, len(lines[0]))
     lines = [line for line in lines if any(map(str.strip, line))]
     if not lines:
         raise SourceFormatError(f"{where}: an empty CSV table (no header row)")
@@ -229,11 +229,7 @@ def _csv_table(fetched: Fetched) -> tuple[list[str], np.ndarray]:
             raise SourceFormatError(
                 f"{where}: line {number} has {len(line)} cells for {len(header)} columns"
             )
-    return header, _cells(lines[1:], len(header))
-
-
-def _cells(rows: list[list[str]], width: int) -> np.ndarray:
-    return grid(rows, len(rows), width)
+    return header, grid(lines[1:], len(lines) - 1, len(header))
 
 
 def _csv_cell(text: str, whole: bool) -> object:

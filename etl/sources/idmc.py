@@ -229,7 +229,6 @@ class _Page:
         self.fetched = fetched
         self.doc: dict | None = None
         self.error: SourceFormatError | None = None
-        self._keys: list[str] | None = None
 
     def __call__(self) -> dict:
         """The checked page; the same SourceFormatError each time when it is not one."""
@@ -252,13 +251,12 @@ class _Page:
         whole = table is not None and table.envelope["next"] is not ABSENT
         return table if whole and isinstance(table.envelope["count"], int) else None
 
+    @functools.cached_property
     def keys(self) -> list[str]:
         """Every field its rows have, looked for once (they name the endpoint, then become
         the columns read)."""
-        if self._keys is None:
-            table = self.table
-            self._keys = table.keys if table is not None else record_keys(self()["results"])
-        return self._keys
+        table = self.table
+        return table.keys if table is not None else record_keys(self()["results"])
 
 
 def _dataset_of(fetched: Fetched, page: _Page) -> str:
@@ -278,7 +276,7 @@ def _gidd_dataset(page: _Page, path: str, stem: str) -> str:
     """The endpoint a GIDD page came from: by its rows' fields; for a page without rows (or
     one that does not parse, which `read` refuses), by its URL, then its name."""
     try:
-        fields = set(page.keys())
+        fields = set(page.keys)
     except SourceFormatError:
         fields = set()
     by_fields = gidd_endpoint(fields)
@@ -334,7 +332,7 @@ def read(fetched: Fetched) -> Records:
     if table is not None:
         frame = checked_columns(table.keys, table.cells, GIDD_MODELS[dataset], where)
     elif dataset in GIDD_MODELS:
-        frame = checked_records(page()["results"], GIDD_MODELS[dataset], where, page.keys())
+        frame = checked_records(page()["results"], GIDD_MODELS[dataset], where, page.keys)
     elif (entries := record_table(fetched.body, None)) is not None:
         frame = checked_columns(entries.keys, entries.cells, IduModel, where)
     else:

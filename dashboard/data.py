@@ -13,6 +13,7 @@ from dashboard.formatting import (
     with_hovers,
     with_organisations,
 )
+from dashboard.shared_texts import share_texts
 from dashboard.state import DEFAULT_PLACE, ViewState
 from etl.store import Store, aggregates, reads
 from schemas.places import PLACE_COLUMNS
@@ -135,14 +136,21 @@ class PlaceFigures:
 def place_figures(store: Store, pcode: str, below: list[str]) -> PlaceFigures:
     """What every view of one place cuts its dates from, in one read per place."""
     engine = store.engine
-    own = with_hovers(
-        with_organisations(reads.figures(engine, pcodes=[pcode], columns=reads.VIEW_COLUMNS))
+    # One object per distinct text across the three (the flow records below share them).
+    texts: dict[str, str] = {}
+    own = share_texts(
+        with_hovers(
+            with_organisations(reads.figures(engine, pcodes=[pcode], columns=reads.VIEW_COLUMNS))
+        ),
+        texts,
     )
-    flows = with_organisations(aggregates.flows(engine, below, rules.BREAKDOWN_FLOW))
+    flows = share_texts(
+        with_organisations(aggregates.flows(engine, below, rules.BREAKDOWN_FLOW)), texts
+    )
     return PlaceFigures(
         own=own,
         flows=flows,
-        moves=with_organisations(aggregates.moves(engine, [pcode, *below])),
+        moves=share_texts(with_organisations(aggregates.moves(engine, [pcode, *below])), texts),
         order=ranges.stock_order(own),
         flow_records=rules.flow_records(flows, rules.BREAKDOWN_FLOW),
     )

@@ -14,6 +14,7 @@ made only here.
 """
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 
 import pandas as pd
@@ -26,8 +27,9 @@ from schemas.enums import Qualifier
 from schemas.figures import COUNTED_ROLE, RECOMMENDED_KEY
 
 
-def _latest_id(metric: str, date_to: dt.date | None) -> sa.ScalarSelect:
-    """The id of a place's latest counted `metric` as of `date_to` (ties: the last id)."""
+def _latest_id(metric: str, dated: bool) -> sa.ScalarSelect:
+    """The id of a place's latest counted `metric` (ties: the last id); `dated`: as of the
+    bound `date_to`."""
     p = tables.places
     ends, ids = tables.figures.alias("ends"), tables.figures.alias("ids")
 
@@ -36,9 +38,10 @@ def _latest_id(metric: str, date_to: dt.date | None) -> sa.ScalarSelect:
 
     # Walking the (pcode, metric, period_end) index backwards stops at the first match; the
     # tie on that day is broken among its few rows.
+    by_date = [ends.c.period_end <= sa.bindparam("date_to", type_=sa.Date)] if dated else []
     last_day = (
         sa.select(ends.c.period_end)
-        .where(*series(ends), *([ends.c.period_end <= date_to] if date_to else []))
+        .where(*series(ends), *by_date)
         .order_by(ends.c.period_end.desc())
         .limit(1)
         .correlate(p)
@@ -52,16 +55,28 @@ def _latest_id(metric: str, date_to: dt.date | None) -> sa.ScalarSelect:
     )
 
 
+@functools.cache
+def _latest_ids(metrics: tuple[str, ...], dated: bool) -> sa.Select:
+    """Per place of the bound `pcodes`, the id of its latest counted stock of each metric.
+
+    Built once per metrics: its correlated subqueries took longer to build than to run, at
+    every view and map of a range.
+    """
+    p = tables.places
+    return sa.select(*[_latest_id(m, dated).label(m) for m in metrics]).where(
+        p.c.pcode.in_(sa.bindparam("pcodes", expanding=True))
+    )
+
+
 def latest_stocks(
     engine: sa.Engine, pcodes: Sequence[str], metrics: Sequence[str], date_to: dt.date | None
 ) -> pd.DataFrame:
     """Per place and metric: the latest counted stock reported as of `date_to`."""
-    p = tables.places
-    stmt = sa.select(*[_latest_id(m, date_to).label(m) for m in metrics]).where(
-        p.c.pcode.in_(list(pcodes))
-    )
+    dated = date_to is not None
+    stmt = _latest_ids(tuple(metrics), dated)
+    params: dict[str, object] = {"pcodes": list(pcodes), **({"date_to": date_to} if dated else {})}
     with engine.connect() as conn:
-        ids = {i for row in conn.execute(stmt) for i in row if i is not None}
+        ids = {i for row in conn.execute(stmt, params) for i in row if i is not None}
     f = tables.figures
     return figure_frame(engine, figure_select(VIEW_COLUMNS).where(f.c.figure_id.in_(sorted(ids))))
 

@@ -93,7 +93,10 @@ def drawn_rows(figs: pd.DataFrame) -> Drawn:
     A run of flows with the same start and later ends is one cumulative series; other flows
     of a publisher are one series of bars; each stock metric of a publisher is one line.
     """
-    rows = figs[figs["sex"].isna() & figs["age_group"].isna()] if not figs.empty else figs
+    rows = figs
+    if not figs.empty:
+        keep = _undisaggregated(figs)
+        rows = figs if keep.all() else figs[keep]
     if rows.empty:
         return rows, []
     keys = ["metric", "org", "role", "kind", "run"]
@@ -243,10 +246,16 @@ def drawable(figs: pd.DataFrame, triangulation: bool = False) -> pd.DataFrame:
     """The figures the time series draws: undisaggregated, and recommended unless asked."""
     if figs.empty:
         return figs
-    keep = figs["sex"].isna().to_numpy() & figs["age_group"].isna().to_numpy()
+    keep = _undisaggregated(figs)
     if not triangulation:
         keep &= (figs["role"] == "recommended").to_numpy(dtype=bool, na_value=False)
-    return figs[keep]
+    # Most views draw every row they have: a frame taken whole costs a copy of each column.
+    return figs if keep.all() else figs[keep]
+
+
+def _undisaggregated(figs: pd.DataFrame) -> np.ndarray:
+    """Which figures count everyone: no sex, no age group."""
+    return figs["sex"].isna().to_numpy() & figs["age_group"].isna().to_numpy()
 
 
 SHORT_PUBLISHER = 24  # characters of a publisher's name a phone's legend row holds

@@ -363,7 +363,12 @@ def timeseries_spec(
     starts = rows["period_start"].to_numpy()
     ends = rows["period_end"].to_numpy()
     values = rows["value"].to_numpy(dtype="float", na_value=float("nan"))
-    published = np.array(format_values(rows["value"], rows["qualifier"]), dtype=str)
+    # A value as published is written beside a lone report only: not for every point.
+    amounts, qualifiers = rows["value"].tolist(), rows["qualifier"].tolist()
+
+    def published(part: slice) -> np.ndarray:
+        return np.array(format_values(amounts[part], qualifiers[part]), dtype=str)
+
     first, last = rows["period_end"].min(), rows["period_end"].max()
     middle = first + (last - first) / 2
     only_triangulation = {
@@ -417,7 +422,7 @@ def timeseries_spec(
                 "marker": marker,
             }
             if single:
-                trace |= {"text": published[part], "textposition": "outside"}
+                trace |= {"text": published(part), "textposition": "outside"}
         else:
             dash = "dash" if one.kind == "cumulative" else STOCK_DASH.get(one.metric, "solid")
             shape = "hv" if one.kind == "stock" else "linear"
@@ -434,7 +439,7 @@ def timeseries_spec(
                 late = rows["period_end"].iloc[one.start] > middle
                 trace |= {
                     "mode": "markers+text",
-                    "text": published[part],
+                    "text": published(part),
                     "textposition": "middle left" if late else "middle right",
                     "textfont": {"size": 11, "color": colour},
                     "marker": {"size": 10, "color": colour, "line": {"color": "white", "width": 1}},

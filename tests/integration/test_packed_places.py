@@ -109,3 +109,20 @@ def test_a_server_told_to_pack_none_reads_places_at_first_view(store, tmp_path, 
     app = create_app(settings, store, warm=True)
     assert app.server.extensions["dashboard.packed"] is None
     assert "SY0702" not in counted_reads  # a district: not on the menu
+
+
+def test_a_places_figures_hold_each_text_once_across_frames_and_records(store, tmp_path):
+    assert import_hxl(store, good_file(tmp_path)).ok
+    read = data.place_figures(store, "SY07", _kids(store, "SY07"))
+    texts = [
+        *read.own["publisher"].tolist(),
+        *read.flows["publisher"].tolist(),
+        *(record["publisher"] for record in read.flow_records.records),
+        *read.own["metric"].tolist(),
+        *read.flows["metric"].tolist(),
+    ]
+    objects: dict[str, set[int]] = {}
+    for text in texts:
+        objects.setdefault(text, set()).add(id(text))
+    assert len(texts) > len(objects) > 1  # texts repeat, and there is more than one
+    assert all(len(ids) == 1 for ids in objects.values())
